@@ -1,0 +1,136 @@
+/*
+ * hello.c - the appliance's bundled default guest: a single-threaded, blocking HTTP/1.1
+ * "Hello, World!" server written directly against the WASIX socket imports (no libc).
+ *
+ *   PORT  environment variable, 1..65535 (default 8080); anything else -> one line on
+ *         stderr and proc_exit(2).
+ *
+ * Every connection: read until the end of the request head ("\r\n\r\n"), EOF, an error or a
+ * full 8 KiB buffer; answer 200 only when a complete head arrived; shut down the write side;
+ * close. A failure on one connection closes that connection only. A failure while setting up
+ * the listener prints "hello: <call> failed: errno N" on stderr and exits 1. Otherwise the
+ * guest stays silent (the host prints its own boot line).
+ *
+ * Build: scripts/build-guests.sh
+ */
+#include "wasix.h"
+
+#define DEFAULT_PORT 8080
+#define LISTEN_BACKLOG 1024
+#define REQ_BUF_SIZE 8192
+
+static const char RESPONSE[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 13\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "Hello, World!";
+
+static char req_buf[REQ_BUF_SIZE];
+
+static _Noreturn void fail(const char *call, int32_t err) {
+    wx_write_str(2, "hello: ");
+    wx_write_str(2, call);
+    wx_write_str(2, " failed: errno ");
+    wx_write_u32(2, (uint32_t)err);
+    wx_write_str(2, "\n");
+    proc_exit(1);
+}
+
+static uint16_t port_from_env(void) {
+    uint32_t count = 0;
+    char **env = NULL;
+    const char *call = "";
+    int32_t err = wx_load_environ(&count, &env, &call);
+    if (err != 0) fail(call, err);
+
+    const char *value = wx_env_find(env, count, "PORT");
+    if (value == NULL) return DEFAULT_PORT;
+
+    uint16_t port = 0;
+    if (!wx_parse_port(value, &port)) {
+        /* One line: quote at most 32 characters, non-printables replaced by '?'. */
+        char shown[32];
+        uint32_t n = 0;
+        for (; value[n] != '\0' && n < sizeof shown; n++) {
+            char c = value[n];
+            shown[n] = (c >= 0x20 && c < 0x7f) ? c : '?';
+        }
+        wx_write_str(2, "hello: invalid PORT \"");
+        (void)wx_write_all(2, shown, n);
+        wx_write_str(2, value[n] != '\0' ? "...\" (want 1-65535)\n" : "\" (want 1-65535)\n");
+        proc_exit(2);
+    }
+    return port;
+}
+
+/* Does buf[0..len) contain "\r\n\r\n" at or after `from`? */
+static int head_complete(const char *buf, uint32_t from, uint32_t len) {
+    for (uint32_t i = from; i + 4 <= len; i++) {
+        if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void serve(int32_t fd) {
+    uint32_t len = 0;
+    int complete = 0;
+    while (!complete && len < REQ_BUF_SIZE) {
+        wx_iovec_t iov = {req_buf + len, REQ_BUF_SIZE - len};
+        uint32_t nread = 0;
+        uint16_t roflags = 0;
+        if (sock_recv(fd, &iov, 1, 0, &nread, &roflags) != 0) break;
+        if (nread == 0 || nread > REQ_BUF_SIZE - len) break; /* EOF (or nonsense) */
+        uint32_t from = len >= 3 ? len - 3 : 0;               /* the marker may straddle reads */
+        len += nread;
+        complete = head_complete(req_buf, from, len);
+    }
+    if (!complete) return;
+
+    const char *p = RESPONSE;
+    uint32_t left = sizeof RESPONSE - 1;
+    while (left > 0) {
+        wx_ciovec_t iov = {p, left};
+        uint32_t nsent = 0;
+        if (sock_send(fd, &iov, 1, 0, &nsent) != 0) return;
+        if (nsent == 0 || nsent > left) return; /* no progress: give up on this connection */
+        p += nsent;
+        left -= nsent;
+    }
+}
+
+void _start(void) {
+    uint16_t port = port_from_env();
+
+    int32_t lfd = -1;
+    int32_t err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_DEFAULT, &lfd);
+    if (err != 0) fail("sock_open", err);
+
+    /* Best effort: a host without SO_REUSEADDR can still serve. */
+    (void)sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1);
+
+    wx_addr_port_t addr;
+    wx_addr_ipv4_in(&addr, 0, 0, 0, 0, port);
+    err = sock_bind(lfd, &addr);
+    if (err != 0) fail("sock_bind", err);
+
+    err = sock_listen(lfd, LISTEN_BACKLOG);
+    if (err != 0) fail("sock_listen", err);
+
+    for (;;) {
+        int32_t fd = -1;
+        wx_addr_port_t peer;
+        err = sock_accept_v2(lfd, 0, &fd, &peer);
+        if (err != 0) {
+            /* These mean the listener itself is unusable: retrying would only spin. */
+            if (err == WX_EBADF || err == WX_ENOTSOCK || err == WX_EINVAL) fail("sock_accept_v2", err);
+            continue; /* transient (ECONNABORTED, EINTR, EMFILE, ...) */
+        }
+        serve(fd);
+        (void)sock_shutdown(fd, WX_SHUT_WR); /* bitmask: 2 = write side */
+        (void)fd_close(fd);
+    }
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# build-guests.sh - rebuild every WebAssembly guest from its source.
+#
+#   scripts/build-guests.sh            rebuild each .wasm in place (beside its source)
+#   scripts/build-guests.sh --check    rebuild into a temp dir and compare byte for byte with
+#                                      the committed .wasm; list the ones that differ, exit 1
+#
+# Sources, searched recursively in
+#   appliance/src/main/guests  wasm-host/src/test/guests  appliance/src/test/guests
+#   *.c   -> clang (freestanding wasm32, no libc) -> same name .wasm beside it
+#   *.wat -> wat2wasm --debug-names             -> same name .wasm beside it
+#
+# Why the .wasm files are committed: the Maven build and the tests only read the .wasm; a
+# fresh machine (or a developer laptop) usually has no clang with a wasm32 target and no
+# wat2wasm, and Maven should not need them. So the binaries live in git next to their
+# sources, and CI runs `--check` to prove they are exactly what these sources produce.
+# The build is deterministic: -g0, -fno-ident (no compiler version "producers" section),
+# no paths or timestamps. Different compiler versions may still generate different code;
+# the reference toolchain is Debian's clang 14 + lld 14 and wabt 1.0.32.
+#
+# Needs: clang, wasm-ld, wat2wasm, wasm-validate
+#   (Debian/Ubuntu: apt-get install clang lld wasi-libc wabt)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests)
+APT_HINT="install them with: apt-get install clang lld wasi-libc wabt"
+
+CLANG="${CLANG:-clang}"
+WAT2WASM="${WAT2WASM:-wat2wasm}"
+WASM_VALIDATE="${WASM_VALIDATE:-wasm-validate}"
+
+usage() {
+    echo "usage: $0 [--check]" >&2
+    exit 2
+}
+
+CHECK=0
+case "$#" in
+    0) ;;
+    1) case "$1" in
+           --check) CHECK=1 ;;
+           -h|--help) usage ;;
+           *) echo "build-guests: unknown argument: $1" >&2; usage ;;
+       esac ;;
+    *) usage ;;
+esac
+
+# ---- sources ----------------------------------------------------------------------------
+C_SOURCES=()
+WAT_SOURCES=()
+for dir in "${GUEST_DIRS[@]}"; do
+    [[ -d "$dir" ]] || continue
+    while IFS= read -r f; do C_SOURCES+=("$f"); done \
+        < <(find "$dir" -type f -name '*.c' | LC_ALL=C sort)
+    while IFS= read -r f; do WAT_SOURCES+=("$f"); done \
+        < <(find "$dir" -type f -name '*.wat' | LC_ALL=C sort)
+done
+
+# Two sources must not claim the same output (foo.c and foo.wat side by side).
+dups="$(for f in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}"; do echo "${f%.*}.wasm"; done \
+        | LC_ALL=C sort | uniq -d)"
+if [[ -n "$dups" ]]; then
+    echo "build-guests: more than one source for: $dups" >&2
+    exit 1
+fi
+
+# ---- tools ------------------------------------------------------------------------------
+missing=()
+need() { # need TOOL APT_PACKAGE
+    command -v "$1" >/dev/null 2>&1 || missing+=("$1 (apt package: $2)")
+}
+need "$CLANG" clang
+need wasm-ld lld
+need "$WAT2WASM" wabt
+need "$WASM_VALIDATE" wabt
+if ((${#missing[@]} > 0)); then
+    echo "build-guests: missing tool(s):" >&2
+    for m in "${missing[@]}"; do echo "  $m" >&2; done
+    echo "build-guests: $APT_HINT" >&2
+    exit 1
+fi
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/build-guests.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+# Freestanding wasm32: no libc, no crt, our own _start; imports come only from the
+# __attribute__((import_module, import_name)) declarations in wasix.h.
+# -mcpu=mvp pins the feature set (newer clangs enable sign-ext etc. by default).
+CFLAGS=(
+    --target=wasm32-wasi -mcpu=mvp
+    -std=c11 -O2 -g0 -fno-ident
+    -ffreestanding -nostdlib
+    "-ffile-prefix-map=$ROOT/="
+    -Wall -Wextra
+    -I appliance/src/main/guests
+    -Wl,--no-entry -Wl,--export=_start
+    -Wl,--stack-first -Wl,-z,stack-size=65536
+)
+
+# Probe once so a clang without the wasm32 backend / wasm-ld fails with a clear message.
+printf 'void _start(void) {}\n' > "$TMP/probe.c"
+if ! "$CLANG" "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
+    cat "$TMP/probe.err" >&2
+    echo "build-guests: $CLANG cannot build wasm32 modules; $APT_HINT" >&2
+    exit 1
+fi
+
+# ---- build ------------------------------------------------------------------------------
+build_one() { # build_one SOURCE OUTPUT
+    local src="$1" out="$2"
+    mkdir -p "$(dirname "$out")"
+    case "$src" in
+        *.c) "$CLANG" "${CFLAGS[@]}" -o "$out" "$src" ;;
+        *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
+    esac
+    chmod 0644 "$out" # clang marks its output executable; a .wasm is data
+    "$WASM_VALIDATE" "$out"
+}
+
+status=0
+for src in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}"; do
+    wasm="${src%.*}.wasm"
+    built="$TMP/out/$wasm"
+    if ! build_one "$src" "$built"; then
+        echo "FAILED    $src" >&2
+        status=1
+        continue
+    fi
+    size="$(wc -c < "$built" | tr -d ' ')"
+    if ((CHECK)); then
+        if [[ ! -f "$wasm" ]]; then
+            echo "MISSING   $wasm (not committed; run scripts/build-guests.sh)"
+            status=1
+        elif ! cmp -s "$built" "$wasm"; then
+            echo "DIFFERS   $wasm (rebuilt from $src: $size bytes, committed: $(wc -c < "$wasm" | tr -d ' ') bytes)"
+            status=1
+        else
+            echo "ok        $wasm"
+        fi
+    else
+        if [[ -f "$wasm" ]] && cmp -s "$built" "$wasm"; then
+            echo "unchanged $wasm ($size bytes)"
+        else
+            cp "$built" "$wasm.tmp.$$"
+            mv -f "$wasm.tmp.$$" "$wasm"
+            echo "built     $wasm ($size bytes)"
+        fi
+    fi
+done
+
+if ((CHECK)) && ((status != 0)); then
+    echo "build-guests: committed .wasm files do not match their sources; run scripts/build-guests.sh and commit the result" >&2
+fi
+exit "$status"
