@@ -1,0 +1,86 @@
+package io.wasix.host;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import io.wasix.host.net.GuestLoop;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.syscalls.GuestState;
+import io.wasix.host.syscalls.Syscalls;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host side of one guest instance: its WASIX and WASI preview1 imports, served from one state, and the
+ * event loop its sockets run on.
+ *
+ * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
+ * host function runs on it. Only {@link #stop()} may be called from another thread.
+ */
+public final class WasixHost implements AutoCloseable {
+    /** How long exit waits for queued responses to reach their peers. */
+    private static final long DRAIN_NANOS = 2_000_000_000L;
+
+    private final GuestLoop loop;
+    private final GuestNetwork net;
+    private final GuestState state;
+    private final List<HostFunction> functions;
+
+    public WasixHost(HostConfig config) {
+        this.loop = new GuestLoop(config.transport());
+        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort());
+        this.state = new GuestState(config, net);
+        this.functions = Syscalls.all(state);
+    }
+
+    /** The imports to instantiate the guest with. */
+    public ImportValues imports() {
+        return ImportValues.builder().withFunctions(new ArrayList<>(functions)).build();
+    }
+
+    /**
+     * The function imports of {@code module} this host does not provide (or provides with another
+     * signature), as "module.name" strings. Empty when the module can be linked.
+     */
+    public static List<String> missingImports(WasmModule module) {
+        Map<String, FunctionType> provided = Syscalls.signatures();
+        List<String> missing = new ArrayList<>();
+        var imports = module.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            var imp = imports.getImport(i);
+            String name = imp.module() + "." + imp.name();
+            if (imp.importType() != ExternalType.FUNCTION) {
+                missing.add(name + " (" + imp.importType().name().toLowerCase(java.util.Locale.ROOT) + ")");
+                continue;
+            }
+            FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+            FunctionType have = provided.get(name);
+            if (have == null) {
+                missing.add(name);
+            } else if (!have.equals(wanted)) {
+                missing.add(name + " (expected " + have + ", module wants " + wanted + ")");
+            }
+        }
+        return missing;
+    }
+
+    /** Asks the guest to stop; its current or next blocking call unwinds with {@link GuestStoppedException}. */
+    public void stop() {
+        loop.stop();
+    }
+
+    public String transportLabel() {
+        return loop.transport().label();
+    }
+
+    /** Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. */
+    @Override
+    public void close() {
+        state.fds().closeAll();
+        net.drainAndClose(DRAIN_NANOS);
+    }
+}

@@ -1,0 +1,115 @@
+package io.wasix.host.abi;
+
+import com.dylibso.chicory.runtime.Memory;
+
+/**
+ * Bounds-checked view of one instance's linear memory. Every pointer and length the guest hands us goes
+ * through here, so a bad one becomes EFAULT instead of a host exception. Offsets are unsigned 32-bit and
+ * may be unaligned. Owned by the guest's thread.
+ */
+public final class GuestMemory {
+    private final Memory memory;
+
+    public GuestMemory(Memory memory) {
+        this.memory = memory;
+    }
+
+    /** Checks that [addr, addr+len) lies in memory, treating both as unsigned 32-bit values. */
+    public void check(int addr, int len) {
+        long start = Integer.toUnsignedLong(addr);
+        long end = start + Integer.toUnsignedLong(len);
+        // pages() is re-read each time because the guest may grow its memory between calls.
+        if (end > (long) memory.pages() * Memory.PAGE_SIZE) {
+            throw Errno.FAULT.fail();
+        }
+    }
+
+    public int readU8(int addr) {
+        check(addr, 1);
+        return memory.read(addr) & 0xff;
+    }
+
+    public int readU16(int addr) {
+        check(addr, 2);
+        return memory.readShort(addr) & 0xffff;
+    }
+
+    public int readI32(int addr) {
+        check(addr, 4);
+        return memory.readInt(addr);
+    }
+
+    public long readI64(int addr) {
+        check(addr, 8);
+        return memory.readLong(addr);
+    }
+
+    public byte[] readBytes(int addr, int len) {
+        check(addr, len);
+        return memory.readBytes(addr, len);
+    }
+
+    public void writeU8(int addr, int value) {
+        check(addr, 1);
+        memory.writeByte(addr, (byte) value);
+    }
+
+    public void writeU16(int addr, int value) {
+        check(addr, 2);
+        memory.writeShort(addr, (short) value);
+    }
+
+    public void writeI32(int addr, int value) {
+        check(addr, 4);
+        memory.writeI32(addr, value);
+    }
+
+    public void writeI64(int addr, long value) {
+        check(addr, 8);
+        memory.writeLong(addr, value);
+    }
+
+    public void write(int addr, byte[] data, int offset, int len) {
+        check(addr, len);
+        memory.write(addr, data, offset, len);
+    }
+
+    public void write(int addr, byte[] data) {
+        write(addr, data, 0, data.length);
+    }
+
+    public void fill(int addr, int len, byte value) {
+        check(addr, len);
+        memory.fill(value, addr, addr + len);
+    }
+
+    /**
+     * Reads and checks an iovec array ({u32 ptr, u32 len} pairs). All buffers are validated before any is
+     * used, so a bad entry fails the whole call with EFAULT and leaves nothing half done.
+     */
+    public IoVec[] iovecs(int iovs, int count) {
+        if (count < 0) {
+            throw Errno.INVAL.fail();
+        }
+        check(iovs, count * 8);
+        IoVec[] out = new IoVec[count];
+        for (int i = 0; i < count; i++) {
+            int ptr = memory.readInt(iovs + i * 8);
+            int len = memory.readInt(iovs + i * 8 + 4);
+            check(ptr, len);
+            out[i] = new IoVec(ptr, len);
+        }
+        return out;
+    }
+
+    /** One checked guest buffer. */
+    public record IoVec(int ptr, int len) {
+        public static long total(IoVec[] iovs) {
+            long sum = 0;
+            for (IoVec v : iovs) {
+                sum += Integer.toUnsignedLong(v.len);
+            }
+            return sum;
+        }
+    }
+}

@@ -1,0 +1,594 @@
+package io.wasix.host.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.wasix.host.abi.Errno;
+import io.wasix.host.abi.SockAddr;
+import io.wasix.host.fd.Descriptor;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * A guest's TCP socket, backed by a Netty channel on the guest's own loop.
+ *
+ * <p>A socket starts {@code FRESH} (options recorded, no channel). sock_bind creates a listening server channel
+ * at once, so EADDRINUSE and the chosen port are known at bind time, as on Linux; it accepts nothing until
+ * sock_listen turns reading on. sock_connect creates a client channel. Received bytes and accepted
+ * connections wait in bounded queues; when one is full, the channel stops reading (autoRead off) so the
+ * kernel, not the host, holds the excess. Sends, shutdowns and closes are queued on the channel and return
+ * at once; a close waits for the last queued write to complete before closing the channel, because
+ * io_uring would otherwise drop a write still in flight.
+ *
+ * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
+ * that the guest's blocking calls make. No locks.
+ */
+public final class GuestSocket implements Descriptor {
+    /** The life of a socket, as sock_status and the calls below see it. */
+    public enum State { FRESH, BOUND, LISTENING, CONNECTING, CONNECTED, FAILED, CLOSED }
+
+    private final GuestNetwork net;
+    private final boolean ipv6;
+    private final SocketOptions options;
+    private State state;
+    private long readinessSeq;
+
+    // listener side
+    private ServerChannel server;
+    private final ArrayDeque<Channel> acceptQueue = new ArrayDeque<>();
+
+    // connection side
+    private DuplexChannel channel;
+    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    private int inboundBytes;
+    private boolean peerClosedInput;   // FIN or close seen from the peer
+    private boolean localInputShut;    // shutdown(RD)
+    private boolean localOutputShut;   // shutdown(WR)
+    private Errno pendingError;        // reported once by the next call that can fail, as SO_ERROR is
+    private Errno lastError = Errno.SUCCESS;
+    private ChannelFuture lastWrite;
+
+    public GuestSocket(GuestNetwork net, boolean ipv6) {
+        this.net = net;
+        this.ipv6 = ipv6;
+        this.options = new SocketOptions();
+        this.state = State.FRESH;
+    }
+
+    /** A socket for a connection the guest accepted. */
+    private GuestSocket(GuestNetwork net, boolean ipv6, SocketOptions inherited, DuplexChannel child) {
+        this.net = net;
+        this.ipv6 = ipv6;
+        this.options = inherited.copyForAccepted();
+        this.state = State.CONNECTED;
+        adoptConnection(child);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public boolean ipv6() {
+        return ipv6;
+    }
+
+    public SocketOptions options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- bind, listen, accept
+
+    public void bind(InetSocketAddress local) {
+        if (state != State.FRESH) {
+            throw Errno.INVAL.fail();
+        }
+        ServerChannel ch = net.transport().newServerChannel();
+        ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
+        ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
+        if (options.reusePort || net.forceReusePort()) {
+            ch.config().setOption(net.transport().reusePortOption(), true);
+        }
+        if (options.recvBufSize > 0) {
+            ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize);
+        }
+        ch.config().setAutoRead(false);
+        ch.pipeline().addLast(new AcceptHandler());
+        net.register(ch);
+        ChannelFuture bound = ch.bind(local);
+        net.loop().await(bound::isDone, GuestLoop.NO_DEADLINE);
+        if (!bound.isSuccess()) {
+            ch.close();
+            throw NetErrors.errno(bound.cause()).fail();
+        }
+        server = ch;
+        state = State.BOUND;
+    }
+
+    public void listen() {
+        switch (state) {
+            case FRESH -> {
+                bind(SockAddr.any(ipv6));
+                listen();
+            }
+            case BOUND -> {
+                state = State.LISTENING;
+                server.config().setAutoRead(true);
+                server.read();
+            }
+            case LISTENING -> { }
+            default -> throw Errno.INVAL.fail();
+        }
+    }
+
+    public boolean isListening() {
+        return state == State.LISTENING;
+    }
+
+    /**
+     * Takes the next accepted connection, waiting for one unless non-blocking.
+     *
+     * @return the new socket, or null only for a non-blocking call with nothing queued (EAGAIN)
+     */
+    public GuestSocket accept(boolean nonBlocking) {
+        if (state != State.LISTENING) {
+            throw Errno.INVAL.fail();
+        }
+        if (acceptQueue.isEmpty()) {
+            if (nonBlocking) {
+                net.loop().poll();
+            } else {
+                net.loop().await(() -> !acceptQueue.isEmpty(), GuestLoop.deadline(options.acceptTimeoutNanos));
+            }
+            if (acceptQueue.isEmpty()) {
+                throw Errno.AGAIN.fail();
+            }
+        }
+        Channel child = acceptQueue.poll();
+        if (!server.config().isAutoRead() && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
+            server.config().setAutoRead(true);
+            server.read();
+        }
+        return new GuestSocket(net, ipv6, options, (DuplexChannel) child);
+    }
+
+    /** Receives the listener's accepted children; runs on the guest thread inside a loop run. */
+    private final class AcceptHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            if (state == State.CLOSED) {
+                child.unsafe().closeForcibly();
+                return;
+            }
+            acceptQueue.add(child);
+            readinessSeq++;
+            if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Accept errors (EMFILE and the like) are transient for a listener; the next accept retries.
+            lastError = NetErrors.errno(cause);
+        }
+    }
+
+    // ---------------------------------------------------------------- connect
+
+    public void connect(InetSocketAddress remote, boolean nonBlocking) {
+        if (!net.allowOutbound()) {
+            throw Errno.ACCES.fail();
+        }
+        InetSocketAddress local = null;
+        switch (state) {
+            case FRESH -> { }
+            case BOUND -> {
+                // bind() made a listener; a bind-then-connect socket becomes a client bound to that address.
+                local = (InetSocketAddress) server.localAddress();
+                server.close();
+                server = null;
+            }
+            case CONNECTING -> throw Errno.ALREADY.fail();
+            case CONNECTED -> throw Errno.ISCONN.fail();
+            default -> throw Errno.INVAL.fail();
+        }
+        DuplexChannel ch = net.transport().newSocketChannel();
+        if (local != null) {
+            ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        }
+        state = State.CONNECTING;
+        adoptConnection(ch);
+        ChannelFuture connected = local == null ? ch.connect(remote) : ch.connect(remote, local);
+        connected.addListener(f -> {
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (f.isSuccess()) {
+                state = State.CONNECTED;
+            } else {
+                state = State.FAILED;
+                pendingError = NetErrors.errno(f.cause());
+                lastError = pendingError;
+            }
+            readinessSeq++;
+        });
+        if (nonBlocking) {
+            if (connected.isDone()) {
+                finishConnect();
+                return;
+            }
+            throw Errno.INPROGRESS.fail();
+        }
+        if (!net.loop().await(connected::isDone, GuestLoop.deadline(options.connectTimeoutNanos))) {
+            state = State.FAILED;
+            lastError = Errno.TIMEDOUT;
+            ch.close();
+            throw Errno.TIMEDOUT.fail();
+        }
+        finishConnect();
+    }
+
+    private void finishConnect() {
+        if (state == State.FAILED) {
+            Errno e = takePendingError();
+            throw (e == null ? Errno.CONNREFUSED : e).fail();
+        }
+    }
+
+    // ---------------------------------------------------------------- the connection
+
+    private void adoptConnection(DuplexChannel ch) {
+        channel = ch;
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        options.applyTo(ch);
+        ch.pipeline().addLast(new ConnectionHandler());
+        net.register(ch);
+    }
+
+    /** Feeds the socket's queues from its channel; runs on the guest thread inside a loop run. */
+    private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            if (localInputShut || state == State.CLOSED) {
+                buf.release();
+                return;
+            }
+            inbound.add(buf);
+            inboundBytes += buf.readableBytes();
+            readinessSeq++;
+            if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                peerClosedInput = true;
+                readinessSeq++;
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            peerClosedInput = true;
+            readinessSeq++;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            readinessSeq++;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            pendingError = NetErrors.errno(cause);
+            lastError = pendingError;
+            readinessSeq++;
+            ctx.close();
+        }
+    }
+
+    private Errno takePendingError() {
+        Errno e = pendingError;
+        pendingError = null;
+        return e;
+    }
+
+    private boolean readable() {
+        return inboundBytes > 0 || peerClosedInput || localInputShut || pendingError != null;
+    }
+
+    private void requireConnected() {
+        switch (state) {
+            case CONNECTED -> { }
+            case FAILED -> {
+                Errno e = takePendingError();
+                throw (e == null ? Errno.NOTCONN : e).fail();
+            }
+            default -> throw Errno.NOTCONN.fail();
+        }
+    }
+
+    /**
+     * Copies received bytes into {@code dst}, waiting for some unless non-blocking.
+     *
+     * @param peek leave the bytes queued
+     * @param waitAll keep waiting until {@code dst} is full, the peer closes or an error arrives
+     * @return bytes copied; 0 means end of stream
+     */
+    public int recv(byte[] dst, boolean nonBlocking, boolean peek, boolean waitAll) {
+        if (state == State.CONNECTING && !nonBlocking) {
+            net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+        }
+        requireConnected();
+        long deadline = GuestLoop.deadline(options.recvTimeoutNanos);
+        if (!readable()) {
+            if (nonBlocking) {
+                net.loop().poll();
+            } else {
+                net.loop().await(this::readable, deadline);
+            }
+            if (!readable()) {
+                throw Errno.AGAIN.fail();
+            }
+        }
+        if (inboundBytes == 0 && pendingError != null) {
+            throw takePendingError().fail();
+        }
+        if (peek) {
+            return copyOut(dst, 0, true);
+        }
+        int n = copyOut(dst, 0, false);
+        while (waitAll && !nonBlocking && n < dst.length && !peerClosedInput && !localInputShut) {
+            if (!net.loop().await(this::readable, deadline) || inboundBytes == 0) {
+                break;
+            }
+            n += copyOut(dst, n, false);
+        }
+        resumeReadingIfDrained();
+        return n;
+    }
+
+    private int copyOut(byte[] dst, int offset, boolean peek) {
+        int n = offset;
+        var it = inbound.iterator();
+        while (n < dst.length && it.hasNext()) {
+            ByteBuf buf = it.next();
+            int take = Math.min(buf.readableBytes(), dst.length - n);
+            if (peek) {
+                buf.getBytes(buf.readerIndex(), dst, n, take);
+            } else {
+                buf.readBytes(dst, n, take);
+                inboundBytes -= take;
+                if (!buf.isReadable()) {
+                    it.remove();
+                    buf.release();
+                }
+            }
+            n += take;
+        }
+        return n - offset;
+    }
+
+    private void resumeReadingIfDrained() {
+        if (channel != null && !channel.config().isAutoRead() && inboundBytes < GuestNetwork.INBOUND_LOW_WATER) {
+            channel.config().setAutoRead(true);
+            channel.read();
+        }
+    }
+
+    /** Bytes received and not yet read, for FIONREAD-like answers (poll's nbytes). */
+    public int available() {
+        return inboundBytes;
+    }
+
+    /**
+     * Queues {@code data} for sending. It returns once the data is queued on the channel, not when the kernel
+     * has it; only a channel over its write high-water mark makes a blocking send wait.
+     *
+     * @return bytes accepted (all of them)
+     */
+    public int send(ByteBuf data, boolean nonBlocking) {
+        if (state == State.CONNECTING && !nonBlocking) {
+            net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+        }
+        try {
+            if (state == State.CONNECTING) {
+                throw Errno.AGAIN.fail();
+            }
+            requireConnected();
+            if (localOutputShut) {
+                throw Errno.PIPE.fail();
+            }
+            if (pendingError != null) {
+                throw takePendingError().fail();
+            }
+            if (!channel.isActive()) {
+                throw Errno.PIPE.fail();
+            }
+            if (!channel.isWritable()) {
+                if (nonBlocking) {
+                    net.loop().poll();
+                } else {
+                    net.loop().await(() -> channel.isWritable() || !channel.isActive(),
+                            GuestLoop.deadline(options.sendTimeoutNanos));
+                }
+                if (!channel.isActive()) {
+                    throw Errno.PIPE.fail();
+                }
+                if (!channel.isWritable()) {
+                    throw Errno.AGAIN.fail();
+                }
+            }
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        int n = data.readableBytes();
+        lastWrite = channel.writeAndFlush(data);
+        lastWrite.addListener(f -> {
+            if (!f.isSuccess() && state != State.CLOSED) {
+                pendingError = NetErrors.errno(f.cause());
+                lastError = pendingError;
+                readinessSeq++;
+            }
+        });
+        return n;
+    }
+
+    /** The allocator of this socket's channel, for building send buffers. */
+    public io.netty.buffer.ByteBufAllocator alloc() {
+        return channel != null ? channel.alloc() : io.netty.buffer.ByteBufAllocator.DEFAULT;
+    }
+
+    /** WASIX sock_shutdown: a bitmask, RD=1, WR=2. */
+    public void shutdown(int how) {
+        if (how < 1 || how > 3) {
+            throw Errno.INVAL.fail();
+        }
+        if (state != State.CONNECTED) {
+            throw Errno.NOTCONN.fail();
+        }
+        if ((how & 1) != 0 && !localInputShut) {
+            localInputShut = true;
+            releaseInbound();
+            readinessSeq++;
+            channel.shutdownInput();
+        }
+        if ((how & 2) != 0 && !localOutputShut) {
+            localOutputShut = true;
+            readinessSeq++;
+            DuplexChannel ch = channel;
+            afterLastWrite(ch::shutdownOutput);
+        }
+    }
+
+    private void afterLastWrite(Runnable action) {
+        if (lastWrite == null || lastWrite.isDone()) {
+            action.run();
+        } else {
+            lastWrite.addListener(f -> action.run());
+        }
+    }
+
+    private void releaseInbound() {
+        for (ByteBuf b : inbound) {
+            b.release();
+        }
+        inbound.clear();
+        inboundBytes = 0;
+    }
+
+    // ---------------------------------------------------------------- status, addresses
+
+    public InetSocketAddress localAddress() {
+        if (server != null) {
+            return (InetSocketAddress) server.localAddress();
+        }
+        if (channel != null && channel.localAddress() != null) {
+            return (InetSocketAddress) channel.localAddress();
+        }
+        return SockAddr.any(ipv6);
+    }
+
+    public InetSocketAddress peerAddress() {
+        if (state != State.CONNECTED || channel.remoteAddress() == null) {
+            throw Errno.NOTCONN.fail();
+        }
+        return (InetSocketAddress) channel.remoteAddress();
+    }
+
+    /** WASIX sock_status: 0 Opening, 1 Opened, 2 Closed, 3 Failed. */
+    public int status() {
+        return switch (state) {
+            case FRESH, CONNECTING -> 0;
+            case BOUND, LISTENING, CONNECTED -> channel != null && !channel.isActive() ? 2 : 1;
+            case CLOSED -> 2;
+            case FAILED -> 3;
+        };
+    }
+
+    /** SO_ERROR: the last error, cleared by reading it. */
+    public Errno takeLastError() {
+        Errno e = pendingError != null ? takePendingError() : lastError;
+        lastError = Errno.SUCCESS;
+        return e;
+    }
+
+    /** The live channel the options apply to, or null before there is one. */
+    Channel liveChannel() {
+        return channel != null ? channel : server;
+    }
+
+    // ---------------------------------------------------------------- Descriptor
+
+    @Override
+    public FileType fileType() {
+        return FileType.SOCKET_STREAM;
+    }
+
+    @Override
+    public int readiness() {
+        return switch (state) {
+            case FRESH, BOUND -> HUP;
+            case LISTENING -> acceptQueue.isEmpty() ? 0 : IN;
+            case CONNECTING -> 0;
+            case FAILED -> OUT | ERR | HUP;
+            case CLOSED -> HUP;
+            case CONNECTED -> {
+                int r = 0;
+                if (readable()) {
+                    r |= IN;
+                }
+                if (peerClosedInput) {
+                    r |= RDHUP;
+                }
+                if (pendingError != null) {
+                    r |= ERR;
+                }
+                boolean active = channel.isActive();
+                if (!localOutputShut && active && channel.isWritable()) {
+                    r |= OUT;
+                }
+                if (!active || (peerClosedInput && localOutputShut)) {
+                    r |= HUP;
+                }
+                yield r;
+            }
+        };
+    }
+
+    @Override
+    public long readinessSeq() {
+        return readinessSeq;
+    }
+
+    @Override
+    public void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        if (server != null) {
+            server.close();
+            for (Channel child : acceptQueue) {
+                child.unsafe().closeForcibly();
+            }
+            acceptQueue.clear();
+        }
+        if (channel != null) {
+            releaseInbound();
+            DuplexChannel ch = channel;
+            afterLastWrite(ch::close);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.wasix.host.net;
+
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.StandardSocketOptions;
+
+/**
+ * The Netty transports the guest's sockets can run on, best first. Each knows how to make its IoHandler and
+ * channels; which one runs is decided once at start by {@link TransportChoice}. Immutable; any thread.
+ */
+public enum Transport {
+    IO_URING("io_uring") {
+        @Override public Throwable unavailabilityCause() {
+            return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+        }
+        @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
+        @Override public ServerChannel newServerChannel() { return new IoUringServerSocketChannel(); }
+        @Override public DuplexChannel newSocketChannel() { return new IoUringSocketChannel(); }
+        @Override public ChannelOption<Boolean> reusePortOption() { return IoUringChannelOption.SO_REUSEPORT; }
+    },
+    EPOLL("epoll") {
+        @Override public Throwable unavailabilityCause() {
+            return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+        }
+        @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
+        @Override public ServerChannel newServerChannel() { return new EpollServerSocketChannel(); }
+        @Override public DuplexChannel newSocketChannel() { return new EpollSocketChannel(); }
+        @Override public ChannelOption<Boolean> reusePortOption() { return EpollChannelOption.SO_REUSEPORT; }
+    },
+    NIO("nio") {
+        @Override public Throwable unavailabilityCause() { return null; }
+        @Override public IoHandlerFactory ioHandlerFactory() { return NioIoHandler.newFactory(); }
+        @Override public ServerChannel newServerChannel() { return new NioServerSocketChannel(); }
+        @Override public DuplexChannel newSocketChannel() { return new NioSocketChannel(); }
+        @Override public ChannelOption<Boolean> reusePortOption() {
+            return NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
+        }
+    };
+
+    private final String label;
+
+    Transport(String label) {
+        this.label = label;
+    }
+
+    /** The name used on the command line, in logs and in metrics. */
+    public String label() {
+        return label;
+    }
+
+    /** Null when this transport can run here, else why not. */
+    public abstract Throwable unavailabilityCause();
+
+    public abstract IoHandlerFactory ioHandlerFactory();
+
+    public abstract ServerChannel newServerChannel();
+
+    public abstract DuplexChannel newSocketChannel();
+
+    public abstract ChannelOption<Boolean> reusePortOption();
+
+    public static Transport byLabel(String label) {
+        for (Transport t : values()) {
+            if (t.label.equals(label)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown transport '" + label + "' (expected auto, io_uring, epoll or nio)");
+    }
+}

@@ -1,0 +1,45 @@
+package io.wasix.host.syscalls;
+
+import com.dylibso.chicory.runtime.Instance;
+import io.wasix.host.HostConfig;
+import io.wasix.host.abi.GuestMemory;
+import io.wasix.host.fd.FdTable;
+import io.wasix.host.fd.StdioDescriptor;
+import io.wasix.host.net.GuestNetwork;
+
+/**
+ * Everything one guest instance's syscalls share: its memory, fds, network and configuration. Both import
+ * namespaces (wasix_32v1 and wasi_snapshot_preview1) are served from this one object. Owned by the guest
+ * thread.
+ */
+public final class GuestState {
+    final HostConfig config;
+    final FdTable fds = new FdTable();
+    final GuestNetwork net;
+    private GuestMemory memory;
+
+    public GuestState(HostConfig config, GuestNetwork net) {
+        this.config = config;
+        this.net = net;
+        fds.add(StdioDescriptor.input(config.stdin()), 0);
+        fds.add(StdioDescriptor.output(config.stdout()), 0);
+        fds.add(StdioDescriptor.output(config.stderr()), 0);
+    }
+
+    /** The instance's memory; bound on the first call because imports exist before the instance does. */
+    GuestMemory memory(Instance instance) {
+        GuestMemory m = memory;
+        if (m == null) {
+            m = memory = new GuestMemory(instance.memory());
+        }
+        return m;
+    }
+
+    public FdTable fds() {
+        return fds;
+    }
+
+    public GuestNetwork net() {
+        return net;
+    }
+}

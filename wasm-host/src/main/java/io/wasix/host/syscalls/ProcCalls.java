@@ -1,0 +1,119 @@
+package io.wasix.host.syscalls;
+
+import static com.dylibso.chicory.wasm.types.ValType.I32;
+import static com.dylibso.chicory.wasm.types.ValType.I64;
+import static io.wasix.host.syscalls.HostFunctions.i32s;
+
+import io.wasix.host.GuestExitException;
+import io.wasix.host.abi.Errno;
+import io.wasix.host.abi.GuestMemory;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * Process-level calls: args, environment, clocks, randomness, sched_yield and proc_exit. Runs on the guest
+ * thread.
+ */
+final class ProcCalls {
+    private static final int REALTIME = 0, MONOTONIC = 1, PROCESS_CPUTIME = 2, THREAD_CPUTIME = 3;
+
+    private final GuestState state;
+    private final byte[][] args;
+    private final byte[][] env;
+    private SecureRandom random; // made on first use: seeding it is not free and most guests never ask
+
+    ProcCalls(GuestState state) {
+        this.state = state;
+        this.args = cStrings(state.config.args());
+        this.env = cStrings(state.config.env());
+    }
+
+    void register(HostFunctions r) {
+        r.preview1("args_sizes_get", i32s(2), (m, a) -> sizes(m, args, (int) a[0], (int) a[1]));
+        r.preview1("args_get", i32s(2), (m, a) -> strings(m, args, (int) a[0], (int) a[1]));
+        r.preview1("environ_sizes_get", i32s(2), (m, a) -> sizes(m, env, (int) a[0], (int) a[1]));
+        r.preview1("environ_get", i32s(2), (m, a) -> strings(m, env, (int) a[0], (int) a[1]));
+        r.preview1("clock_time_get", List.of(I32, I64, I32), (m, a) -> {
+            m.check((int) a[2], 8);
+            m.writeI64((int) a[2], now((int) a[0]));
+            return 0;
+        });
+        r.preview1("clock_res_get", i32s(2), (m, a) -> {
+            m.check((int) a[1], 8);
+            now((int) a[0]); // validates the clock id
+            m.writeI64((int) a[1], (int) a[0] == REALTIME ? 1_000L : 1L);
+            return 0;
+        });
+        r.preview1("random_get", i32s(2), (m, a) -> {
+            m.check((int) a[0], (int) a[1]);
+            if (random == null) {
+                random = new SecureRandom();
+            }
+            byte[] b = new byte[(int) a[1]];
+            random.nextBytes(b);
+            m.write((int) a[0], b);
+            return 0;
+        });
+        r.preview1("sched_yield", List.of(), (m, a) -> {
+            state.net.loop().poll();
+            Thread.yield();
+            return 0;
+        });
+        HostFunctions.Call exit = (m, a) -> {
+            throw new GuestExitException((int) a[0]);
+        };
+        r.addVoid(HostFunctions.PREVIEW1, "proc_exit", i32s(1), exit);
+        r.addVoid(HostFunctions.WASIX, "proc_exit", i32s(1), exit);
+    }
+
+    private static long now(int clock) {
+        return switch (clock) {
+            case REALTIME -> Clocks.realtimeNanos();
+            case MONOTONIC -> Clocks.monotonicNanos();
+            case PROCESS_CPUTIME -> ProcessHandle.current().info().totalCpuDuration()
+                    .map(java.time.Duration::toNanos).orElseThrow(Errno.NOTSUP::fail);
+            case THREAD_CPUTIME -> ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            default -> throw Errno.INVAL.fail();
+        };
+    }
+
+    private static int sizes(GuestMemory m, byte[][] strings, int retCount, int retBytes) {
+        m.check(retCount, 4);
+        m.check(retBytes, 4);
+        int bytes = 0;
+        for (byte[] s : strings) {
+            bytes += s.length;
+        }
+        m.writeI32(retCount, strings.length);
+        m.writeI32(retBytes, bytes);
+        return 0;
+    }
+
+    private static int strings(GuestMemory m, byte[][] strings, int ptrs, int buf) {
+        m.check(ptrs, strings.length * 4);
+        int bytes = 0;
+        for (byte[] s : strings) {
+            bytes += s.length;
+        }
+        m.check(buf, bytes);
+        int at = buf;
+        for (int i = 0; i < strings.length; i++) {
+            m.writeI32(ptrs + i * 4, at);
+            m.write(at, strings[i]);
+            at += strings[i].length;
+        }
+        return 0;
+    }
+
+    /** NUL-terminated UTF-8, as the guest reads them. */
+    private static byte[][] cStrings(List<String> values) {
+        byte[][] out = new byte[values.size()][];
+        for (int i = 0; i < out.length; i++) {
+            byte[] s = values.get(i).getBytes(StandardCharsets.UTF_8);
+            out[i] = java.util.Arrays.copyOf(s, s.length + 1);
+        }
+        return out;
+    }
+}

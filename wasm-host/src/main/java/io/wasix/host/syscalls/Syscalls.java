@@ -1,0 +1,39 @@
+package io.wasix.host.syscalls;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import io.wasix.host.HostConfig;
+import io.wasix.host.net.Transport;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every host function, grouped by subject. Stateless entry point; see each group for its threading. */
+public final class Syscalls {
+    private static Map<String, FunctionType> signatures;
+
+    private Syscalls() {}
+
+    /** The host functions of one guest instance, bound to its state. */
+    public static List<HostFunction> all(GuestState state) {
+        HostFunctions r = new HostFunctions(state);
+        new SocketCalls(state).register(r);
+        new EpollCalls(state).register(r);
+        new FdCalls(state).register(r);
+        new PollCalls(state).register(r);
+        new ProcCalls(state).register(r);
+        return r.functions();
+    }
+
+    /** "module.name" to signature of everything provided, for checking a module's imports before start. */
+    public static synchronized Map<String, FunctionType> signatures() {
+        if (signatures == null) {
+            Map<String, FunctionType> m = new HashMap<>();
+            for (HostFunction f : all(new GuestState(HostConfig.of(Transport.NIO), null))) {
+                m.put(f.module() + "." + f.name(), f.functionType());
+            }
+            signatures = Map.copyOf(m);
+        }
+        return signatures;
+    }
+}
