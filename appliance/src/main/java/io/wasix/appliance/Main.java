@@ -1,0 +1,132 @@
+package io.wasix.appliance;
+
+import io.wasix.host.HostConfig;
+import io.wasix.host.WasixHost;
+import io.wasix.host.net.TransportChoice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The appliance's entry point: parse the settings, pick the transport, load and check the module, start the
+ * shards, print the boot line, and exit with the guest's status. Runs on main; shards run on their own
+ * threads.
+ */
+public final class Main {
+    static final int EXIT_LOAD_ERROR = 1, EXIT_USAGE = 2, EXIT_TRAP = 134;
+    /** How long other shards get to finish once one has ended or a signal came. */
+    private static final long STOP_GRACE_MILLIS = 5_000;
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        Settings settings;
+        try {
+            settings = Cli.parse(argv, System.getenv());
+        } catch (UsageException e) {
+            return fail(EXIT_USAGE, e.getMessage());
+        }
+        if (settings == null) {
+            System.out.print(Cli.HELP);
+            return 0;
+        }
+
+        TransportChoice transport;
+        GuestModule module;
+        try {
+            transport = TransportChoice.choose(settings.transport());
+            module = GuestModule.load(settings.module(), settings.interpreter());
+        } catch (TransportChoice.TransportUnavailableException e) {
+            return fail(EXIT_LOAD_ERROR, e.getMessage());
+        } catch (GuestModule.LoadException e) {
+            return fail(EXIT_LOAD_ERROR, e.getMessage());
+        }
+        List<String> missing = WasixHost.missingImports(module.module());
+        if (!missing.isEmpty()) {
+            return fail(EXIT_LOAD_ERROR, module.name() + " imports what this host does not provide: "
+                    + String.join(", ", missing));
+        }
+
+        List<String> guestArgv = new ArrayList<>();
+        guestArgv.add(module.name());
+        guestArgv.addAll(settings.guestArgs());
+        HostConfig config = HostConfig.of(transport.transport())
+                .withArgs(guestArgv)
+                .withEnv(settings.env())
+                .withAllowOutbound(settings.net())
+                .withForceReusePort(settings.shards() > 1);
+
+        var ended = new LinkedBlockingQueue<Outcome>();
+        var started = new CountDownLatch(settings.shards());
+        List<Shard> shards = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < settings.shards(); i++) {
+            Shard s = new Shard(i, module, config, started, ended::add);
+            shards.add(s);
+            threads.add(s.start());
+        }
+        Signals.onTerminate(() -> shards.forEach(Shard::stop));
+        awaitQuietly(started);
+        System.err.println(bootLine(module, transport, settings.shards()));
+
+        Outcome first = take(ended);
+        shards.forEach(Shard::stop);
+        for (Thread t : threads) {
+            try {
+                t.join(STOP_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return switch (first) {
+            case Outcome.Exited(int code) -> code;
+            case Outcome.Stopped() -> 0;
+            case Outcome.Trapped(String message, String function) -> fail(EXIT_TRAP,
+                    "guest trapped: " + message + (function == null ? "" : " in " + function));
+            case Outcome.Failed(String message, Throwable cause) -> {
+                cause.printStackTrace();
+                yield fail(EXIT_LOAD_ERROR, message);
+            }
+        };
+    }
+
+    private static String bootLine(GuestModule module, TransportChoice transport, int shards) {
+        StringBuilder b = new StringBuilder("appliance: ").append(module.name())
+                .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
+                .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
+        BootClock.millisSinceExec().ifPresent(ms -> b.append(", ").append(ms).append(" ms after exec"));
+        for (String f : transport.fallbacks()) {
+            b.append("; ").append(f);
+        }
+        return b.toString();
+    }
+
+    private static int fail(int status, String message) {
+        System.err.println("appliance: " + message);
+        return status;
+    }
+
+    private static Outcome take(LinkedBlockingQueue<Outcome> q) {
+        while (true) {
+            try {
+                return q.take();
+            } catch (InterruptedException e) {
+                // keep waiting: only a shard ending or a signal ends the appliance
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.wasix.appliance;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.ChicoryException;
+import io.wasix.host.GuestExitException;
+import io.wasix.host.GuestStoppedException;
+import io.wasix.host.HostConfig;
+import io.wasix.host.WasixHost;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * One instance of the guest module on its own platform thread, with its own memory, fds and event loop.
+ * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT).
+ *
+ * <p>Threading: {@link #run()} is the shard's thread and owns everything inside; {@link #stop()} may be
+ * called from any thread.
+ */
+final class Shard implements Runnable {
+    private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
+
+    private final int index;
+    private final GuestModule module;
+    private final HostConfig config;
+    private final CountDownLatch started;
+    private final Consumer<Outcome> onEnd;
+    private volatile WasixHost host;
+    private volatile boolean stopRequested;
+
+    Shard(int index, GuestModule module, HostConfig config, CountDownLatch started, Consumer<Outcome> onEnd) {
+        this.index = index;
+        this.module = module;
+        this.config = config;
+        this.started = started;
+        this.onEnd = onEnd;
+    }
+
+    Thread start() {
+        Thread t = new Thread(this, "shard-" + index);
+        t.start();
+        return t;
+    }
+
+    @Override
+    public void run() {
+        Outcome outcome;
+        WasixHost h = null;
+        try {
+            h = new WasixHost(config);
+            host = h;
+            if (stopRequested) {
+                h.stop();
+            }
+            Instance instance = Instance.builder(module.module())
+                    .withImportValues(h.imports())
+                    .withMachineFactory(module.machine())
+                    .build();
+            started.countDown();
+            instance.export("_start").apply();
+            outcome = new Outcome.Exited(0);
+        } catch (GuestExitException e) {
+            outcome = new Outcome.Exited(e.code());
+        } catch (GuestStoppedException e) {
+            outcome = new Outcome.Stopped();
+        } catch (ChicoryException e) {
+            outcome = new Outcome.Trapped(GuestModule.oneLine(e), trapSite(e));
+        } catch (StackOverflowError e) {
+            outcome = new Outcome.Trapped("call stack exhausted", trapSite(e));
+        } catch (RuntimeException | Error e) {
+            outcome = new Outcome.Failed("shard " + index + ": host error: " + GuestModule.oneLine(e), e);
+        } finally {
+            started.countDown();
+        }
+        if (h != null) {
+            h.close();
+        }
+        onEnd.accept(outcome);
+    }
+
+    void stop() {
+        stopRequested = true;
+        WasixHost h = host;
+        if (h != null) {
+            h.stop();
+        }
+    }
+
+    /**
+     * The wasm function a trap happened in. Compiled guests run as methods named func_N (N the wasm function
+     * index), so the innermost such frame is the trap site; its name comes from the name section if present.
+     */
+    private String trapSite(Throwable e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            var m = COMPILED_FUNCTION.matcher(frame.getMethodName());
+            if (m.matches()) {
+                int idx = Integer.parseInt(m.group(1));
+                var names = module.module().nameSection();
+                String name = names == null ? null : names.nameOfFunction(idx);
+                return name == null ? "function #" + idx : name + " (function #" + idx + ")";
+            }
+        }
+        return null;
+    }
+}
