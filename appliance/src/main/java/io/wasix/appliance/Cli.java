@@ -71,7 +71,7 @@ final class Cli {
         for (; i < args.size(); i++) {
             String a = args.get(i);
             if (moduleGiven) {
-                if (a.equals("--") && !dashDash) {
+                if (a.equals("--") && !dashDash && guestArgs.isEmpty()) {
                     dashDash = true;
                     continue;
                 }
