@@ -100,7 +100,7 @@ public final class Main {
         StringBuilder b = new StringBuilder("appliance: ").append(module.name())
                 .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
-        BootClock.millisSinceExec().ifPresent(ms -> b.append(", ").append(ms).append(" ms after exec"));
+        b.append(", ").append(BootClock.sinceStart());
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);
         }

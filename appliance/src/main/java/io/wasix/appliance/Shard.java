@@ -55,6 +55,7 @@ final class Shard implements Runnable {
             Instance instance = Instance.builder(module.module())
                     .withImportValues(h.imports())
                     .withMachineFactory(module.machine())
+                    .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
             started.countDown();
             instance.export("_start").apply();

@@ -1,0 +1,167 @@
+package io.wasix.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * End to end: the jlinked launcher, as a user runs it, with no JDK of ours on the PATH. Each test starts
+ * the process, talks to it over 127.0.0.1, and stops it.
+ */
+@Timeout(60)
+class LauncherIT {
+    private static final Path LAUNCHER = Path.of("target/appliance/bin/appliance");
+    private static final Path TEST_GUESTS = Path.of("../wasm-host/src/test/guests");
+
+    @Test
+    void bootsTheDefaultGuestAndAnswers() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run"), port)) {
+            String bootLine = app.awaitBootLine();
+            assertTrue(bootLine.matches("appliance: hello \\(compiled at build time\\) started on (io_uring|epoll|nio), 1 shard.*"),
+                    bootLine);
+            for (int i = 0; i < 3; i++) {
+                String response = get(port);
+                assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+                assertTrue(response.contains("Content-Length: 13\r\n"), response);
+                assertTrue(response.endsWith("\r\n\r\nHello, World!"), response);
+            }
+            assertEquals(0, app.terminate(), "SIGTERM ends the appliance with status 0");
+        }
+    }
+
+    @Test
+    void twoShardsShareThePort() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run", "--shards", "2"), port)) {
+            assertTrue(app.awaitBootLine().contains(", 2 shards"));
+            for (int i = 0; i < 20; i++) {
+                assertTrue(get(port).endsWith("Hello, World!"));
+            }
+            assertEquals(0, app.terminate());
+        }
+    }
+
+    @Test
+    void aTrapIsOneLineAndStatus134() throws Exception {
+        Result r = runToEnd(List.of("run", TEST_GUESTS.resolve("trap.wasm").toString()));
+        assertEquals(134, r.status, r.stderr);
+        assertTrue(r.stderr.lines().anyMatch(l -> l.startsWith("appliance: guest trapped: ") && l.contains("boom")), r.stderr);
+    }
+
+    @Test
+    void missingImportsAreListedBeforeStart() throws Exception {
+        Result r = runToEnd(List.of("run", TEST_GUESTS.resolve("missing-import.wasm").toString()));
+        assertEquals(1, r.status, r.stderr);
+        assertTrue(r.stderr.contains("wasix_32v1.frobnicate") && r.stderr.contains("env.not_there"), r.stderr);
+        assertTrue(r.stderr.strip().lines().count() == 1, "one line: " + r.stderr);
+    }
+
+    @Test
+    void proc_exitCodeIsTheExitStatus() throws Exception {
+        assertEquals(7, runToEnd(List.of("run", TEST_GUESTS.resolve("exit.wasm").toString())).status);
+    }
+
+    @Test
+    void aMalformedModuleIsOneLine() throws Exception {
+        Path bad = Files.createTempFile("bad", ".wasm");
+        Files.writeString(bad, "this is not wasm");
+        Result r = runToEnd(List.of("run", bad.toString()));
+        Files.delete(bad);
+        assertEquals(1, r.status);
+        assertEquals(1, r.stderr.strip().lines().count(), r.stderr);
+        assertTrue(r.stderr.startsWith("appliance: " + bad), r.stderr);
+    }
+
+    @Test
+    void anUnknownFlagIsAUsageError() throws Exception {
+        Result r = runToEnd(List.of("run", "--frobnicate"));
+        assertEquals(2, r.status);
+        assertTrue(r.stderr.contains("unknown option '--frobnicate'"), r.stderr);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private record Result(int status, String stderr) {}
+
+    private static Result runToEnd(List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), err);
+    }
+
+    /** A running appliance whose stderr is read line by line. */
+    private static final class Booted implements AutoCloseable {
+        private final Process process;
+        private final java.io.BufferedReader stderr;
+
+        private Booted(Process process) {
+            this.process = process;
+            this.stderr = process.errorReader(StandardCharsets.UTF_8);
+        }
+
+        static Booted start(List<String> args, int port) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("PORT", Integer.toString(port));
+            return new Booted(pb.start());
+        }
+
+        String awaitBootLine() throws IOException {
+            String line;
+            while ((line = stderr.readLine()) != null) {
+                if (line.startsWith("appliance: ")) {
+                    return line;
+                }
+            }
+            throw new AssertionError("the appliance ended without a boot line, status " + process.exitValue());
+        }
+
+        int terminate() throws InterruptedException {
+            process.destroy(); // SIGTERM
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exits within 10 s of SIGTERM");
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String get(int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
