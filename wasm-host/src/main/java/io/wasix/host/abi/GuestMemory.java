@@ -16,8 +16,18 @@ public final class GuestMemory {
 
     /** Checks that [addr, addr+len) lies in memory, treating both as unsigned 32-bit values. */
     public void check(int addr, int len) {
-        long start = Integer.toUnsignedLong(addr);
-        long end = start + Integer.toUnsignedLong(len);
+        checkEnd(Integer.toUnsignedLong(addr) + Integer.toUnsignedLong(len));
+    }
+
+    /**
+     * Checks that an array of {@code count} elements of {@code size} bytes at {@code addr} lies in memory, all
+     * unsigned and computed in 64 bits: {@code count * size} must not wrap around in 32.
+     */
+    public void checkArray(int addr, int count, int size) {
+        checkEnd(Integer.toUnsignedLong(addr) + Integer.toUnsignedLong(count) * size);
+    }
+
+    private void checkEnd(long end) {
         // pages() is re-read each time because the guest may grow its memory between calls.
         if (end > (long) memory.pages() * Memory.PAGE_SIZE) {
             throw Errno.FAULT.fail();
@@ -91,7 +101,7 @@ public final class GuestMemory {
         if (count < 0) {
             throw Errno.INVAL.fail();
         }
-        check(iovs, count * 8);
+        checkArray(iovs, count, 8); // before allocating: a huge count is EFAULT, not a huge array
         IoVec[] out = new IoVec[count];
         for (int i = 0; i < count; i++) {
             int ptr = memory.readInt(iovs + i * 8);

@@ -126,6 +126,22 @@ public final class GuestSocket implements Descriptor {
         }
     }
 
+    /**
+     * Closes the listening channel and waits (briefly) until the kernel has let go of its port, as close(2) of a
+     * listener does: the guest may bind the same port again at once (or connect from it, after bind). Both NIO
+     * (a registered channel's fd is released at the selector's next select) and io_uring (the fd stays referenced
+     * by the pending accept until it is cancelled) release it only when the loop runs again.
+     */
+    private void closeServer() {
+        ChannelFuture closed = server.close();
+        server = null;
+        net.loop().drain(closed::isDone, GuestLoop.deadline(SERVER_CLOSE_NANOS));
+        net.loop().poll();
+    }
+
+    /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
+    private static final long SERVER_CLOSE_NANOS = 1_000_000_000L;
+
     public boolean isListening() {
         return state == State.LISTENING;
     }
@@ -192,11 +208,10 @@ public final class GuestSocket implements Descriptor {
             case BOUND -> {
                 // bind() made a listener; a bind-then-connect socket becomes a client bound to that address.
                 local = (InetSocketAddress) server.localAddress();
-                server.close();
-                server = null;
+                closeServer();
             }
             case CONNECTING -> throw Errno.ALREADY.fail();
-            case CONNECTED -> throw Errno.ISCONN.fail();
+            case CONNECTED, LISTENING -> throw Errno.ISCONN.fail(); // Linux answers EISCONN for a listener too
             default -> throw Errno.INVAL.fail();
         }
         DuplexChannel ch = net.transport().newSocketChannel();
@@ -326,8 +341,15 @@ public final class GuestSocket implements Descriptor {
      * @return bytes copied; 0 means end of stream
      */
     public int recv(byte[] dst, boolean nonBlocking, boolean peek, boolean waitAll) {
-        if (state == State.CONNECTING && !nonBlocking) {
-            net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+        if (state == State.CONNECTING) {
+            if (nonBlocking) {
+                net.loop().poll();
+            } else {
+                net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+            }
+            if (state == State.CONNECTING) {
+                throw Errno.AGAIN.fail(); // Linux: a read on a socket still connecting is EAGAIN, not ENOTCONN
+            }
         }
         requireConnected();
         long deadline = GuestLoop.deadline(options.recvTimeoutNanos);
@@ -492,12 +514,23 @@ public final class GuestSocket implements Descriptor {
 
     public InetSocketAddress localAddress() {
         if (server != null) {
-            return (InetSocketAddress) server.localAddress();
+            return asGuestFamily((InetSocketAddress) server.localAddress());
         }
         if (channel != null && channel.localAddress() != null) {
-            return (InetSocketAddress) channel.localAddress();
+            return asGuestFamily((InetSocketAddress) channel.localAddress());
         }
         return SockAddr.any(ipv6);
+    }
+
+    /**
+     * Netty opens its sockets dual-stack IPv6, so an AF_INET4 socket bound to 0.0.0.0 is really bound to [::]:
+     * report the address the guest bound, as getsockname on an AF_INET socket would.
+     */
+    private InetSocketAddress asGuestFamily(InetSocketAddress local) {
+        if (!ipv6 && local.getAddress() instanceof java.net.Inet6Address v6 && v6.isAnyLocalAddress()) {
+            return new InetSocketAddress(SockAddr.any(false).getAddress(), local.getPort());
+        }
+        return local;
     }
 
     public InetSocketAddress peerAddress() {
@@ -536,30 +569,35 @@ public final class GuestSocket implements Descriptor {
         return FileType.SOCKET_STREAM;
     }
 
+    /** Readiness as Linux's tcp_poll computes it for a socket in the same state. */
     @Override
     public int readiness() {
         return switch (state) {
-            case FRESH, BOUND -> HUP;
+            // neither connected nor connecting: hung up, and "writable" (a write would fail at once, not block)
+            case FRESH, BOUND -> OUT | HUP;
             case LISTENING -> acceptQueue.isEmpty() ? 0 : IN;
             case CONNECTING -> 0;
-            case FAILED -> OUT | ERR | HUP;
+            // a failed connect has shut both directions; the error shows until it is read (SO_ERROR, a call)
+            case FAILED -> IN | OUT | RDHUP | HUP | (pendingError != null ? ERR : 0);
             case CLOSED -> HUP;
             case CONNECTED -> {
                 int r = 0;
                 if (readable()) {
                     r |= IN;
                 }
-                if (peerClosedInput) {
+                boolean inputDone = peerClosedInput || localInputShut;
+                if (inputDone) {
                     r |= RDHUP;
                 }
                 if (pendingError != null) {
                     r |= ERR;
                 }
                 boolean active = channel.isActive();
-                if (!localOutputShut && active && channel.isWritable()) {
+                // OUT while there is room, and for good once sending is shut down (a send fails, never blocks)
+                if (localOutputShut || !active || channel.isWritable()) {
                     r |= OUT;
                 }
-                if (!active || (peerClosedInput && localOutputShut)) {
+                if (!active || (inputDone && localOutputShut)) {
                     r |= HUP;
                 }
                 yield r;
@@ -579,7 +617,7 @@ public final class GuestSocket implements Descriptor {
         }
         state = State.CLOSED;
         if (server != null) {
-            server.close();
+            closeServer();
             for (Channel child : acceptQueue) {
                 child.unsafe().closeForcibly();
             }

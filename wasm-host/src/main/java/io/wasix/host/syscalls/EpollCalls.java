@@ -55,7 +55,7 @@ final class EpollCalls {
         if (max <= 0) {
             throw Errno.INVAL.fail();
         }
-        m.check(events, Math.multiplyExact(max, EVENT_SIZE));
+        m.checkArray(events, max, EVENT_SIZE);
         EpollSet set = epoll(epfd);
         // libc passes -1 (u64 max) for "wait for ever"; 0 means "just look".
         if (timeoutNanos != 0 && !set.anyReady()) {

@@ -37,8 +37,8 @@ final class PollCalls {
         if (n <= 0) {
             throw Errno.INVAL.fail();
         }
-        m.check(in, Math.multiplyExact(n, SUB_SIZE));
-        m.check(out, Math.multiplyExact(n, EVENT_SIZE));
+        m.checkArray(in, n, SUB_SIZE);
+        m.checkArray(out, n, EVENT_SIZE);
         Sub[] subs = new Sub[n];
         long earliest = GuestLoop.NO_DEADLINE;
         for (int i = 0; i < n; i++) {

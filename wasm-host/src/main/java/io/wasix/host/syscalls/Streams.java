@@ -18,7 +18,10 @@ final class Streams {
         if (total == 0) {
             return 0;
         }
-        byte[] tmp = new byte[(int) Math.min(total, Integer.MAX_VALUE - 8)];
+        // Size the copy buffer by what can arrive now, not by the guest's (possibly huge) iovecs; only
+        // WAITALL needs room for everything it asked for.
+        long size = waitAll ? total : Math.min(total, Math.max(s.available(), 64 * 1024));
+        byte[] tmp = new byte[(int) Math.min(size, Integer.MAX_VALUE - 8)];
         int n = s.recv(tmp, nonBlocking, peek, waitAll);
         scatter(m, vecs, tmp, n);
         return n;
