@@ -147,7 +147,22 @@ class LauncherIT {
         }
     }
 
-    private static String get(int port) throws IOException {
+    /** GET / once; the boot line comes as the guest starts, so its listener may take a moment to appear. */
+    private static String get(int port) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return getOnce(port);
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static String getOnce(int port) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(5000);
