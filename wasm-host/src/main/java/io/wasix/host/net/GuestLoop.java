@@ -13,7 +13,7 @@ import java.util.function.BooleanSupplier;
  * <p>Threading: owned by the guest thread that created it. Only {@link #stop()} may be called from another
  * thread (a signal handler, a supervisor, a test).
  */
-public final class GuestLoop implements AutoCloseable {
+public final class GuestLoop {
     /** A deadline meaning "wait for ever". */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
@@ -96,24 +96,15 @@ public final class GuestLoop implements AutoCloseable {
         loop.wakeup();
     }
 
-    public boolean isStopped() {
-        return stopped;
-    }
-
     /**
-     * Shuts the loop down after running it until every channel has finished closing, so that responses queued
-     * by the guest just before it exited still reach their peers. Bounded by {@code graceNanos}.
+     * Shuts the loop down, running it until Netty has closed what is still registered, bounded by
+     * {@code graceNanos}. Waiting for queued writes first is {@link GuestNetwork#drainAndClose}'s job.
      */
-    public void drainAndClose(long graceNanos) {
+    public void shutdown(long graceNanos) {
         long deadline = deadline(graceNanos);
         loop.shutdown();
         while (!loop.isTerminated() && System.nanoTime() < deadline) {
             loop.run(Math.max(1, Math.min(deadline - System.nanoTime(), 10_000_000L)));
         }
-    }
-
-    @Override
-    public void close() {
-        drainAndClose(1_000_000_000L);
     }
 }

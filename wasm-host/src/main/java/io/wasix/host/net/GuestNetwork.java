@@ -59,6 +59,6 @@ public final class GuestNetwork {
     public void drainAndClose(long graceNanos) {
         long deadline = GuestLoop.deadline(graceNanos);
         loop.drain(() -> openChannels == 0, deadline);
-        loop.drainAndClose(Math.max(0, deadline - System.nanoTime()));
+        loop.shutdown(Math.max(0, deadline - System.nanoTime()));
     }
 }

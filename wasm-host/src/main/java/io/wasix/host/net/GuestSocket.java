@@ -562,6 +562,11 @@ public final class GuestSocket implements Descriptor {
         return channel != null ? channel : server;
     }
 
+    /** The connection channel, or null for a listener or a socket with no channel yet. */
+    Channel connection() {
+        return channel;
+    }
+
     // ---------------------------------------------------------------- Descriptor
 
     @Override

@@ -66,18 +66,18 @@ public final class SocketOptions {
     // ---------------------------------------------------------------- sock_set/get_opt_flag
 
     public void setFlag(GuestSocket s, int opt, boolean on) {
-        Channel live = s.liveChannel();
+        Channel conn = s.connection();
         switch (opt) {
             // Like Linux, setting these after bind is accepted and only affects a later bind.
             case REUSE_ADDR -> reuseAddr = on;
             case REUSE_PORT -> reusePort = on;
             case NO_DELAY -> {
                 noDelay = on;
-                set(live, ChannelOption.TCP_NODELAY, on);
+                set(conn, ChannelOption.TCP_NODELAY, on);
             }
             case KEEP_ALIVE -> {
                 keepAlive = on;
-                set(live, ChannelOption.SO_KEEPALIVE, on);
+                set(conn, ChannelOption.SO_KEEPALIVE, on);
             }
             case ONLY_V6 -> {
                 if (!s.ipv6()) {
@@ -93,16 +93,12 @@ public final class SocketOptions {
     }
 
     public boolean getFlag(GuestSocket s, int opt) {
-        Channel live = s.liveChannel();
+        Channel conn = s.connection();
         return switch (opt) {
             case REUSE_ADDR -> reuseAddr;
             case REUSE_PORT -> reusePort;
-            case NO_DELAY -> live != null && !(live instanceof io.netty.channel.ServerChannel)
-                    ? live.config().getOption(ChannelOption.TCP_NODELAY)
-                    : noDelay != null && noDelay;
-            case KEEP_ALIVE -> live != null && !(live instanceof io.netty.channel.ServerChannel)
-                    ? live.config().getOption(ChannelOption.SO_KEEPALIVE)
-                    : keepAlive != null && keepAlive;
+            case NO_DELAY -> conn != null ? conn.config().getOption(ChannelOption.TCP_NODELAY) : noDelay != null && noDelay;
+            case KEEP_ALIVE -> conn != null ? conn.config().getOption(ChannelOption.SO_KEEPALIVE) : keepAlive != null && keepAlive;
             case ONLY_V6 -> false;
             case LISTENING -> s.isListening();
             default -> throw Errno.NOPROTOOPT.fail();
@@ -123,9 +119,7 @@ public final class SocketOptions {
             }
             case SEND_BUF_SIZE -> {
                 sendBufSize = (int) size;
-                if (!(live instanceof io.netty.channel.ServerChannel)) {
-                    set(live, ChannelOption.SO_SNDBUF, sendBufSize);
-                }
+                set(s.connection(), ChannelOption.SO_SNDBUF, sendBufSize);
             }
             default -> throw Errno.NOPROTOOPT.fail();
         }
@@ -133,10 +127,10 @@ public final class SocketOptions {
 
     public long getSize(GuestSocket s, int opt) {
         Channel live = s.liveChannel();
+        Channel conn = s.connection();
         return switch (opt) {
             case RECV_BUF_SIZE -> live != null ? live.config().getOption(ChannelOption.SO_RCVBUF) : recvBufSize;
-            case SEND_BUF_SIZE -> live != null && !(live instanceof io.netty.channel.ServerChannel)
-                    ? live.config().getOption(ChannelOption.SO_SNDBUF) : sendBufSize;
+            case SEND_BUF_SIZE -> conn != null ? conn.config().getOption(ChannelOption.SO_SNDBUF) : sendBufSize;
             case TYPE -> 1; // Stream: the only socket type this host opens
             case PROTO -> 6; // TCP
             case LAST_ERROR -> s.takeLastError().code();
@@ -155,10 +149,7 @@ public final class SocketOptions {
             case ACCEPT_TIMEOUT -> acceptTimeoutNanos = nanos;
             case LINGER -> {
                 lingerNanos = nanos;
-                Channel live = s.liveChannel();
-                if (!(live instanceof io.netty.channel.ServerChannel)) {
-                    set(live, ChannelOption.SO_LINGER, nanos < 0 ? -1 : (int) (nanos / 1_000_000_000L));
-                }
+                set(s.connection(), ChannelOption.SO_LINGER, nanos < 0 ? -1 : (int) (nanos / 1_000_000_000L));
             }
             default -> throw Errno.NOPROTOOPT.fail();
         }
@@ -176,9 +167,10 @@ public final class SocketOptions {
         };
     }
 
-    private static <T> void set(Channel live, ChannelOption<T> option, T value) {
-        if (live != null) {
-            live.config().setOption(option, value);
+    /** Writes an option through to a channel that exists; before then it is applied when one appears. */
+    private static <T> void set(Channel ch, ChannelOption<T> option, T value) {
+        if (ch != null) {
+            ch.config().setOption(option, value);
         }
     }
 }
