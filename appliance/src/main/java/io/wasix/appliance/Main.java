@@ -16,8 +16,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Main {
     static final int EXIT_LOAD_ERROR = 1, EXIT_USAGE = 2, EXIT_TRAP = 134;
-    /** How long other shards get to finish once one has ended or a signal came. */
-    private static final long STOP_GRACE_MILLIS = 5_000;
+    /**
+     * How long in-flight responses get once SIGTERM/SIGINT came or a shard ended: below the 10 s after which
+     * docker and podman stop send SIGKILL, with room for the host's own flush of queued writes at exit.
+     */
+    static final long STOP_GRACE_MILLIS = 5_000;
+    /** The bound on waiting for the shards after the grace: the host's flush at exit takes up to 2 s. */
+    private static final long EXIT_FLUSH_MILLIS = 3_000;
 
     private Main() {}
 
@@ -40,7 +45,7 @@ public final class Main {
         TransportChoice transport;
         GuestModule module;
         try {
-            transport = TransportChoice.choose(settings.transport());
+            transport = TransportChoice.choose(settings.transport(), settings.shards());
             module = GuestModule.load(settings.module(), settings.interpreter());
         } catch (TransportChoice.TransportUnavailableException e) {
             return fail(EXIT_LOAD_ERROR, e.getMessage());
@@ -71,15 +76,25 @@ public final class Main {
             shards.add(s);
             threads.add(s.start());
         }
-        Signals.onTerminate(() -> shards.forEach(Shard::stop));
+        // The first signal stops gracefully (stop accepting, finish in-flight responses); a second one
+        // stops at once, for whoever does not want to wait.
+        var signals = new java.util.concurrent.atomic.AtomicInteger();
+        Signals.onTerminate(() -> {
+            if (signals.getAndIncrement() == 0) {
+                shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
+            } else {
+                shards.forEach(Shard::stop);
+            }
+        });
         awaitQuietly(started);
         System.err.println(bootLine(module, transport, settings.shards()));
 
         Outcome first = take(ended);
-        shards.forEach(Shard::stop);
+        shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
+        long joinDeadline = System.nanoTime() + (STOP_GRACE_MILLIS + EXIT_FLUSH_MILLIS) * 1_000_000L;
         for (Thread t : threads) {
             try {
-                t.join(STOP_GRACE_MILLIS);
+                t.join(Math.max(1, (joinDeadline - System.nanoTime()) / 1_000_000L));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -88,6 +88,19 @@ final class Shard implements Runnable {
     }
 
     /**
+     * Stop accepting and let in-flight responses finish within {@code graceMillis}. A shard whose host
+     * does not exist yet has nothing in flight: it stops outright.
+     */
+    void stopGracefully(long graceMillis) {
+        WasixHost h = host;
+        if (h != null) {
+            h.stopGracefully(graceMillis * 1_000_000L);
+        } else {
+            stop();
+        }
+    }
+
+    /**
      * The wasm function a trap happened in. Compiled guests run as methods named func_N (N the wasm function
      * index), so the innermost such frame is the trap site; its name comes from the name section if present.
      */

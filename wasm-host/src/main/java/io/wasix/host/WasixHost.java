@@ -19,7 +19,8 @@ import java.util.Map;
  * event loop its sockets run on.
  *
  * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
- * host function runs on it. Only {@link #stop()} may be called from another thread.
+ * host function runs on it. Only {@link #stop()} and {@link #stopGracefully} may be called from another
+ * thread.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
@@ -71,6 +72,15 @@ public final class WasixHost implements AutoCloseable {
     /** Asks the guest to stop; its current or next blocking call unwinds with {@link GuestStoppedException}. */
     public void stop() {
         loop.stop();
+    }
+
+    /**
+     * Asks the guest to stop accepting and finish what is in flight: the listeners close, and the guest
+     * unwinds with {@link GuestStoppedException} at its next wait for a connection, once it has no
+     * connection left, or when {@code graceNanos} has passed, whichever comes first.
+     */
+    public void stopGracefully(long graceNanos) {
+        loop.stopGracefully(graceNanos);
     }
 
     public String transportLabel() {

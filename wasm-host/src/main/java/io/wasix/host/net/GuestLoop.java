@@ -10,8 +10,8 @@ import java.util.function.BooleanSupplier;
  * loop only runs when that guest's thread calls in: a blocking syscall runs it until its condition holds or
  * its deadline passes, blocking in the kernel (epoll_wait / io_uring_enter) rather than spinning.
  *
- * <p>Threading: owned by the guest thread that created it. Only {@link #stop()} may be called from another
- * thread (a signal handler, a supervisor, a test).
+ * <p>Threading: owned by the guest thread that created it. Only {@link #stop()} and {@link #stopGracefully}
+ * may be called from another thread (a signal handler, a supervisor, a test).
  */
 public final class GuestLoop {
     /** A deadline meaning "wait for ever". */
@@ -20,6 +20,13 @@ public final class GuestLoop {
     private final Transport transport;
     private final ManualIoEventLoop loop;
     private volatile boolean stopped;
+    /** Set (once) by {@link #stopGracefully}; the deadline is written before the flag and read after it. */
+    private volatile boolean draining;
+    private volatile long drainDeadline;
+    // guest thread only: what a graceful stop does to the guest's network, and whether it was done
+    private Runnable onDrain = () -> { };
+    private BooleanSupplier idle = () -> true;
+    private boolean drainNoticed;
 
     public GuestLoop(Transport transport) {
         this.transport = transport;
@@ -49,36 +56,81 @@ public final class GuestLoop {
      * {@link #NO_DEADLINE}) passes.
      *
      * @return whether the condition holds
-     * @throws GuestStoppedException when the guest is being stopped
+     * @throws GuestStoppedException when the guest is being stopped: at once after {@link #stop}; after
+     *     {@link #stopGracefully}, once the guest has no connection left or the grace period is over
      */
     public boolean await(BooleanSupplier ready, long deadlineNanos) {
-        return runUntil(ready, deadlineNanos, true);
+        return runUntil(ready, deadlineNanos, true, false);
+    }
+
+    /**
+     * Like {@link #await}, for a wait whose only outcome is new work (accept): during a graceful stop it
+     * throws {@link GuestStoppedException} as soon as it would have to wait, since the listeners are closed.
+     */
+    public boolean awaitNewWork(BooleanSupplier ready, long deadlineNanos) {
+        return runUntil(ready, deadlineNanos, true, true);
     }
 
     /** Like {@link #await} but also runs while stopping: used to let queued responses leave at exit. */
     public boolean drain(BooleanSupplier done, long deadlineNanos) {
-        return runUntil(done, deadlineNanos, false);
+        return runUntil(done, deadlineNanos, false, false);
     }
 
-    private boolean runUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop) {
+    private boolean runUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop, boolean newWork) {
+        if (honourStop && draining) {
+            // Before the ready check: a guest that never has to wait (a full accept queue under load)
+            // must still see its listeners close.
+            noticeDrain();
+        }
         if (ready.getAsBoolean()) {
             return true;
         }
         loop.runNow();
         while (!ready.getAsBoolean()) {
-            if (honourStop && stopped) {
-                throw new GuestStoppedException();
+            long deadline = deadlineNanos;
+            if (honourStop) {
+                if (stopped) {
+                    throw new GuestStoppedException();
+                }
+                if (draining) {
+                    noticeDrain();
+                    if (newWork || idle.getAsBoolean() || System.nanoTime() - drainDeadline >= 0) {
+                        throw new GuestStoppedException();
+                    }
+                    if (deadline == NO_DEADLINE || deadline - drainDeadline > 0) {
+                        deadline = drainDeadline; // a timeout past the grace ends in the stop, not in a timeout
+                    }
+                }
             }
             long wait = 0; // 0 = block until IO, a task or a wakeup
-            if (deadlineNanos != NO_DEADLINE) {
-                wait = deadlineNanos - System.nanoTime();
+            if (deadline != NO_DEADLINE) {
+                wait = deadline - System.nanoTime();
                 if (wait <= 0) {
+                    if (deadline != deadlineNanos) {
+                        continue; // the grace is over: the check above throws
+                    }
                     return false;
                 }
             }
             loop.run(wait);
         }
         return true;
+    }
+
+    private void noticeDrain() {
+        if (!drainNoticed) {
+            drainNoticed = true;
+            onDrain.run();
+        }
+    }
+
+    /**
+     * What a graceful stop does on the guest thread: {@code onDrain} runs once, when the guest next calls
+     * in (it closes the listeners); {@code idle} tells when nothing is left in flight. Guest thread only.
+     */
+    public void onDrain(Runnable onDrain, BooleanSupplier idle) {
+        this.onDrain = onDrain;
+        this.idle = idle;
     }
 
     /** Converts a relative timeout (negative: none) into a deadline for {@link #await}. */
@@ -93,6 +145,19 @@ public final class GuestLoop {
     /** Asks the guest to stop: its current or next blocking call throws {@link GuestStoppedException}. */
     public void stop() {
         stopped = true;
+        loop.wakeup();
+    }
+
+    /**
+     * Asks the guest to stop accepting and to finish what it has in flight: its listeners close, a wait for
+     * a new connection throws {@link GuestStoppedException}, and other waits go on until the guest has no
+     * connection left or {@code graceNanos} has passed. A second call keeps the first deadline.
+     */
+    public synchronized void stopGracefully(long graceNanos) {
+        if (!draining) {
+            drainDeadline = System.nanoTime() + Math.max(0, graceNanos);
+            draining = true;
+        }
         loop.wakeup();
     }
 

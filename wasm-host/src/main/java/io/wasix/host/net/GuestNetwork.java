@@ -21,11 +21,14 @@ public final class GuestNetwork {
     private final boolean allowOutbound;
     private final boolean forceReusePort;
     private int openChannels;
+    private int openConnections;
+    private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
 
     public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
         this.loop = loop;
         this.allowOutbound = allowOutbound;
         this.forceReusePort = forceReusePort;
+        loop.onDrain(this::stopListening, () -> openConnections == 0);
     }
 
     public GuestLoop loop() {
@@ -48,7 +51,30 @@ public final class GuestNetwork {
     void register(io.netty.channel.Channel channel) {
         loop.register(channel);
         openChannels++;
-        channel.closeFuture().addListener(f -> openChannels--);
+        if (channel instanceof io.netty.channel.ServerChannel server) {
+            listeners.add(server);
+            channel.closeFuture().addListener(f -> {
+                openChannels--;
+                listeners.remove(server);
+            });
+        } else {
+            openConnections++;
+            channel.closeFuture().addListener(f -> {
+                openChannels--;
+                openConnections--;
+            });
+        }
+    }
+
+    /**
+     * A graceful stop's first step: close every listener, so the kernel refuses new connections instead of
+     * queueing them for a guest that is about to exit. The guest's sockets stay LISTENING: it still takes
+     * what was already queued, then its next wait for a connection ends the guest.
+     */
+    private void stopListening() {
+        for (var server : java.util.List.copyOf(listeners)) {
+            server.close();
+        }
     }
 
     public int openChannels() {

@@ -159,7 +159,7 @@ public final class GuestSocket implements Descriptor {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().await(() -> !acceptQueue.isEmpty(), GuestLoop.deadline(options.acceptTimeoutNanos));
+                net.loop().awaitNewWork(() -> !acceptQueue.isEmpty(), GuestLoop.deadline(options.acceptTimeoutNanos));
             }
             if (acceptQueue.isEmpty()) {
                 throw Errno.AGAIN.fail();

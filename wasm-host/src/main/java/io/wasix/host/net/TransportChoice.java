@@ -1,5 +1,6 @@
 package io.wasix.host.net;
 
+import io.netty.channel.ManualIoEventLoop;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,10 +10,19 @@ import java.util.List;
  */
 public record TransportChoice(Transport transport, List<String> fallbacks) {
 
-    /** Picks the best available transport, or the one asked for. */
+    /** Picks the best available transport, or the one asked for, for one event loop. */
     public static TransportChoice choose(Transport requested) {
+        return choose(requested, 1);
+    }
+
+    /**
+     * Picks the best available transport, or the one asked for, that can run {@code loops} event loops at
+     * once: each io_uring loop holds its own ring, and RLIMIT_MEMLOCK may leave room for fewer rings than
+     * shards, which must show here as a fallback rather than later as a shard failing to start.
+     */
+    public static TransportChoice choose(Transport requested, int loops) {
         if (requested != null) {
-            Throwable cause = probe(requested);
+            Throwable cause = probe(requested, loops);
             if (cause != null) {
                 throw new TransportUnavailableException(requested.label() + " is not available here: " + describe(cause));
             }
@@ -20,7 +30,7 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
         }
         List<String> fallbacks = new ArrayList<>();
         for (Transport t : Transport.values()) {
-            Throwable cause = probe(t);
+            Throwable cause = probe(t, loops);
             if (cause == null) {
                 return new TransportChoice(t, List.copyOf(fallbacks));
             }
@@ -33,7 +43,7 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
      * Netty's own availability check, then an actual IoHandler built and torn down: io_uring can pass the
      * first and still fail to set up its ring (memlock), and Netty does not fall back by itself.
      */
-    private static Throwable probe(Transport t) {
+    private static Throwable probe(Transport t, int loops) {
         Throwable cause;
         try {
             cause = t.unavailabilityCause();
@@ -43,15 +53,23 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
         if (cause != null) {
             return cause;
         }
+        List<ManualIoEventLoop> built = new ArrayList<>();
         try {
-            var loop = new io.netty.channel.ManualIoEventLoop(Thread.currentThread(), t.ioHandlerFactory());
-            loop.shutdown();
-            while (!loop.isTerminated()) {
-                loop.runNow();
+            for (int i = 0; i < loops; i++) {
+                built.add(new ManualIoEventLoop(Thread.currentThread(), t.ioHandlerFactory()));
             }
             return null;
         } catch (Throwable e) {
-            return e;
+            // No cause attached: describe() would otherwise report only the root and lose the count.
+            return built.isEmpty() ? e : new IllegalStateException(
+                    "only " + built.size() + " of " + loops + " event loops could be set up: " + describe(e));
+        } finally {
+            for (ManualIoEventLoop loop : built) {
+                loop.shutdown();
+                while (!loop.isTerminated()) {
+                    loop.runNow();
+                }
+            }
         }
     }
 
