@@ -45,6 +45,25 @@ class LauncherIT {
     }
 
     @Test
+    void sigtermStopsAcceptingAndDeliversTheResponseInFlight() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run"), port)) {
+            app.awaitBootLine();
+            assertTrue(get(port).endsWith("Hello, World!"));
+            try (InFlightRequest inFlight = InFlightRequest.start(port)) {
+                Thread.sleep(300); // the guest has accepted the connection and waits in recv for the rest
+                long signalled = System.nanoTime();
+                app.process.destroy(); // SIGTERM
+                awaitRefused(port); // the listener closed at once, though the guest is still busy
+                assertEquals(InFlightRequest.HELLO_RESPONSE, inFlight.finish(), "the in-flight response, whole");
+                assertTrue(app.process.waitFor(2, TimeUnit.SECONDS), "exits within 2 s of SIGTERM");
+                assertEquals(0, app.process.exitValue());
+                assertTrue(System.nanoTime() - signalled < TimeUnit.SECONDS.toNanos(2));
+            }
+        }
+    }
+
+    @Test
     void twoShardsShareThePort() throws Exception {
         int port = freePort();
         try (Booted app = Booted.start(List.of("run", "--shards", "2"), port)) {
@@ -144,6 +163,19 @@ class LauncherIT {
         @Override
         public void close() {
             process.destroyForcibly();
+        }
+    }
+
+    private static void awaitRefused(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            } catch (java.net.ConnectException e) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "port " + port + " still accepts 1 s after SIGTERM");
+            Thread.sleep(20);
         }
     }
 

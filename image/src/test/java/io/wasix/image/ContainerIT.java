@@ -1,0 +1,166 @@
+package io.wasix.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The container image as users run it: built from the top-level Dockerfile with the engine this machine
+ * has (podman, else docker), run read-only with every capability dropped, on a free loopback port. Skipped,
+ * loudly, where no engine works. Each test starts its own container and removes it.
+ */
+@Timeout(180)
+class ContainerIT {
+    private static final Path TOP = Path.of("..");
+    private static final String IMAGE = "localhost/wasix-appliance:it";
+    private static final Path SECCOMP = Path.of("seccomp/io_uring.json");
+    private static String engine;
+    private static final List<String> containers = new ArrayList<>();
+
+    @BeforeAll
+    static void buildTheImage() throws Exception {
+        engine = findEngine();
+        if (engine == null) {
+            String why = "ContainerIT SKIPPED: no working container engine (tried `podman info`, `docker info`);"
+                    + " .ci/run installs podman and runc";
+            System.err.println("\n!!!!!!!! " + why + " !!!!!!!!\n");
+            Assumptions.abort(why);
+        }
+        Run build = run(120, engine, "build", "-t", IMAGE, TOP.toString());
+        assertEquals(0, build.status, "image build failed:\n" + build.output);
+    }
+
+    @AfterAll
+    static void removeContainers() throws Exception {
+        for (String name : containers) {
+            run(30, engine, "rm", "-f", name);
+        }
+    }
+
+    @Test
+    void servesReadOnlyWithoutCapabilitiesAndFinishesTheInFlightResponseOnSigterm() throws Exception {
+        int port = InFlightRequest.freePort();
+        String name = start(port, List.of());
+        assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
+        String bootLine = logs(name);
+        // The engine's default seccomp profile blocks io_uring: a fallback with its reason, not a failure.
+        assertTrue(bootLine.contains("started on epoll") && bootLine.contains("io_uring unavailable: "), bootLine);
+
+        Set<String> mapped = MappedLibraries.of(hostPid(name));
+        mapped.removeIf(l -> l.startsWith("/appliance/"));
+        assertEquals(MappedLibraries.systemLibrariesIn(Path.of("target/rootfs")), mapped,
+                "system libraries: carried by the rootfs (left) vs mapped by PID 1 in the container (right)");
+
+        try (InFlightRequest inFlight = InFlightRequest.start(port)) {
+            Thread.sleep(300); // the guest has accepted the connection and waits in recv for the rest
+            long signalled = System.nanoTime();
+            Run kill = run(30, engine, "kill", "--signal", "TERM", name);
+            assertEquals(0, kill.status, kill.output);
+            assertEquals(InFlightRequest.HELLO_RESPONSE, inFlight.finish(), "the in-flight response, whole");
+            Run wait = run(30, engine, "wait", name);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+            assertEquals("0", wait.output.strip(), "exit status after SIGTERM; logs:\n" + logs(name));
+            assertTrue(millis < 2000, "exited " + millis + " ms after SIGTERM");
+        }
+    }
+
+    @Test
+    void theShippedSeccompProfileLetsIoUringRun() throws Exception {
+        int port = InFlightRequest.freePort();
+        String name = start(port, List.of("--security-opt", "seccomp=" + SECCOMP.toAbsolutePath()));
+        assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
+        String bootLine = logs(name);
+        assertTrue(bootLine.contains("started on io_uring"), bootLine);
+        stop(name);
+    }
+
+    @Test
+    void aLowMemlockLimitFallsBackToEpollWithItsReason() throws Exception {
+        int port = InFlightRequest.freePort();
+        // Podman replaces its configured default ulimits once any --ulimit is given; nofile and nproc are
+        // set too so that no limit is raised above what this (possibly sandboxed) machine allows.
+        String name = start(port, List.of("--security-opt", "seccomp=" + SECCOMP.toAbsolutePath(),
+                "--ulimit", "memlock=65536:65536", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "-e", "APPLIANCE_SHARDS=2"));
+        assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
+        String bootLine = logs(name);
+        assertTrue(bootLine.contains("started on epoll, 2 shards") && bootLine.contains("io_uring unavailable: ")
+                && bootLine.contains("memlock"), bootLine);
+        stop(name);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String start(int port, List<String> options) throws Exception {
+        String name = "wasix-it-" + ProcessHandle.current().pid() + "-" + port;
+        containers.add(name);
+        List<String> cmd = new ArrayList<>(List.of(engine, "run", "-d", "--name", name, "--read-only",
+                "--cap-drop=ALL", "-p", "127.0.0.1:" + port + ":8080"));
+        cmd.addAll(options);
+        cmd.add(IMAGE);
+        Run r = run(60, cmd.toArray(String[]::new));
+        assertEquals(0, r.status, "run failed:\n" + r.output);
+        return name;
+    }
+
+    private static void stop(String name) throws Exception {
+        Run r = run(30, engine, "stop", "-t", "10", name);
+        assertEquals(0, r.status, r.output);
+        assertEquals("0", run(30, engine, "inspect", "--format", "{{.State.ExitCode}}", name).output.strip());
+    }
+
+    private static String logs(String name) throws Exception {
+        return run(30, engine, "logs", name).output;
+    }
+
+    private static long hostPid(String name) throws Exception {
+        return Long.parseLong(run(30, engine, "inspect", "--format", "{{.State.Pid}}", name).output.strip());
+    }
+
+    private static String findEngine() throws InterruptedException {
+        for (String candidate : new String[] {"podman", "docker"}) {
+            try {
+                if (run(30, candidate, "info").status == 0) {
+                    return candidate;
+                }
+            } catch (IOException e) {
+                // not installed
+            }
+        }
+        return null;
+    }
+
+    private record Run(int status, String output) {}
+
+    /** Runs a command to its end (bounded), stdout and stderr together. */
+    private static Run run(int timeoutSeconds, String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // Read on another thread: a chatty build must not block on a full pipe while we wait.
+        var out = new java.io.ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                p.getInputStream().transferTo(out);
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " took over " + timeoutSeconds + " s");
+        }
+        reader.join(5000);
+        return new Run(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+}
