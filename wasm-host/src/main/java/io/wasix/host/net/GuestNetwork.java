@@ -72,10 +72,19 @@ public final class GuestNetwork {
      * what was already queued, then its next wait for a connection ends the guest.
      */
     private void stopListening() {
+        java.util.List<io.netty.channel.ChannelFuture> closed = new java.util.ArrayList<>();
         for (var server : java.util.List.copyOf(listeners)) {
-            server.close();
+            closed.add(server.close());
         }
+        // As GuestSocket's own listener close: NIO and io_uring let go of the fd only when the loop runs
+        // again, and a guest busy with queued connections may not wait (run the loop) for a while.
+        loop.drain(() -> closed.stream().allMatch(java.util.concurrent.Future::isDone),
+                GuestLoop.deadline(LISTENER_CLOSE_NANOS));
+        loop.poll();
     }
+
+    /** Bound on the wait in {@link #stopListening}; a close normally completes within one loop run. */
+    private static final long LISTENER_CLOSE_NANOS = 1_000_000_000L;
 
     public int openChannels() {
         return openChannels;
