@@ -20,7 +20,7 @@ public final class Main {
      * How long in-flight responses get once SIGTERM/SIGINT came or a shard ended: below the 10 s after which
      * docker and podman stop send SIGKILL, with room for the host's own flush of queued writes at exit.
      */
-    static final long STOP_GRACE_MILLIS = 5_000;
+    private static final long STOP_GRACE_MILLIS = 5_000;
     /** The bound on waiting for the shards after the grace: the host's flush at exit takes up to 2 s. */
     private static final long EXIT_FLUSH_MILLIS = 3_000;
 
