@@ -62,20 +62,29 @@ public final class Main {
                 .withAllowOutbound(settings.net())
                 .withForceReusePort(settings.shards() > 1);
 
+        SyscallReporting reporting;
+        try {
+            reporting = SyscallReporting.start(settings.metrics(), settings.shards());
+        } catch (java.io.IOException e) {
+            return fail(EXIT_LOAD_ERROR, "cannot serve the admin port " + settings.metrics().adminAddress() + ": " + e.getMessage());
+        }
+
         var ended = new LinkedBlockingQueue<Outcome>();
         var started = new CountDownLatch(settings.shards());
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, started, ended::add);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add);
             shards.add(s);
             threads.add(s.start());
         }
         Signals.onTerminate(() -> shards.forEach(Shard::stop));
         awaitQuietly(started);
         System.err.println(bootLine(module, transport, settings.shards()));
+        reporting.serving(true);
 
         Outcome first = take(ended);
+        reporting.serving(false);
         shards.forEach(Shard::stop);
         for (Thread t : threads) {
             try {
@@ -84,6 +93,7 @@ public final class Main {
                 Thread.currentThread().interrupt();
             }
         }
+        reporting.close();
         return switch (first) {
             case Outcome.Exited(int code) -> code;
             case Outcome.Stopped() -> 0;

@@ -10,8 +10,11 @@ import jdk.jfr.StackTrace;
 /**
  * The fields every syscall event has; each {@link SyscallFamily} has its own event type below, so a
  * recording's settings choose families. Off by default: enable one with a .jfc or with
- * {@code -XX:StartFlightRecording:wasix.SocketSyscall#enabled=true}. The event's duration is the time in
- * the host. Created, filled and committed on the guest thread.
+ * {@code -XX:StartFlightRecording:+wasix.SocketSyscall#enabled=true}. The event's duration is the time in
+ * the host. The concrete types live in {@link SyscallEvents}, not nested here: JDK 25's JFR fails to
+ * instrument an event class nested in its own event superclass when a recording is already running as the
+ * class loads ("duplicate class definition"), which is exactly the -XX:StartFlightRecording case.
+ * Created, filled and committed on the guest thread.
  */
 @Category({"WASIX", "Syscalls"})
 @Enabled(false)
@@ -32,41 +35,4 @@ public abstract class SyscallEvent extends Event {
     int shard;
 
     SyscallEvent() {}
-
-    /** A started event of {@code family}, or null when a recording does not ask for that family. */
-    static SyscallEvent begin(SyscallFamily family) {
-        // The probe instance never escapes, so the JIT removes it: a disabled family costs a field read.
-        SyscallEvent e = switch (family) {
-            case SOCKET -> new Socket().isEnabled() ? new Socket() : null;
-            case FILE -> new File().isEnabled() ? new File() : null;
-            case POLL -> new Poll().isEnabled() ? new Poll() : null;
-            case PROC -> new Proc().isEnabled() ? new Proc() : null;
-            case CLOCK -> new Clock().isEnabled() ? new Clock() : null;
-        };
-        if (e != null) {
-            e.begin();
-        }
-        return e;
-    }
-
-    @jdk.jfr.Name("wasix.SocketSyscall")
-    @Label("WASIX Socket Syscall")
-    static final class Socket extends SyscallEvent {}
-
-    @jdk.jfr.Name("wasix.FileSyscall")
-    @Label("WASIX File Syscall")
-    static final class File extends SyscallEvent {}
-
-    @jdk.jfr.Name("wasix.PollSyscall")
-    @Label("WASIX Poll and Epoll Syscall")
-    static final class Poll extends SyscallEvent {}
-
-    @jdk.jfr.Name("wasix.ProcSyscall")
-    @Label("WASIX Process Syscall")
-    @Description("args, environ, sched_yield, proc_exit")
-    static final class Proc extends SyscallEvent {}
-
-    @jdk.jfr.Name("wasix.ClockSyscall")
-    @Label("WASIX Clock and Random Syscall")
-    static final class Clock extends SyscallEvent {}
 }

@@ -28,7 +28,7 @@ public final class SyscallProbe {
 
     /** A started JFR event when a recording asks for this family, else null. */
     public SyscallEvent beginEvent() {
-        return SyscallEvent.begin(family);
+        return SyscallEvents.begin(family);
     }
 
     /** Whether the call must be timed (counted or traced). */
