@@ -12,11 +12,11 @@ import java.util.Map;
 /**
  * The `--stats` table printed on stderr at exit: per shard, then all shards together when there are
  * several, one row per syscall that was called, most time in the host first. p50/p99 come from the
- * histogram, so they are as precise as its power-of-two buckets. Stateless; main thread.
+ * histogram, so they are as precise as its power-of-two buckets (and capped by the longest call). Stateless; main thread.
  */
 final class StatsTable {
-    private static final String HEADER = String.format(Locale.ROOT, "%-22s %10s %8s %11s %9s %9s %9s  %s",
-            "syscall", "calls", "errors", "total ms", "mean us", "p50 us", "p99 us", "errors by errno");
+    private static final String HEADER = String.format(Locale.ROOT, "%-22s %10s %8s %11s %9s %9s %9s %10s  %s",
+            "syscall", "calls", "errors", "total ms", "mean us", "p50 us", "p99 us", "max us", "errors by errno");
 
     private StatsTable() {}
 
@@ -51,9 +51,9 @@ final class StatsTable {
         for (SyscallStats s : rows) {
             StringBuilder errnos = new StringBuilder();
             s.errorsByName().forEach((name, n) -> errnos.append(errnos.isEmpty() ? "" : " ").append(name).append('=').append(n));
-            b.append(String.format(Locale.ROOT, "%-22s %10d %8d %11.3f %9.1f %9.1f %9.1f  %s%n", s.syscall(),
+            b.append(String.format(Locale.ROOT, "%-22s %10d %8d %11.3f %9.1f %9.1f %9.1f %10.1f  %s%n", s.syscall(),
                     s.calls(), s.errors(), s.nanos() / 1e6, s.nanos() / 1e3 / s.calls(),
-                    s.quantileNanos(0.5) / 1e3, s.quantileNanos(0.99) / 1e3, errnos).stripTrailing()).append('\n');
+                    s.quantileNanos(0.5) / 1e3, s.quantileNanos(0.99) / 1e3, s.maxNanos() / 1e3, errnos).stripTrailing()).append('\n');
             calls += s.calls();
             errors += s.errors();
             nanos += s.nanos();

@@ -77,6 +77,8 @@ class MetricsTest {
         assertEquals(Map.of("EFAULT", 1L), send.errorsByName());
         assertEquals(6, send.histogramCount(), "every call lands in one bucket");
         assertTimeAgreesWithHistogram(send);
+        assertTrue(send.maxNanos() > 0 && send.maxNanos() <= send.nanos());
+        assertTrue(send.maxNanos() * 6 >= send.nanos(), "the longest of 6 calls is at least their mean");
         assertTrue(send.quantileNanos(0.5) <= send.quantileNanos(0.99));
         assertTrue(send.quantileNanos(0.99) > 0);
 
@@ -143,10 +145,10 @@ class MetricsTest {
     void quantilesInterpolateInsideTheirBucket() {
         long[] buckets = new long[Histogram.BUCKETS];
         buckets[3] = 100; // (512, 1024] ns
-        SyscallStats s = new SyscallStats("x", 100, 75_000, buckets, new long[Errno.values().length]);
+        SyscallStats s = new SyscallStats("x", 100, 75_000, 1_000, buckets, new long[Errno.values().length]);
         assertEquals(768, s.quantileNanos(0.5), 0.001);
-        assertEquals(1024, s.quantileNanos(1.0), 0.001);
-        assertEquals(0, new SyscallStats("x", 0, 0, new long[Histogram.BUCKETS],
+        assertEquals(1000, s.quantileNanos(1.0), 0.001, "never above the longest call");
+        assertEquals(0, new SyscallStats("x", 0, 0, 0, new long[Histogram.BUCKETS],
                 new long[Errno.values().length]).quantileNanos(0.99));
     }
 

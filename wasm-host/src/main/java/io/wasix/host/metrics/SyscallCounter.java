@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class SyscallCounter {
     private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int CALLS = 0, NANOS = 1, BUCKET0 = 2, ERRNO0 = BUCKET0 + Histogram.BUCKETS;
+    private static final int CALLS = 0, NANOS = 1, MAX = 2, BUCKET0 = 3, ERRNO0 = BUCKET0 + Histogram.BUCKETS;
     private static final Errno[] ERRNOS = Errno.values();
 
     private final String syscall;
@@ -32,6 +32,9 @@ public final class SyscallCounter {
     public void record(long nanos, int errno) {
         bump(BUCKET0 + Histogram.bucketOf(nanos), 1);
         bump(NANOS, nanos);
+        if (nanos > cells[MAX]) {
+            CELLS.setOpaque(cells, MAX, nanos);
+        }
         if (errno != 0) {
             bump(ERRNO0 + (errno > 0 && errno < ERRNOS.length ? errno : Errno.UNKNOWN.code()), 1);
         }
@@ -50,6 +53,7 @@ public final class SyscallCounter {
     public SyscallStats snapshot() {
         long calls = read(CALLS);
         long nanos = read(NANOS);
+        long max = read(MAX);
         long[] buckets = new long[Histogram.BUCKETS];
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = read(BUCKET0 + i);
@@ -58,6 +62,6 @@ public final class SyscallCounter {
         for (int i = 1; i < errors.length; i++) {
             errors[i] = read(ERRNO0 + i);
         }
-        return new SyscallStats(syscall, calls, nanos, buckets, errors);
+        return new SyscallStats(syscall, calls, nanos, max, buckets, errors);
     }
 }

@@ -10,10 +10,11 @@ import java.util.Map;
  *
  * @param calls how many calls returned (or ended the guest)
  * @param nanos total time spent in the host by those calls
+ * @param maxNanos the longest of those calls
  * @param buckets the histogram of time in the host, bucket bounds from {@link Histogram}
  * @param errorsByCode error count by errno wire code (index 0, success, is always 0)
  */
-public record SyscallStats(String syscall, long calls, long nanos, long[] buckets, long[] errorsByCode) {
+public record SyscallStats(String syscall, long calls, long nanos, long maxNanos, long[] buckets, long[] errorsByCode) {
 
     public SyscallStats {
         buckets = buckets.clone();
@@ -48,7 +49,8 @@ public record SyscallStats(String syscall, long calls, long nanos, long[] bucket
 
     /**
      * The {@code q} quantile (0..1) of time in the host, interpolated linearly inside its bucket as
-     * Prometheus's histogram_quantile does; 0 without calls. Its resolution is the bucket's width.
+     * Prometheus's histogram_quantile does, and never above the longest call; 0 without calls. Its
+     * resolution is the bucket's width.
      */
     public double quantileNanos(double q) {
         long total = histogramCount();
@@ -64,12 +66,17 @@ public record SyscallStats(String syscall, long calls, long nanos, long[] bucket
             }
             long lo = Histogram.lowerBoundNanos(i);
             if (i == buckets.length - 1) {
-                return lo; // unbounded: the lower bound is all we know
+                return Math.max(lo, maxNanos); // unbounded: the longest call is the best we know
             }
             long hi = Histogram.upperBoundNanos(i);
-            return lo + (hi - lo) * ((rank - seen) / buckets[i]);
+            return Math.min(lo + (hi - lo) * ((rank - seen) / buckets[i]), atMost());
         }
         return Histogram.lowerBoundNanos(buckets.length - 1);
+    }
+
+    /** The longest call bounds every quantile (a snapshot taken mid-update may lack it: then no bound). */
+    private double atMost() {
+        return maxNanos > 0 ? maxNanos : Double.MAX_VALUE;
     }
 
     /** The sum of two counts of the same syscall (shards into a total). */
@@ -82,7 +89,7 @@ public record SyscallStats(String syscall, long calls, long nanos, long[] bucket
         for (int i = 0; i < e.length; i++) {
             e[i] += o.errorsByCode[i];
         }
-        return new SyscallStats(syscall, calls + o.calls, nanos + o.nanos, b, e);
+        return new SyscallStats(syscall, calls + o.calls, nanos + o.nanos, Math.max(maxNanos, o.maxNanos), b, e);
     }
 
     /** The name of an errno as metrics, trace lines and events spell it: "EAGAIN", and "SUCCESS" for 0. */
