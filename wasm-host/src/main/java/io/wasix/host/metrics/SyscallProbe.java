@@ -3,7 +3,8 @@ package io.wasix.host.metrics;
 /**
  * Where one host function reports its calls: its counter (when counted), its trace (when traced), and its
  * family's JFR event. The host-function wrapper calls {@link #beginEvent()} and {@link #timed()} before the
- * call and {@link #end} after it; with nothing asked for, that is two field reads and no allocation.
+ * call and count, trace or commit after it; with nothing asked for, that is two field reads and no
+ * allocation.
  * Guest thread only.
  */
 public final class SyscallProbe {
@@ -36,26 +37,35 @@ public final class SyscallProbe {
         return timed;
     }
 
-    /**
-     * Reports a call that started at {@code startNanos} (System.nanoTime(), when {@link #timed()}) and
-     * answered {@code errno}; {@code returned} is false when it ended the guest instead (proc_exit, stop).
+    public boolean traced() {
+        return trace != null;
+    }
+
+    /*
+     * The wrapper reports in three steps so that the common one, counting, takes only primitives: if the
+     * guest's argument array reached a method the JIT does not inline, escape analysis would have to
+     * allocate it (and the result array) on every call. Tracing and JFR take the arrays on their own
+     * branches, which the JIT prunes while they are never taken.
      */
-    public void end(SyscallEvent event, long startNanos, long[] args, int errno, boolean returned) {
-        if (timed) {
-            long nanos = System.nanoTime() - startNanos;
-            if (counter != null) {
-                counter.record(nanos, errno);
-            }
-            if (trace != null) {
-                trace.print(args, firstArgIsFd, errno, nanos, returned);
-            }
+
+    /** Counts a call of {@code nanos} in the host that answered {@code errno} (when counted). */
+    public void count(long nanos, int errno) {
+        if (counter != null) {
+            counter.record(nanos, errno);
         }
-        if (event != null) {
-            event.syscall = syscall;
-            event.fd = firstArgIsFd && args.length > 0 ? (int) args[0] : -1;
-            event.errno = returned ? SyscallStats.errnoName(errno) : "ENDED";
-            event.shard = shard;
-            event.commit();
-        }
+    }
+
+    /** Prints the call's trace line; {@code returned} is false when it ended the guest (proc_exit, stop). */
+    public void trace(long[] args, long nanos, int errno, boolean returned) {
+        trace.print(args, firstArgIsFd, errno, nanos, returned);
+    }
+
+    /** Fills in and commits a JFR event begun by {@link #beginEvent()}. */
+    public void commit(SyscallEvent event, long[] args, int errno, boolean returned) {
+        event.syscall = syscall;
+        event.fd = firstArgIsFd && args.length > 0 ? (int) args[0] : -1;
+        event.errno = returned ? SyscallStats.errnoName(errno) : "ENDED";
+        event.shard = shard;
+        event.commit();
     }
 }

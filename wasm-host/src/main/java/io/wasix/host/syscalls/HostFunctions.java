@@ -83,8 +83,15 @@ final class HostFunctions {
             errno = e.errno().code();
             returned = true;
         } finally {
-            if (event != null || probe.timed()) {
-                probe.end(event, start, args, errno, returned);
+            if (probe.timed()) {
+                long nanos = System.nanoTime() - start;
+                probe.count(nanos, errno);
+                if (probe.traced()) {
+                    probe.trace(args, nanos, errno, returned);
+                }
+            }
+            if (event != null) {
+                probe.commit(event, args, errno, returned);
             }
         }
         return errno;
