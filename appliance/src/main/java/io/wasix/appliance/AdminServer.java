@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -68,8 +69,8 @@ final class AdminServer implements AutoCloseable {
             try (Socket c = server.accept()) {
                 c.setSoTimeout(READ_TIMEOUT_MS);
                 serve(c);
-            } catch (SocketException e) {
-                // closed by close(), or a client that hung up: either way, next
+            } catch (SocketException | SocketTimeoutException e) {
+                // closed by close(), a client that hung up, or one too slow to send its request: next
             } catch (IOException | RuntimeException e) {
                 System.err.println("appliance: admin port: " + e);
             }

@@ -4,8 +4,7 @@ package io.wasix.host.metrics;
  * Where one host function reports its calls: its counter (when counted), its trace (when traced), and its
  * family's JFR event. The host-function wrapper calls {@link #beginEvent()} and {@link #timed()} before the
  * call and count, trace or commit after it; with nothing asked for, that is two field reads and no
- * allocation.
- * Guest thread only.
+ * allocation. Guest thread only.
  */
 public final class SyscallProbe {
     private final String syscall;
@@ -37,6 +36,7 @@ public final class SyscallProbe {
         return timed;
     }
 
+    /** Whether each call prints a trace line. */
     public boolean traced() {
         return trace != null;
     }
