@@ -1,6 +1,7 @@
 package io.wasix.appliance;
 
 import io.wasix.host.net.Transport;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +26,18 @@ final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --stats               print a table of syscalls (calls, errors, time in the host) on exit
+              --trace               print one line per syscall on stderr
+              --admin-port [HOST:]PORT
+                                    serve /metrics (Prometheus) and /healthz on HOST (default
+                                    127.0.0.1), on a thread of its own
               --dir HOST::GUEST     map a host directory (not served yet: this build has no filesystem)
               --mapdir GUEST:HOST   same, wasmer's spelling
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
-              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1
+              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_STATS=1, APPLIANCE_TRACE=1,
+              APPLIANCE_ADMIN_PORT
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -65,6 +72,10 @@ final class Cli {
         Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
         List<String> guestArgs = new ArrayList<>();
+        boolean stats = truthy(environment.get("APPLIANCE_STATS"));
+        boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
+        String adminVar = environment.get("APPLIANCE_ADMIN_PORT");
+        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar);
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -92,6 +103,9 @@ final class Cli {
                 case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
                 case "--shards" -> shards = parseShards(value(args, ++i, a));
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
+                case "--stats" -> stats = true;
+                case "--trace" -> trace = true;
+                case "--admin-port" -> admin = parseAdminPort(value(args, ++i, a));
                 case "--dir", "--mapdir" -> {
                     value(args, ++i, a);
                     throw new UsageException(a + " is not supported yet: this build serves no filesystem to guests");
@@ -105,6 +119,8 @@ final class Cli {
                         shards = parseShards(a.substring("--shards=".length()));
                     } else if (a.startsWith("--transport=")) {
                         transport = parseTransport(a.substring("--transport=".length()));
+                    } else if (a.startsWith("--admin-port=")) {
+                        admin = parseAdminPort(a.substring("--admin-port=".length()));
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -119,7 +135,7 @@ final class Cli {
             env.add("PORT=" + port);
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
-                transport, interpreter, List.copyOf(guestArgs));
+                transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin));
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {
@@ -158,6 +174,34 @@ final class Cli {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** [HOST:]PORT, HOST 127.0.0.1 when left out; an IPv6 HOST goes in brackets ([::1]:9100). */
+    static InetSocketAddress parseAdminPort(String s) throws UsageException {
+        String host = "127.0.0.1";
+        String port = s.trim();
+        int colon = port.lastIndexOf(':');
+        if (colon >= 0) {
+            host = port.substring(0, colon);
+            port = port.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 0 || p > 65535 || host.isEmpty()) {
+            throw new UsageException("--admin-port wants [HOST:]PORT, got '" + s + "'");
+        }
+        InetSocketAddress a = new InetSocketAddress(host, p);
+        if (a.isUnresolved()) {
+            throw new UsageException("--admin-port: unknown host '" + host + "'");
+        }
+        return a;
     }
 
     private static boolean truthy(String v) {

@@ -67,12 +67,19 @@ public final class Main {
                 .withAllowOutbound(settings.net())
                 .withForceReusePort(settings.shards() > 1);
 
+        SyscallReporting reporting;
+        try {
+            reporting = SyscallReporting.start(settings.metrics(), settings.shards());
+        } catch (java.io.IOException e) {
+            return fail(EXIT_LOAD_ERROR, "cannot serve the admin port " + settings.metrics().adminAddress() + ": " + e.getMessage());
+        }
+
         var ended = new LinkedBlockingQueue<Outcome>();
         var started = new CountDownLatch(settings.shards());
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, started, ended::add);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add);
             shards.add(s);
             threads.add(s.start());
         }
@@ -81,6 +88,7 @@ public final class Main {
         var signals = new java.util.concurrent.atomic.AtomicInteger();
         Signals.onTerminate(() -> {
             if (signals.getAndIncrement() == 0) {
+                reporting.serving(false);
                 shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
             } else {
                 shards.forEach(Shard::stop);
@@ -88,8 +96,10 @@ public final class Main {
         });
         awaitQuietly(started);
         System.err.println(bootLine(module, transport, settings.shards()));
+        reporting.serving(true);
 
         Outcome first = take(ended);
+        reporting.serving(false);
         shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
         long joinDeadline = System.nanoTime() + (STOP_GRACE_MILLIS + EXIT_FLUSH_MILLIS) * 1_000_000L;
         for (Thread t : threads) {
@@ -99,6 +109,7 @@ public final class Main {
                 Thread.currentThread().interrupt();
             }
         }
+        reporting.close();
         return switch (first) {
             case Outcome.Exited(int code) -> code;
             case Outcome.Stopped() -> 0;

@@ -1,6 +1,7 @@
 package io.wasix.appliance;
 
 import io.wasix.host.net.Transport;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -11,6 +12,7 @@ import java.util.List;
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
+ * @param metrics what reads the per-syscall metrics
  */
 public record Settings(
         String module,
@@ -19,7 +21,17 @@ public record Settings(
         int shards,
         Transport transport,
         boolean interpreter,
-        List<String> guestArgs) {
+        List<String> guestArgs,
+        Metrics metrics) {
 
     public static final String DEFAULT_GUEST = "hello";
+
+    /**
+     * @param stats print the per-syscall table on stderr at exit
+     * @param trace print one line per syscall on stderr
+     * @param adminAddress where to serve /metrics and /healthz, or null for no admin port
+     */
+    public record Metrics(boolean stats, boolean trace, InetSocketAddress adminAddress) {
+        public static final Metrics NONE = new Metrics(false, false, null);
+    }
 }

@@ -6,6 +6,7 @@ import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.WasixHost;
+import io.wasix.host.metrics.SyscallMetrics;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -23,15 +24,18 @@ final class Shard implements Runnable {
     private final int index;
     private final GuestModule module;
     private final HostConfig config;
+    private final SyscallMetrics metrics;
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
 
-    Shard(int index, GuestModule module, HostConfig config, CountDownLatch started, Consumer<Outcome> onEnd) {
+    Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
+            Consumer<Outcome> onEnd) {
         this.index = index;
         this.module = module;
         this.config = config;
+        this.metrics = metrics;
         this.started = started;
         this.onEnd = onEnd;
     }
@@ -47,7 +51,7 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config);
+            h = new WasixHost(config, metrics);
             host = h;
             if (stopRequested) {
                 h.stop();

@@ -6,6 +6,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
 import io.wasix.host.syscalls.GuestState;
@@ -30,12 +31,24 @@ public final class WasixHost implements AutoCloseable {
     private final GuestNetwork net;
     private final GuestState state;
     private final List<HostFunction> functions;
+    private final SyscallMetrics metrics;
 
     public WasixHost(HostConfig config) {
+        this(config, SyscallMetrics.off());
+    }
+
+    /** A host whose syscalls report to {@code metrics} (one per shard; read it from any thread). */
+    public WasixHost(HostConfig config, SyscallMetrics metrics) {
         this.loop = new GuestLoop(config.transport());
         this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort());
         this.state = new GuestState(config, net);
-        this.functions = Syscalls.all(state);
+        this.metrics = metrics;
+        this.functions = Syscalls.all(state, metrics);
+    }
+
+    /** What this host's syscalls report to. Any thread may read its snapshot. */
+    public SyscallMetrics metrics() {
+        return metrics;
     }
 
     /** The imports to instantiate the guest with. */

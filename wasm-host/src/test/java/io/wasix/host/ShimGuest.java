@@ -10,6 +10,7 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.wasix.host.abi.Errno;
+import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,9 +89,9 @@ final class ShimGuest implements AutoCloseable {
     final Memory mem;
     private final ScheduledFuture<?> watchdog;
 
-    private ShimGuest(Transport transport, HostConfig config) {
+    private ShimGuest(Transport transport, HostConfig config, SyscallMetrics metrics) {
         this.transport = transport;
-        this.host = new WasixHost(config);
+        this.host = new WasixHost(config, metrics);
         try {
             this.instance = instantiate("abi-shim.wasm", host);
         } catch (RuntimeException e) {
@@ -113,7 +114,13 @@ final class ShimGuest implements AutoCloseable {
     /** The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)}). */
     static ShimGuest open(Transport t, java.util.function.UnaryOperator<HostConfig> tailor) {
         Transports.require(t);
-        return new ShimGuest(t, tailor.apply(HostConfig.of(t)));
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t)), SyscallMetrics.off());
+    }
+
+    /** The shim on {@code t}, outbound connections allowed, its syscalls reporting to {@code metrics}. */
+    static ShimGuest open(Transport t, SyscallMetrics metrics) {
+        Transports.require(t);
+        return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), metrics);
     }
 
     // ------------------------------------------------------------------ modules

@@ -6,6 +6,9 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
+import io.wasix.host.metrics.SyscallEvent;
+import io.wasix.host.metrics.SyscallMetrics;
+import io.wasix.host.metrics.SyscallProbe;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,7 +16,9 @@ import java.util.List;
 /**
  * Collects the host functions of one guest instance. Each syscall is written as a method returning an errno
  * (or throwing {@link WasiException}); this class gives it its wasm signature and its import names. Every
- * preview1 function is also served under wasix_32v1, which includes them. Built on the guest thread.
+ * preview1 function is also served under wasix_32v1, which includes them. Every host function goes through
+ * {@link #invoke}, the one place that counts, times, traces and records JFR events for syscalls. Built on
+ * the guest thread.
  */
 final class HostFunctions {
     static final String WASIX = "wasix_32v1";
@@ -26,10 +31,12 @@ final class HostFunctions {
     }
 
     private final GuestState state;
+    private final SyscallMetrics metrics;
     private final List<HostFunction> functions = new ArrayList<>();
 
-    HostFunctions(GuestState state) {
+    HostFunctions(GuestState state, SyscallMetrics metrics) {
         this.state = state;
+        this.metrics = metrics;
     }
 
     /** A preview1 function, served under both namespaces. */
@@ -45,24 +52,49 @@ final class HostFunctions {
 
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = FunctionType.of(params, List.of(ValType.I32));
-        functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            int errno;
-            try {
-                errno = call.call(state.memory(instance), args);
-            } catch (WasiException e) {
-                errno = e.errno().code();
-            }
-            return new long[] {errno};
-        }));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(module, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, instance, args)}));
     }
 
     /** A function with no result (proc_exit). */
     void addVoid(String module, String name, List<ValType> params, Call call) {
         FunctionType type = FunctionType.of(params, List.of());
+        SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            call.call(state.memory(instance), args);
+            invoke(probe, call, instance, args);
             return null;
         }));
+    }
+
+    /**
+     * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
+     * a stopped guest) is still reported, as one that did not return.
+     */
+    private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        SyscallEvent event = probe.beginEvent();
+        long start = probe.timed() ? System.nanoTime() : 0;
+        int errno = 0;
+        boolean returned = false;
+        try {
+            errno = call.call(state.memory(instance), args);
+            returned = true;
+        } catch (WasiException e) {
+            errno = e.errno().code();
+            returned = true;
+        } finally {
+            if (probe.timed()) {
+                long nanos = System.nanoTime() - start;
+                probe.count(nanos, errno);
+                if (probe.traced()) {
+                    probe.trace(args, nanos, errno, returned);
+                }
+            }
+            if (event != null) {
+                probe.commit(event, args, errno, returned);
+            }
+        }
+        return errno;
     }
 
     List<HostFunction> functions() {

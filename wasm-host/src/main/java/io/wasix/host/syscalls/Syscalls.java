@@ -3,6 +3,7 @@ package io.wasix.host.syscalls;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import io.wasix.host.HostConfig;
+import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.Transport;
 import java.util.HashMap;
 import java.util.List;
@@ -14,9 +15,14 @@ public final class Syscalls {
 
     private Syscalls() {}
 
-    /** The host functions of one guest instance, bound to its state. */
+    /** The host functions of one guest instance, bound to its state, reporting nothing. */
     public static List<HostFunction> all(GuestState state) {
-        HostFunctions r = new HostFunctions(state);
+        return all(state, SyscallMetrics.off());
+    }
+
+    /** The host functions of one guest instance, bound to its state, reporting to {@code metrics}. */
+    public static List<HostFunction> all(GuestState state, SyscallMetrics metrics) {
+        HostFunctions r = new HostFunctions(state, metrics);
         new SocketCalls(state).register(r);
         new EpollCalls(state).register(r);
         new FdCalls(state).register(r);

@@ -1,0 +1,47 @@
+package io.wasix.host.metrics;
+
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+
+/** The JFR event type of each {@link SyscallFamily}. Stateless; guest thread. */
+final class SyscallEvents {
+    private SyscallEvents() {}
+
+    /** A started event of {@code family}, or null when a recording does not ask for that family. */
+    static SyscallEvent begin(SyscallFamily family) {
+        // The probe instance never escapes, so the JIT removes it: a disabled family costs a field read.
+        SyscallEvent e = switch (family) {
+            case SOCKET -> new Socket().isEnabled() ? new Socket() : null;
+            case FILE -> new File().isEnabled() ? new File() : null;
+            case POLL -> new Poll().isEnabled() ? new Poll() : null;
+            case PROC -> new Proc().isEnabled() ? new Proc() : null;
+            case CLOCK -> new Clock().isEnabled() ? new Clock() : null;
+        };
+        if (e != null) {
+            e.begin();
+        }
+        return e;
+    }
+
+    @Name("wasix.SocketSyscall")
+    @Label("WASIX Socket Syscall")
+    static final class Socket extends SyscallEvent {}
+
+    @Name("wasix.FileSyscall")
+    @Label("WASIX File Syscall")
+    static final class File extends SyscallEvent {}
+
+    @Name("wasix.PollSyscall")
+    @Label("WASIX Poll and Epoll Syscall")
+    static final class Poll extends SyscallEvent {}
+
+    @Name("wasix.ProcSyscall")
+    @Label("WASIX Process Syscall")
+    @Description("args, environ, sched_yield, proc_exit")
+    static final class Proc extends SyscallEvent {}
+
+    @Name("wasix.ClockSyscall")
+    @Label("WASIX Clock and Random Syscall")
+    static final class Clock extends SyscallEvent {}
+}
