@@ -25,12 +25,19 @@ final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
-              --dir HOST::GUEST     map a host directory (not served yet: this build has no filesystem)
+              --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
+                                    repeatable, preopened from fd 3 in order. Without any, the guest gets
+                                    an in-memory filesystem preopened as "/"
               --mapdir GUEST:HOST   same, wasmer's spelling
+              --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
+              --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
+                                    writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
+              --quiet               no boot line on stderr: the guest's output only
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
-              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1
+              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_DIR="HOST::GUEST ...",
+              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -65,6 +72,17 @@ final class Cli {
         Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
         List<String> guestArgs = new ArrayList<>();
+        Mounts mounts = new Mounts();
+        for (String d : words(environment.get("APPLIANCE_DIR"))) {
+            mounts.dir(d);
+        }
+        for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
+            mounts.mapdir(d);
+        }
+        for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
+            mounts.quota(q);
+        }
+        boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -92,10 +110,11 @@ final class Cli {
                 case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
                 case "--shards" -> shards = parseShards(value(args, ++i, a));
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
-                case "--dir", "--mapdir" -> {
-                    value(args, ++i, a);
-                    throw new UsageException(a + " is not supported yet: this build serves no filesystem to guests");
-                }
+                case "--dir" -> mounts.dir(value(args, ++i, a));
+                case "--mapdir" -> mounts.mapdir(value(args, ++i, a));
+                case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
+                case "--quota" -> mounts.quota(value(args, ++i, a));
+                case "--quiet" -> quiet = true;
                 default -> {
                     if (a.startsWith("--net=")) {
                         net = true; // wasmer accepts --net=<policy>; any policy here means "outbound allowed"
@@ -105,6 +124,12 @@ final class Cli {
                         shards = parseShards(a.substring("--shards=".length()));
                     } else if (a.startsWith("--transport=")) {
                         transport = parseTransport(a.substring("--transport=".length()));
+                    } else if (a.startsWith("--dir=")) {
+                        mounts.dir(a.substring("--dir=".length()));
+                    } else if (a.startsWith("--mapdir=")) {
+                        mounts.mapdir(a.substring("--mapdir=".length()));
+                    } else if (a.startsWith("--quota=")) {
+                        mounts.quota(a.substring("--quota=".length()));
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -119,7 +144,7 @@ final class Cli {
             env.add("PORT=" + port);
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
-                transport, interpreter, List.copyOf(guestArgs));
+                transport, interpreter, List.copyOf(guestArgs), mounts.build(), quiet);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {
@@ -158,6 +183,10 @@ final class Cli {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+    }
+
+    private static List<String> words(String v) {
+        return v == null || v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
     }
 
     private static boolean truthy(String v) {

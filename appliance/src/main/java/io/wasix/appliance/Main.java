@@ -60,7 +60,8 @@ public final class Main {
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
                 .withAllowOutbound(settings.net())
-                .withForceReusePort(settings.shards() > 1);
+                .withForceReusePort(settings.shards() > 1)
+                .withMounts(settings.mounts());
 
         var ended = new LinkedBlockingQueue<Outcome>();
         var started = new CountDownLatch(settings.shards());
@@ -73,7 +74,9 @@ public final class Main {
         }
         Signals.onTerminate(() -> shards.forEach(Shard::stop));
         awaitQuietly(started);
-        System.err.println(bootLine(module, transport, settings.shards()));
+        if (!settings.quiet()) {
+            System.err.println(bootLine(module, transport, settings.shards()));
+        }
 
         Outcome first = take(ended);
         shards.forEach(Shard::stop);

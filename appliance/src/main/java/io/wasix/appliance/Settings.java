@@ -1,5 +1,6 @@
 package io.wasix.appliance;
 
+import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import java.util.List;
 
@@ -11,6 +12,8 @@ import java.util.List;
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
+ * @param mounts the guest's mount table (--dir, --mapdir, --ro-layer, --quota), preopened in this order
+ * @param quiet no boot line: stderr carries the guest's output only
  */
 public record Settings(
         String module,
@@ -19,7 +22,9 @@ public record Settings(
         int shards,
         Transport transport,
         boolean interpreter,
-        List<String> guestArgs) {
+        List<String> guestArgs,
+        List<MountSpec> mounts,
+        boolean quiet) {
 
     public static final String DEFAULT_GUEST = "hello";
 }

@@ -110,10 +110,13 @@ final class ShimGuest implements AutoCloseable {
         return open(t, cfg -> cfg.withAllowOutbound(true));
     }
 
-    /** The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)}). */
+    /**
+     * The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)} without
+     * mounts: these tests are about sockets and expect the first free fd to be 3, as with no preopens).
+     */
     static ShimGuest open(Transport t, java.util.function.UnaryOperator<HostConfig> tailor) {
         Transports.require(t);
-        return new ShimGuest(t, tailor.apply(HostConfig.of(t)));
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t).withMounts(java.util.List.of())));
     }
 
     // ------------------------------------------------------------------ modules

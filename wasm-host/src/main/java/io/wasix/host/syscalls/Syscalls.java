@@ -19,7 +19,9 @@ public final class Syscalls {
         HostFunctions r = new HostFunctions(state);
         new SocketCalls(state).register(r);
         new EpollCalls(state).register(r);
-        new FdCalls(state).register(r);
+        FileCalls files = new FileCalls(state);
+        new FdCalls(state, files).register(r);
+        files.register(r);
         new PollCalls(state).register(r);
         new ProcCalls(state).register(r);
         return r.functions();

@@ -1,0 +1,22 @@
+package io.wasix.host.fs;
+
+/**
+ * The data of an open regular file, addressed by absolute position (the fd layer keeps the offset).
+ * Owned by the guest thread.
+ */
+public interface OpenFile {
+    int read(long pos, byte[] buf, int off, int len);
+
+    int write(long pos, byte[] buf, int off, int len);
+
+    long size();
+
+    void truncate(long size);
+
+    /** Makes sure [offset, offset+len) is backed, growing the file if needed (posix_fallocate). */
+    void allocate(long offset, long len);
+
+    void sync();
+
+    void close();
+}
