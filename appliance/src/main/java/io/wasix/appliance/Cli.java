@@ -26,9 +26,10 @@ final class Cli {
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
               --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
-                                    repeatable, preopened from fd 3 in order. Without any, the guest gets
-                                    an in-memory filesystem preopened as "/"
+                                    repeatable; mounts are preopened from fd 3 in the order given.
+                                    Without any mount nothing is preopened, as in wasmtime
               --mapdir GUEST:HOST   same, wasmer's spelling
+              --tmpfs GUEST         preopen an in-memory filesystem as GUEST (e.g. --tmpfs /)
               --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
               --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
@@ -37,7 +38,7 @@ final class Cli {
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
               APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_DIR="HOST::GUEST ...",
-              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1
+              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...", APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -79,6 +80,9 @@ final class Cli {
         for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
             mounts.mapdir(d);
         }
+        for (String g : words(environment.get("APPLIANCE_TMPFS"))) {
+            mounts.tmpfs(g);
+        }
         for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
             mounts.quota(q);
         }
@@ -112,6 +116,7 @@ final class Cli {
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
                 case "--dir" -> mounts.dir(value(args, ++i, a));
                 case "--mapdir" -> mounts.mapdir(value(args, ++i, a));
+                case "--tmpfs" -> mounts.tmpfs(value(args, ++i, a));
                 case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
                 case "--quota" -> mounts.quota(value(args, ++i, a));
                 case "--quiet" -> quiet = true;

@@ -10,9 +10,9 @@ import java.util.Locale;
 
 /**
  * Builds the guest's mount table from --dir (wasmtime: HOST::GUEST, or DIR for the same path on both
- * sides), --mapdir (wasmer: GUEST:HOST), --ro-layer (HOST::GUEST, a read-only in-memory copy) and --quota
- * (GUEST=BYTES[:INODES]). With no directory given the guest gets one in-memory root preopened as "/".
- * Runs on main.
+ * sides), --mapdir (wasmer: GUEST:HOST), --tmpfs (GUEST, an in-memory filesystem), --ro-layer (HOST::GUEST,
+ * a read-only in-memory copy) and --quota (GUEST=BYTES[:INODES]), preopened in the order given. With none,
+ * nothing is preopened, as in wasmtime. Runs on main.
  */
 final class Mounts {
     private final List<MountSpec> specs = new ArrayList<>();
@@ -35,6 +35,10 @@ final class Mounts {
         specs.add(MountSpec.host(hostDir(host, "--mapdir"), guest(guest, "--mapdir")));
     }
 
+    void tmpfs(String guest) throws UsageException {
+        specs.add(MountSpec.memory(guest(guest, "--tmpfs")));
+    }
+
     void roLayer(String arg) throws UsageException {
         int sep = arg.indexOf("::");
         String host = sep < 0 ? arg : arg.substring(0, sep);
@@ -46,7 +50,7 @@ final class Mounts {
         quotas.add(arg);
     }
 
-    /** The mounts, quotas applied; the in-memory root when no directory was given. */
+    /** The mounts, quotas applied. */
     List<MountSpec> build() throws UsageException {
         List<MountSpec> out = new ArrayList<>(specs.isEmpty() ? MountSpec.defaults() : specs);
         for (String q : quotas) {

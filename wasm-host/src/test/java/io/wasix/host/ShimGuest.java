@@ -110,13 +110,10 @@ final class ShimGuest implements AutoCloseable {
         return open(t, cfg -> cfg.withAllowOutbound(true));
     }
 
-    /**
-     * The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)} without
-     * mounts: these tests are about sockets and expect the first free fd to be 3, as with no preopens).
-     */
+    /** The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)}). */
     static ShimGuest open(Transport t, java.util.function.UnaryOperator<HostConfig> tailor) {
         Transports.require(t);
-        return new ShimGuest(t, tailor.apply(HostConfig.of(t).withMounts(java.util.List.of())));
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t)));
     }
 
     // ------------------------------------------------------------------ modules

@@ -31,7 +31,9 @@ final class IoErrors {
             case NotLinkException x -> Errno.INVAL;
             case AccessDeniedException x -> Errno.ACCES;
             case FileSystemException x -> byReason(x.getReason());
-            default -> Errno.IO;
+            // ELOOP from an open with NOFOLLOW_LINKS comes as a bare IOException
+            default -> e.getMessage() != null && e.getMessage().startsWith("Too many levels of symbolic links")
+                    ? Errno.LOOP : Errno.IO;
         };
     }
 

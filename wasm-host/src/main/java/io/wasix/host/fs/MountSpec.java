@@ -35,8 +35,11 @@ public record MountSpec(String guestPath, Type type, Path hostPath, long maxByte
         return new MountSpec(guestPath, type, hostPath, bytes, inodes);
     }
 
-    /** The guest's default: one in-memory root at "/" (with no --dir given). */
+    /**
+     * The guest's default: nothing preopened, as wasmtime and wasmer do without --dir, so that fd 3 is the
+     * first free fd (guests and conformance tests count on it). An in-memory mount is asked for by name.
+     */
     public static java.util.List<MountSpec> defaults() {
-        return java.util.List.of(memory("/"));
+        return java.util.List.of();
     }
 }
