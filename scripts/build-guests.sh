@@ -7,6 +7,7 @@
 #
 # Sources, searched recursively in
 #   appliance/src/main/guests  wasm-host/src/test/guests  appliance/src/test/guests
+#   bench/src/main/guests
 #   *.c   -> clang (freestanding wasm32, no libc) -> same name .wasm beside it
 #   *.wat -> wat2wasm --debug-names             -> same name .wasm beside it
 #
@@ -25,7 +26,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests)
+GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests bench/src/main/guests)
 APT_HINT="install them with: apt-get install clang lld wasi-libc wabt"
 
 CLANG="${CLANG:-clang}"
