@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An open directory, preopened or opened by path_open. fd_readdir cookies are positions in this fd's own
- * list of names handed out so far: cookie k resumes after the k-th name, in name order, so entries added or
- * removed meanwhile never make a listing repeat or skip one that stayed. Owned by the guest thread.
+ * An open directory, preopened or opened by path_open. An fd_readdir cookie names an entry this fd handed
+ * out, and resumes the listing after that entry's name, in name order: entries added or removed meanwhile
+ * never make a listing repeat or skip one that stayed. Owned by the guest thread.
  */
 public final class DirDescriptor implements Descriptor {
     /** Cookies 1 and 2 are "." and ".."; names start after them. */
@@ -15,8 +15,13 @@ public final class DirDescriptor implements Descriptor {
 
     private final Vnode node;
     private final String preopenName;
-    private final List<String> cookieNames = new ArrayList<>();
-    private final java.util.HashMap<String, Long> cookies = new java.util.HashMap<>();
+    /** Bits of a cookie that index into one listing; listings are at most this long. */
+    public static final int INDEX_BITS = 24;
+    /** How many handed-out entries an fd remembers for resuming; older cookies become EINVAL. */
+    private static final int MAX_REMEMBERED = 1 << 20;
+    private final List<List<DirEntry>> batches = new ArrayList<>();
+    private long firstBatch;
+    private long remembered;
     private long rightsBase, rightsInheriting;
 
     public DirDescriptor(Vnode node, String preopenName, long base, long inheriting) {
@@ -48,27 +53,39 @@ public final class DirDescriptor implements Descriptor {
         rightsInheriting = inheriting;
     }
 
-    /** The name a cookie resumes after; null for the start of the names (cookie 2 or less). */
+    /**
+     * The name a cookie resumes after; null for the start of the names (cookie 2 or less). A cookie names
+     * an entry of a listing this fd handed out: batch number in the high bits, index in the low ones.
+     */
     public String nameForCookie(long cookie) {
-        long i = cookie - FIRST_NAME_COOKIE;
-        if (i <= 0) {
+        if (cookie <= FIRST_NAME_COOKIE) {
             return null;
         }
-        if (i > cookieNames.size()) {
-            throw io.wasix.host.abi.Errno.INVAL.fail(); // never handed out by this fd
+        long c = cookie - FIRST_NAME_COOKIE - 1;
+        long batch = c >>> INDEX_BITS;
+        int index = (int) (c & ((1L << INDEX_BITS) - 1));
+        List<DirEntry> b = batch < firstBatch || batch >= firstBatch + batches.size()
+                ? null : batches.get((int) (batch - firstBatch));
+        if (b == null || index >= b.size()) {
+            throw io.wasix.host.abi.Errno.INVAL.fail(); // never handed out by this fd, or long forgotten
         }
-        return cookieNames.get((int) (i - 1));
+        return b.get(index).name();
     }
 
-    /** The cookie that resumes after {@code name}; the same name always gets the same cookie. */
-    public long cookieAfter(String name) {
-        Long c = cookies.get(name);
-        if (c == null) {
-            cookieNames.add(name);
-            c = (long) (FIRST_NAME_COOKIE + cookieNames.size());
-            cookies.put(name, c);
+    /** Keeps a listing this fd hands out; its entries' cookies are {@link #cookie}(returned id, index). */
+    public long remember(List<DirEntry> batch) {
+        batches.add(batch);
+        remembered += batch.size();
+        while (remembered > MAX_REMEMBERED && batches.size() > 1) {
+            remembered -= batches.remove(0).size();
+            firstBatch++;
         }
-        return c;
+        return firstBatch + batches.size() - 1;
+    }
+
+    /** The cookie that resumes after entry {@code index} of batch {@code batch}. */
+    public static long cookie(long batch, int index) {
+        return FIRST_NAME_COOKIE + 1 + ((batch << INDEX_BITS) | index);
     }
 
     @Override

@@ -341,6 +341,25 @@ final class MemNode implements Vnode, OpenFile {
         return len;
     }
 
+    @Override
+    public int writeOwned(long pos, byte[] buf) {
+        if (pos != 0 || size != 0 || buf.length == 0) {
+            return write(pos, buf, 0, buf.length);
+        }
+        // An empty file written from the start (create, or truncate, then write): keep the caller's array.
+        fs.checkWritable();
+        if (buf.length > MAX_FILE_SIZE) {
+            throw Errno.FBIG.fail();
+        }
+        if (nlink > 0) {
+            fs.quota().charge(buf.length, 0);
+        }
+        data = buf;
+        size = buf.length;
+        mtim = ctim = Nanos.now();
+        return buf.length;
+    }
+
     /** Extends the file to newSize with zeros, charging the growth first. */
     private void grow(long newSize) {
         if (nlink > 0) {

@@ -9,6 +9,14 @@ public interface OpenFile {
 
     int write(long pos, byte[] buf, int off, int len);
 
+    /**
+     * Writes all of {@code buf}, which the caller hands over: an implementation may keep the array itself
+     * instead of copying it (the guest's bytes arrive in a fresh array already).
+     */
+    default int writeOwned(long pos, byte[] buf) {
+        return write(pos, buf, 0, buf.length);
+    }
+
     long size();
 
     void truncate(long size);

@@ -36,6 +36,10 @@ final class FileCalls {
     static final int FST_ATIM = 1, FST_ATIM_NOW = 2, FST_MTIM = 4, FST_MTIM_NOW = 8;
     static final int WHENCE_SET = 0, WHENCE_CUR = 1, WHENCE_END = 2;
     private static final int FILESTAT_SIZE = 64, DIRENT_SIZE = 24;
+    private static final java.lang.invoke.VarHandle LE_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.invoke.VarHandle LE_INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final GuestState state;
 
@@ -296,7 +300,7 @@ final class FileCalls {
         }
         byte[] data = gather(m, vecs);
         long pos = (e.flags() & FdTable.FDFLAG_APPEND) != 0 ? f.data().size() : f.position();
-        int n = f.data().write(pos, data, 0, data.length);
+        int n = f.data().writeOwned(pos, data);
         f.position(pos + n);
         return n;
     }
@@ -316,6 +320,7 @@ final class FileCalls {
         return n;
     }
 
+    /** The iovecs' bytes in one fresh array, which the caller owns. */
     private static byte[] gather(GuestMemory m, IoVec[] vecs) {
         long total = IoVec.total(vecs);
         if (total > Integer.MAX_VALUE - 16) {
@@ -358,6 +363,16 @@ final class FileCalls {
     /** A guest path: UTF-8 (else EILSEQ). */
     static String path(GuestMemory m, long ptr, long len) {
         byte[] raw = m.readBytes((int) ptr, (int) len);
+        boolean ascii = true;
+        for (byte b : raw) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(raw, StandardCharsets.ISO_8859_1); // the common case, without a decoder
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
@@ -421,18 +436,18 @@ final class FileCalls {
     }
 
     private void writeStat(GuestMemory m, int ptr, Stat s) {
-        m.fill(ptr, FILESTAT_SIZE, (byte) 0);
-        if (s == null) {
-            return;
+        byte[] b = new byte[FILESTAT_SIZE];
+        if (s != null) {
+            LE_LONG.set(b, 0, s.dev());
+            LE_LONG.set(b, 8, s.ino());
+            b[16] = (byte) s.kind().fileType().ordinal();
+            LE_LONG.set(b, 24, s.nlink());
+            LE_LONG.set(b, 32, s.size());
+            LE_LONG.set(b, 40, s.atim());
+            LE_LONG.set(b, 48, s.mtim());
+            LE_LONG.set(b, 56, s.ctim());
         }
-        m.writeI64(ptr, s.dev());
-        m.writeI64(ptr + 8, s.ino());
-        m.writeU8(ptr + 16, s.kind().fileType().ordinal());
-        m.writeI64(ptr + 24, s.nlink());
-        m.writeI64(ptr + 32, s.size());
-        m.writeI64(ptr + 40, s.atim());
-        m.writeI64(ptr + 48, s.mtim());
-        m.writeI64(ptr + 56, s.ctim());
+        m.write(ptr, b); // one bounds check and one copy for the whole struct
     }
 
     private static Times times(long atim, long mtim, int flags) {
@@ -489,43 +504,104 @@ final class FileCalls {
         m.check(buf, bufLen);
         DirDescriptor d = dir(fd, Rights.FD_READDIR);
         Vnode dir = d.node();
-        long selfIno = dir.stat().ino();
-        int used = 0;
+        Dirents out = new Dirents(m, buf, bufLen, scratch());
         long c = cookie;
-        // "." and ".." come first, at cookies 0 and 1, as Linux's getdents lists them
-        while (c < DirDescriptor.FIRST_NAME_COOKIE && used < bufLen) {
-            used = dirent(m, buf, bufLen, used, c + 1, selfIno, Kind.DIRECTORY, c == 0 ? "." : "..");
-            c++;
+        if (c < DirDescriptor.FIRST_NAME_COOKIE) {
+            long selfIno = dir.stat().ino();
+            // "." and ".." come first, at cookies 0 and 1, as Linux's getdents lists them
+            while (c < DirDescriptor.FIRST_NAME_COOKIE && !out.full()) {
+                out.add(c + 1, selfIno, Kind.DIRECTORY, c == 0 ? DOT : DOTDOT);
+                c++;
+            }
         }
         String after = d.nameForCookie(c);
-        while (used < bufLen) {
-            int batch = Math.max(16, Math.min(1024, (bufLen - used) / DIRENT_SIZE + 1));
+        while (!out.full()) {
+            int batch = Math.max(16, Math.min(1 << 12, out.room() / DIRENT_SIZE + 1));
             List<DirEntry> entries = dir.list(after, batch);
-            for (DirEntry e : entries) {
-                if (used >= bufLen) {
-                    break;
-                }
-                used = dirent(m, buf, bufLen, used, d.cookieAfter(e.name()), e.ino(), e.kind(), e.name());
+            long id = d.remember(entries);
+            for (int i = 0; i < entries.size() && !out.full(); i++) {
+                DirEntry e = entries.get(i);
+                out.add(DirDescriptor.cookie(id, i), e.ino(), e.kind(), utf8(e.name()));
                 after = e.name();
             }
             if (entries.size() < batch) {
                 break;
             }
         }
-        m.writeI32(retUsed, used);
+        m.writeI32(retUsed, out.finish());
         return 0;
     }
 
-    /** Writes one dirent and its name at buf+used, cut at the buffer's end as preview1 allows. */
-    private static int dirent(GuestMemory m, int buf, int bufLen, int used, long next, long ino, Kind kind, String name) {
-        byte[] nm = name.getBytes(StandardCharsets.UTF_8);
-        byte[] rec = new byte[DIRENT_SIZE + nm.length];
-        ByteBuffer b = ByteBuffer.wrap(rec).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, next).putLong(8, ino).putInt(16, nm.length).put(20, (byte) kind.fileType().ordinal());
-        System.arraycopy(nm, 0, rec, DIRENT_SIZE, nm.length);
-        int take = Math.min(rec.length, bufLen - used);
-        m.write(buf + used, rec, 0, take);
-        return used + take;
+    private byte[] scratch;
+
+    /** A staging buffer for dirents, reused across calls (one guest thread). */
+    private byte[] scratch() {
+        if (scratch == null) {
+            scratch = new byte[64 * 1024];
+        }
+        return scratch;
+    }
+
+    private static final byte[] DOT = {'.'}, DOTDOT = {'.', '.'};
+
+    private static byte[] utf8(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) >= 0x80) {
+                return name.getBytes(StandardCharsets.UTF_8);
+            }
+        }
+        return name.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Lays dirents out in a host buffer and copies them into the guest's in large pieces, not one bounds
+     * check and copy per field. The last entry is cut at the guest buffer's end, as preview1 allows.
+     */
+    private static final class Dirents {
+        private final GuestMemory m;
+        private final int buf, bufLen;
+        private final byte[] stage;
+        private int used, pending;
+
+        Dirents(GuestMemory m, int buf, int bufLen, byte[] stage) {
+            this.m = m;
+            this.buf = buf;
+            this.bufLen = bufLen;
+            this.stage = stage;
+        }
+
+        boolean full() {
+            return used >= bufLen;
+        }
+
+        int room() {
+            return bufLen - used;
+        }
+
+        void add(long next, long ino, Kind kind, byte[] name) {
+            int take = Math.min(DIRENT_SIZE + name.length, bufLen - used);
+            if (pending + DIRENT_SIZE + name.length > stage.length) {
+                flush();
+            }
+            LE_LONG.set(stage, pending, next);
+            LE_LONG.set(stage, pending + 8, ino);
+            LE_INT.set(stage, pending + 16, name.length);
+            stage[pending + 20] = (byte) kind.fileType().ordinal();
+            stage[pending + 21] = stage[pending + 22] = stage[pending + 23] = 0;
+            System.arraycopy(name, 0, stage, pending + DIRENT_SIZE, name.length);
+            pending += take; // a cut entry contributes only what fits
+            used += take;
+        }
+
+        private void flush() {
+            m.write(buf + used - pending, stage, 0, pending);
+            pending = 0;
+        }
+
+        int finish() {
+            flush();
+            return used;
+        }
     }
 
     // ---- path_open ----------------------------------------------------------------------------
