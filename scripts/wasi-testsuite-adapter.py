@@ -5,6 +5,8 @@ image/target/appliance/bin/appliance unless APPLIANCE names another command line
 Each test runs as `appliance run --quiet [--env K=V]... [--dir ROOT::/] TEST.wasm ARGS...`:
 --quiet keeps the boot line off stderr, so the guest's exit code, stdout and stderr reach the runner
 unchanged.
+With ERRNO_MODE_UNIX=1 in the environment, the guests get it too: the suite's Rust tests then accept only
+the errno Linux gives where they otherwise also accept the alternatives other platforms give.
 """
 import os
 import shlex
@@ -47,6 +49,8 @@ def compute_argv(test_path: str,
     argv = APPLIANCE + ["run", "--quiet"]
     for k, v in env.items():
         argv += ["--env", f"{k}={v}"]
+    if os.getenv("ERRNO_MODE_UNIX"):
+        argv += ["--env", "ERRNO_MODE_UNIX=1"]
     if root:
         argv += ["--dir", f"{root}::/"]
     argv += [test_path, "--"]

@@ -8,6 +8,8 @@
  *   stat_storm()      path_filestat_get("small")
  *   setup_dir()       create "dir" with 1,000 empty files (once)
  *   readdir_big()     open "dir", fd_readdir it whole, close; returns the entry count
+ *   host_call()       fd_prestat_get(3): the cost of one host call doing almost nothing, the floor
+ *                     under every guest lane
  * Each returns an errno (0) or, for readdir_big, the number of entries; a failure is negative.
  *
  * Build: scripts/build-guests.sh
@@ -21,6 +23,7 @@ int32_t path_open(int32_t fd, int32_t dirflags, const char *path, int32_t path_l
 WX_P1("path_filestat_get")
 int32_t path_filestat_get(int32_t fd, int32_t flags, const char *p, int32_t len, void *ret);
 WX_P1("path_create_directory") int32_t path_create_directory(int32_t fd, const char *p, int32_t len);
+WX_P1("fd_prestat_get") int32_t fd_prestat_get(int32_t fd, uint32_t *ret);
 WX_P1("fd_readdir") int32_t fd_readdir(int32_t fd, void *buf, int32_t len, int64_t cookie, uint32_t *used);
 
 #define RIGHTS_RW ((1ll << 1) | (1ll << 6))
@@ -93,6 +96,12 @@ __attribute__((export_name("readdir_big"))) int32_t readdir_big(void) {
     }
     fd_close(fd);
     return err ? -err : count;
+}
+
+static uint32_t prestat[2];
+
+__attribute__((export_name("host_call"))) int32_t host_call(void) {
+    return -fd_prestat_get(3, prestat);
 }
 
 void _start(void) {}

@@ -37,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The filesystem lanes, each two ways in one run: {@code *_guest} is fs-bench.wasm (compiled to bytecode)
  * doing the operation through the preview1 host functions; {@code *_native} is plain Java doing the same
- * operation on the same VFS code. guest/native is the cost of the wasm boundary and the ABI. Each benchmark
+ * operation on the same VFS code. guest/native is the cost of the wasm boundary and the ABI; host_call_guest
+ * measures that boundary alone (one host call that does almost nothing). Each benchmark
  * method runs on its own JMH thread, which owns its guest (and that guest's in-memory mount).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -56,7 +57,7 @@ public class FsBench {
     @State(Scope.Thread)
     public static class Guest {
         WasixHost host;
-        ExportFunction writeSmall, writeBig, stat, readdir;
+        ExportFunction writeSmall, writeBig, stat, readdir, hostCall;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
@@ -69,6 +70,7 @@ public class FsBench {
             writeBig = instance.export("fs_write_big");
             stat = instance.export("stat_storm");
             readdir = instance.export("readdir_big");
+            hostCall = instance.export("host_call");
             check(writeSmall.apply()[0], 0, "fs_write_small");
             check(instance.export("setup_dir").apply()[0], 0, "setup_dir");
             check(readdir.apply()[0], DIR_ENTRIES + 2, "readdir_big"); // with "." and ".."
@@ -180,5 +182,11 @@ public class FsBench {
     @Benchmark
     public int readdir_big_native(Native n) {
         return n.readdir();
+    }
+
+    /** No native peer: the fixed cost of crossing into the host and back, for reading the ratios above. */
+    @Benchmark
+    public long host_call_guest(Guest g) {
+        return g.hostCall.apply()[0];
     }
 }

@@ -80,7 +80,13 @@ final class FileCalls {
                 readdir(m, (int) a[0], (int) a[1], (int) a[2], a[3], (int) a[4]));
         r.preview1("fd_filestat_get", i32s(2), (m, a) -> {
             m.check((int) a[1], FILESTAT_SIZE);
-            writeStat(m, (int) a[1], fdStat((int) a[0]));
+            Stat st = fdStat((int) a[0]);
+            if (st != null) {
+                writeStat(m, (int) a[1], st);
+            } else { // stdio, sockets, epoll: all zero but the type, as wasmtime reports them
+                m.fill((int) a[1], FILESTAT_SIZE, (byte) 0);
+                m.writeU8((int) a[1] + 16, state.fds.get((int) a[0]).fileType().ordinal());
+            }
             return 0;
         });
         r.preview1("fd_filestat_set_size", List.of(I32, I64), (m, a) -> {
@@ -510,7 +516,7 @@ final class FileCalls {
             long selfIno = dir.stat().ino();
             // "." and ".." come first, at cookies 0 and 1, as Linux's getdents lists them
             while (c < DirDescriptor.FIRST_NAME_COOKIE && !out.full()) {
-                out.add(c + 1, selfIno, Kind.DIRECTORY, c == 0 ? DOT : DOTDOT);
+                out.add(c + 1, selfIno, Kind.DIRECTORY, c == 0 ? "." : "..");
                 c++;
             }
         }
@@ -521,7 +527,7 @@ final class FileCalls {
             long id = d.remember(entries);
             for (int i = 0; i < entries.size() && !out.full(); i++) {
                 DirEntry e = entries.get(i);
-                out.add(DirDescriptor.cookie(id, i), e.ino(), e.kind(), utf8(e.name()));
+                out.add(DirDescriptor.cookie(id, i), e.ino(), e.kind(), e.name());
                 after = e.name();
             }
             if (entries.size() < batch) {
@@ -542,15 +548,13 @@ final class FileCalls {
         return scratch;
     }
 
-    private static final byte[] DOT = {'.'}, DOTDOT = {'.', '.'};
-
-    private static byte[] utf8(String name) {
+    private static boolean ascii(String name) {
         for (int i = 0; i < name.length(); i++) {
             if (name.charAt(i) >= 0x80) {
-                return name.getBytes(StandardCharsets.UTF_8);
+                return false;
             }
         }
-        return name.getBytes(StandardCharsets.ISO_8859_1);
+        return true;
     }
 
     /**
@@ -578,17 +582,25 @@ final class FileCalls {
             return bufLen - used;
         }
 
-        void add(long next, long ino, Kind kind, byte[] name) {
-            int take = Math.min(DIRENT_SIZE + name.length, bufLen - used);
-            if (pending + DIRENT_SIZE + name.length > stage.length) {
+        @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for ASCII, no garbage
+        void add(long next, long ino, Kind kind, String name) {
+            boolean ascii = ascii(name);
+            byte[] utf8 = ascii ? null : name.getBytes(StandardCharsets.UTF_8);
+            int nameLen = ascii ? name.length() : utf8.length;
+            int take = Math.min(DIRENT_SIZE + nameLen, bufLen - used);
+            if (pending + DIRENT_SIZE + nameLen > stage.length) {
                 flush();
             }
             LE_LONG.set(stage, pending, next);
             LE_LONG.set(stage, pending + 8, ino);
-            LE_INT.set(stage, pending + 16, name.length);
+            LE_INT.set(stage, pending + 16, nameLen);
             stage[pending + 20] = (byte) kind.fileType().ordinal();
             stage[pending + 21] = stage[pending + 22] = stage[pending + 23] = 0;
-            System.arraycopy(name, 0, stage, pending + DIRENT_SIZE, name.length);
+            if (ascii) {
+                name.getBytes(0, nameLen, stage, pending + DIRENT_SIZE);
+            } else {
+                System.arraycopy(utf8, 0, stage, pending + DIRENT_SIZE, nameLen);
+            }
             pending += take; // a cut entry contributes only what fits
             used += take;
         }
@@ -637,6 +649,8 @@ final class FileCalls {
             n = w.parent().createFile(w.entryName(Errno.EXIST));
         } else if (creat && (oflags & OFLAG_EXCL) != 0) {
             throw Errno.EXIST.fail();
+        } else if (creat && n.kind() == Kind.DIRECTORY) {
+            throw Errno.ISDIR.fail(); // open(2) with O_CREAT on an existing directory
         }
         long inherit = d.rightsInheriting();
         int fd;
