@@ -14,9 +14,10 @@ import java.util.Set;
 /**
  * A host directory served through java.nio. The guest can reach nothing outside it: paths are resolved
  * one component at a time by {@link PathWalker}, every component is looked at with NOFOLLOW_LINKS, symlinks
- * are expanded by the walker itself (an absolute target or one that climbs out is ENOTCAPABLE), and each
- * operation re-checks, just before it runs, that its parent directory still really lies inside the root
- * (a component swapped for a symlink meanwhile is refused). Usage starts from one count taken at mount time
+ * are expanded by the walker itself (an absolute target or one that climbs out is ENOTCAPABLE). Open,
+ * create, unlink, rmdir and rename then re-walk from the root through O_NOFOLLOW directory fds
+ * ({@link HostNode}); the other mutations re-check, just before they run, that their parent directory still
+ * really lies inside the root (a component swapped for a symlink meanwhile is refused). Usage starts from one count taken at mount time
  * (only when a limit is set) and then moves by deltas like the in-memory mounts. Owned by the guest thread.
  */
 public final class HostFs implements Mount {

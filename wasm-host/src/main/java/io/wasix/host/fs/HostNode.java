@@ -9,7 +9,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -18,13 +20,16 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A file, directory or symlink of a {@link HostFs}, named by its real path under the mount root. Nothing
- * here follows a symlink: attributes are read with NOFOLLOW_LINKS and files are opened with it. Owned by the
- * guest thread.
+ * here follows a symlink: attributes are read with NOFOLLOW_LINKS and files are opened with it. Opening,
+ * creating, unlinking and renaming go through {@link SecureDirectoryStream}s opened from the root one
+ * component at a time with O_NOFOLLOW (openat, unlinkat, renameat), so a directory swapped for a symlink at
+ * any level cannot redirect them. Owned by the guest thread.
  */
 final class HostNode implements Vnode {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
@@ -107,6 +112,58 @@ final class HostNode implements Vnode {
         }
     }
 
+    /** Something done with a directory opened as a SecureDirectoryStream. */
+    @FunctionalInterface
+    private interface InDir<T> {
+        T apply(SecureDirectoryStream<Path> dir) throws IOException;
+    }
+
+    /**
+     * Opens {@code dir} from the mount root one component at a time, each with O_NOFOLLOW|O_DIRECTORY, and
+     * runs {@code op} on it. A component that became a symlink or a file is ENOTCAPABLE. Returns null when
+     * this platform has no secure directory streams (then callers use paths, re-checked by the mount).
+     */
+    private <T> T inDir(Path dir, InDir<T> op) {
+        SecureDirectoryStream<Path> cur = null;
+        try {
+            DirectoryStream<Path> top = Files.newDirectoryStream(fs.rootPath());
+            if (!(top instanceof SecureDirectoryStream<Path> sds)) {
+                top.close();
+                return null;
+            }
+            cur = sds;
+            Path rel = fs.rootPath().relativize(dir);
+            if (!rel.toString().isEmpty()) {
+                for (Path c : rel) {
+                    SecureDirectoryStream<Path> next;
+                    try {
+                        next = cur.newDirectoryStream(c, LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException e) {
+                        Errno x = IoErrors.errno(e);
+                        throw (x == Errno.LOOP || x == Errno.NOTDIR ? Errno.NOTCAPABLE : x).fail();
+                    }
+                    cur.close();
+                    cur = next;
+                }
+            }
+            return op.apply(cur);
+        } catch (IOException e) {
+            throw IoErrors.of(e);
+        } finally {
+            if (cur != null) {
+                try {
+                    cur.close();
+                } catch (IOException e) {
+                    // a directory fd we only read through
+                }
+            }
+        }
+    }
+
+    private static Path name(Path p) {
+        return p.getFileName();
+    }
+
     @Override
     public HostNode lookup(String name) {
         Path p = dir().resolve(name);
@@ -118,10 +175,18 @@ final class HostNode implements Vnode {
     public HostNode createFile(String name) {
         Path p = child(name);
         fs.quota().check(0, 1);
-        try {
-            Files.createFile(p); // O_CREAT|O_EXCL: an existing name, symlink or not, is EEXIST
-        } catch (IOException e) {
-            throw IoErrors.of(e);
+        // O_CREAT|O_EXCL|O_NOFOLLOW: an existing name, symlink or not, is EEXIST
+        Object done = inDir(path, d -> {
+            d.newByteChannel(name(p), Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)).close();
+            return Boolean.TRUE;
+        });
+        if (done == null) {
+            try {
+                Files.createFile(p);
+            } catch (IOException e) {
+                throw IoErrors.of(e);
+            }
         }
         fs.quota().charge(0, 1);
         return new HostNode(fs, p, Kind.FILE);
@@ -175,10 +240,15 @@ final class HostNode implements Vnode {
         if (s.kind() == Kind.DIRECTORY) {
             throw Errno.ISDIR.fail();
         }
-        try {
-            Files.delete(p);
-        } catch (IOException e) {
-            throw IoErrors.of(e);
+        if (inDir(path, d -> {
+            d.deleteFile(name(p)); // unlinkat
+            return Boolean.TRUE;
+        }) == null) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                throw IoErrors.of(e);
+            }
         }
         if (s.nlink() <= 1) {
             fs.quota().charge(-s.size(), -1);
@@ -199,10 +269,15 @@ final class HostNode implements Vnode {
         if (existing(p, name).kind != Kind.DIRECTORY) {
             throw Errno.NOTDIR.fail();
         }
-        try {
-            Files.delete(p);
-        } catch (IOException e) {
-            throw IoErrors.of(e);
+        if (inDir(path, d -> {
+            d.deleteDirectory(name(p)); // unlinkat(AT_REMOVEDIR)
+            return Boolean.TRUE;
+        }) == null) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                throw IoErrors.of(e);
+            }
         }
         fs.quota().charge(0, -1);
     }
@@ -224,10 +299,16 @@ final class HostNode implements Vnode {
                 freedInodes = 1;
             }
         }
-        try {
-            Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE); // rename(2), with its errors
-        } catch (IOException e) {
-            throw IoErrors.of(e);
+        Object done = inDir(path, from -> to.inDir(to.path, into -> {
+            from.move(name(src), into, name(dst)); // renameat, with rename(2)'s errors
+            return Boolean.TRUE;
+        }));
+        if (done == null) {
+            try {
+                Files.move(src, dst, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw IoErrors.of(e);
+            }
         }
         fs.quota().charge(-freedBytes, -freedInodes);
     }
@@ -291,6 +372,23 @@ final class HostNode implements Vnode {
         }
         if (write) {
             fs.checkWritable();
+        }
+        Set<OpenOption> opts = write
+                ? Set.of(LinkOption.NOFOLLOW_LINKS, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : Set.of(LinkOption.NOFOLLOW_LINKS, StandardOpenOption.READ);
+        FileChannel secure = inDir(path.getParent(), d -> {
+            try {
+                return (FileChannel) d.newByteChannel(name(path), opts); // openat(O_NOFOLLOW)
+            } catch (AccessDeniedException e) {
+                if (!write) {
+                    throw e;
+                }
+                return (FileChannel) d.newByteChannel(name(path),
+                        Set.of(LinkOption.NOFOLLOW_LINKS, StandardOpenOption.WRITE)); // a write-only file
+            }
+        });
+        if (secure != null) {
+            return new HostFile(fs, secure);
         }
         fs.checkConfined(path.getParent());
         try {

@@ -46,7 +46,8 @@ final class IoErrors {
             case "Is a directory" -> Errno.ISDIR;
             case "Directory not empty" -> Errno.NOTEMPTY;
             case "Invalid argument" -> Errno.INVAL;
-            case "Too many levels of symbolic links" -> Errno.LOOP;
+            case "Too many levels of symbolic links",
+                    "Too many levels of symbolic links or unable to access attributes of symbolic link" -> Errno.LOOP;
             case "Invalid cross-device link" -> Errno.XDEV;
             case "File name too long" -> Errno.NAMETOOLONG;
             case "Read-only file system" -> Errno.ROFS;

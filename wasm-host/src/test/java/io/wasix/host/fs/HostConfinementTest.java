@@ -99,6 +99,23 @@ class HostConfinementTest {
     }
 
     @Test
+    void anAncestorSwappedForASymlinkRedirectsNothing() throws Exception {
+        Files.createDirectories(outside.resolve("e"));
+        Files.writeString(outside.resolve("e/f"), "outside");
+        Files.writeString(root.resolve("d/e/f"), "inside");
+        Vnode f = walk("d/e/f", true).existing();
+        Vnode e = walk("d/e", true).existing();
+        Files.move(root.resolve("d"), tmp.resolve("d-moved"));
+        Files.createSymbolicLink(root.resolve("d"), outside);
+        // Each call opens root, then d with O_NOFOLLOW: d is now a symlink, so nothing reaches outside/.
+        assertErrno(Errno.NOTCAPABLE, () -> f.open(false));
+        assertErrno(Errno.NOTCAPABLE, () -> e.unlink("f"));
+        assertErrno(Errno.NOTCAPABLE, () -> e.rename("f", fs.root(), "stolen"));
+        assertEquals("outside", Files.readString(outside.resolve("e/f")));
+        assertFalse(Files.exists(root.resolve("stolen")));
+    }
+
+    @Test
     void aFileSwappedForASymlinkIsNotOpenedThroughIt() throws Exception {
         Vnode f = walk("d/file", true).existing();
         Files.delete(root.resolve("d/file"));
