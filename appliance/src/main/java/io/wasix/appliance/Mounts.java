@@ -43,7 +43,7 @@ final class Mounts {
         int sep = arg.indexOf("::");
         String host = sep < 0 ? arg : arg.substring(0, sep);
         String guest = sep < 0 ? arg : arg.substring(sep + 2);
-        specs.add(MountSpec.bundled(hostDir(host, "--ro-layer"), guest(guest, "--ro-layer")));
+        specs.add(MountSpec.layer(hostDir(host, "--ro-layer"), guest(guest, "--ro-layer")));
     }
 
     void quota(String arg) {

@@ -50,7 +50,7 @@ class MountsCliTest {
         assertEquals(500, s.mounts().get(0).maxInodes());
         assertEquals(4096, s.mounts().get(1).maxBytes());
         assertEquals(Quota.UNLIMITED, s.mounts().get(1).maxInodes());
-        assertEquals(Type.BUNDLED, s.mounts().get(1).type());
+        assertEquals(Type.LAYER, s.mounts().get(1).type());
     }
 
     @Test

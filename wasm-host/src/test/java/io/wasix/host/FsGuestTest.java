@@ -32,7 +32,7 @@ class FsGuestTest {
 
     private String runGuest(MountSpec first) throws Exception {
         List<MountSpec> mounts = List.of(first.withQuota(64 * 1024, 64), MountSpec.memory("/other"),
-                MountSpec.bundled(layer(), "/ro"));
+                MountSpec.layer(layer(), "/ro"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         HostConfig cfg = HostConfig.of(Transport.NIO).withMounts(mounts)

@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * Immutable; any thread.
  *
  * @param guestPath the preopen name the guest sees, e.g. "/" or "/data"
- * @param hostPath the host directory (HOST), or the directory whose files are copied in (BUNDLED), or null
+ * @param hostPath the host directory (HOST), or the directory whose files are copied in (LAYER), or null
  * @param maxBytes quota on bytes, {@link Quota#UNLIMITED} for none
  * @param maxInodes quota on inodes (files, directories, symlinks), {@link Quota#UNLIMITED} for none
  */
 public record MountSpec(String guestPath, Type type, Path hostPath, long maxBytes, long maxInodes) {
     /** The three kinds of mount. */
-    public enum Type { MEMORY, HOST, BUNDLED }
+    public enum Type { MEMORY, HOST, LAYER }
 
     /** Limits of an in-memory mount when none are given: its bytes live on the JVM heap. */
     public static final long DEFAULT_MEMORY_BYTES = 256L << 20, DEFAULT_MEMORY_INODES = 65_536;
@@ -27,8 +27,8 @@ public record MountSpec(String guestPath, Type type, Path hostPath, long maxByte
         return new MountSpec(guestPath, Type.HOST, hostPath, Quota.UNLIMITED, Quota.UNLIMITED);
     }
 
-    public static MountSpec bundled(Path files, String guestPath) {
-        return new MountSpec(guestPath, Type.BUNDLED, files, Quota.UNLIMITED, Quota.UNLIMITED);
+    public static MountSpec layer(Path files, String guestPath) {
+        return new MountSpec(guestPath, Type.LAYER, files, Quota.UNLIMITED, Quota.UNLIMITED);
     }
 
     public MountSpec withQuota(long bytes, long inodes) {

@@ -32,7 +32,7 @@ public final class Vfs {
             Mount m = switch (s.type()) {
                 case MEMORY -> new MemFs(q);
                 case HOST -> new HostFs(s.hostPath(), q, false);
-                case BUNDLED -> bundle(s.hostPath(), q);
+                case LAYER -> layer(s.hostPath(), q);
             };
             out.add(new Preopen(s.guestPath(), m));
         }
@@ -44,7 +44,7 @@ public final class Vfs {
     }
 
     /** A read-only in-memory copy of a directory tree: the layer of files bundled into the image. */
-    static MemFs bundle(Path dir, Quota quota) {
+    static MemFs layer(Path dir, Quota quota) {
         MemFs fs = new MemFs(quota);
         copyInto(dir, fs.root());
         return fs.seal();
