@@ -275,7 +275,8 @@ final class MemNode implements Vnode, OpenFile {
     public List<DirEntry> list(String after, int max) {
         TreeMap<String, MemNode> d = dir();
         Map<String, MemNode> tail = after == null ? d : d.tailMap(after, false);
-        List<DirEntry> out = new ArrayList<>(Math.min(max, tail.size()));
+        // not tail.size(): on a tail view that counts every entry, which would make resuming O(n) per call
+        List<DirEntry> out = new ArrayList<>(after == null ? Math.min(max, d.size()) : Math.min(max, 64));
         for (Map.Entry<String, MemNode> e : tail.entrySet()) {
             if (out.size() >= max) {
                 break;
