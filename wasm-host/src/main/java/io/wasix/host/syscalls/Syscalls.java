@@ -22,6 +22,8 @@ public final class Syscalls {
         FileCalls files = new FileCalls(state);
         new FdCalls(state, files).register(r);
         files.register(r);
+        new PathCalls(state).register(r);
+        new ReaddirCall(state).register(r);
         new PollCalls(state).register(r);
         new ProcCalls(state).register(r);
         return r.functions();
