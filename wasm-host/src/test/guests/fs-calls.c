@@ -447,6 +447,42 @@ void _start(void) {
         EQ(getcwd(buf, &len), 68 /* ERANGE */);
     }
 
+    /* bad pointers are EFAULT, whatever the call */
+    {
+        void *bad = (void *)0xFFFFFFF0u;
+        OK(open_at(3, S("a.txt"), 0, 0, &fd));
+        EQ(fd_read(fd, bad, 1, &n), WX_EFAULT);
+        EQ(fd_write(fd, bad, 1, &n), WX_EFAULT);
+        EQ(fd_read(fd, &(wx_iovec_t){bad, 100}, 1, &n), WX_EFAULT);
+        EQ(fd_pread(fd, &(wx_iovec_t){buf, 1}, 1, 0, bad), WX_EFAULT);
+        EQ(fd_pwrite(fd, &(wx_ciovec_t){bad, 64}, 1, 0, &n), WX_EFAULT);
+        EQ(fd_seek(fd, 0, 0, bad), WX_EFAULT);
+        EQ(fd_tell(fd, bad), WX_EFAULT);
+        EQ(fd_filestat_get(fd, bad), WX_EFAULT);
+        EQ(fd_fdstat_get(fd, bad), WX_EFAULT);
+        EQ(fd_dup(fd, bad), WX_EFAULT);
+        OK(fd_close(fd));
+        EQ(fd_readdir(dirfd, bad, 64, 0, &n), WX_EFAULT);
+        EQ(fd_readdir(dirfd, buf, 64, 0, bad), WX_EFAULT);
+        EQ(fd_prestat_get(3, bad), WX_EFAULT);
+        EQ(fd_prestat_dir_name(3, bad, 1), WX_EFAULT);
+        EQ(path_filestat_get(3, 0, S("a.txt"), bad), WX_EFAULT);
+        EQ(path_filestat_get(3, 0, bad, 5, &st), WX_EFAULT);
+        EQ(path_create_directory(3, bad, 5), WX_EFAULT);
+        EQ(path_unlink_file(3, bad, 5), WX_EFAULT);
+        EQ(path_remove_directory(3, bad, 5), WX_EFAULT);
+        EQ(path_rename(3, S("a.txt"), 3, bad, 5), WX_EFAULT);
+        EQ(path_link(3, 0, S("a.txt"), 3, bad, 5), WX_EFAULT);
+        EQ(path_symlink(bad, 5, 3, S("s")), WX_EFAULT);
+        EQ(path_readlink(3, S("ln"), bad, 64, &n), WX_EFAULT);
+        EQ(path_readlink(3, S("ln"), buf, 64, bad), WX_EFAULT);
+        EQ(path_open(3, 0, S("a.txt"), 0, 0, 0, 0, bad), WX_EFAULT);
+        EQ(getcwd(buf, bad), WX_EFAULT);
+        EQ(chdir(bad, 3), WX_EFAULT);
+        EQ(path_filestat_get(3, 0, S("a.txt"), &st), 0); /* and nothing above changed the file */
+        EQ(st.size, 3);
+    }
+
     /* clean up what is left, so the same mount can run this again */
     OK(fd_close(dirfd));
     for (int i = 0; i < 40; i++) {

@@ -38,7 +38,8 @@ final class Cli {
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
               APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_DIR="HOST::GUEST ...",
-              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...", APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1
+              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
+              APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1 (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.

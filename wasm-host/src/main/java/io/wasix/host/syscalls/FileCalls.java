@@ -140,6 +140,9 @@ final class FileCalls extends FsCalls {
     }
 
     // ---- fd_read / fd_write on files, for FdCalls -----------------------------------------------
+    /** The most one fd_read or fd_pread returns; the guest reads again for more, as after any short read. */
+    static final int MAX_READ = 16 << 20;
+
     int readFile(GuestMemory m, FdTable.Entry e, FileDescriptor f, IoVec[] vecs) {
         need(f.rightsBase(), Rights.FD_READ);
         if (!f.readable()) {
@@ -167,7 +170,8 @@ final class FileCalls extends FsCalls {
             throw Errno.BADF.fail();
         }
         long avail = Math.max(0, f.data().size() - pos);
-        int want = (int) Math.min(IoVec.total(vecs), avail);
+        // A short read is allowed, and bounds the host's copy buffer whatever size the guest asks for.
+        int want = (int) Math.min(Math.min(IoVec.total(vecs), avail), MAX_READ);
         if (want == 0) {
             return 0;
         }
