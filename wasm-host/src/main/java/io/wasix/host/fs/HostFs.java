@@ -44,9 +44,33 @@ public final class HostFs implements Mount {
         this.quota = quota;
         this.readOnly = readOnly;
         this.rootNode = new HostNode(this, root, Kind.DIRECTORY);
-        if (quota.maxBytes() != Quota.UNLIMITED || quota.maxInodes() != Quota.UNLIMITED) {
+        if ((quota.maxBytes() != Quota.UNLIMITED || quota.maxInodes() != Quota.UNLIMITED)
+                && quota.bytes() == 0 && quota.inodes() == 0) {
             long[] u = recount();
             quota.charge(u[0], u[1]); // a mount-time count, never repeated: later calls move it by deltas
+        }
+    }
+
+    /** Quotas of host directories, by real path and limits: shards mounting one directory share one. */
+    private static final java.util.Map<String, Quota.Shared> SHARED = new java.util.HashMap<>();
+
+    /**
+     * A host directory mounted with these limits, sharing its quota with every other instance in this
+     * process that mounts the same directory with the same limits: the disk usage is one and the same.
+     */
+    public static HostFs shared(Path dir, long maxBytes, long maxInodes, boolean readOnly) {
+        Quota.Shared q;
+        synchronized (SHARED) {
+            String key;
+            try {
+                key = dir.toRealPath() + "|" + maxBytes + "|" + maxInodes;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot map host directory " + dir, e);
+            }
+            q = SHARED.computeIfAbsent(key, k -> new Quota.Shared(maxBytes, maxInodes));
+            synchronized (q) {
+                return new HostFs(dir, q, readOnly); // the first mount counts the usage, under the lock
+            }
         }
     }
 
@@ -69,6 +93,31 @@ public final class HostFs implements Mount {
             }
         } catch (IOException e) {
             throw IoErrors.of(e);
+        }
+    }
+
+    /** A host call that may fail with an IOException. */
+    @FunctionalInterface
+    interface HostIo {
+        void run() throws IOException;
+    }
+
+    /**
+     * Charges the quota first, then runs {@code io}, and gives the charge back if it fails: with a quota
+     * shared by several shards, checking and charging after the fact could let two of them pass the limit.
+     */
+    void charged(long bytes, long inodes, HostIo io) {
+        quota.charge(bytes, inodes);
+        boolean done = false;
+        try {
+            io.run();
+            done = true;
+        } catch (IOException e) {
+            throw IoErrors.of(e);
+        } finally {
+            if (!done) {
+                quota.charge(-bytes, -inodes);
+            }
         }
     }
 

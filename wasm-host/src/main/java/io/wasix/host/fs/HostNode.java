@@ -174,46 +174,30 @@ final class HostNode implements Vnode {
     @Override
     public HostNode createFile(String name) {
         Path p = child(name);
-        fs.quota().check(0, 1);
-        // O_CREAT|O_EXCL|O_NOFOLLOW: an existing name, symlink or not, is EEXIST
-        Object done = inDir(path, d -> {
-            d.newByteChannel(name(p), Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS)).close();
-            return Boolean.TRUE;
-        });
-        if (done == null) {
-            try {
+        fs.charged(0, 1, () -> {
+            // O_CREAT|O_EXCL|O_NOFOLLOW: an existing name, symlink or not, is EEXIST
+            Object done = inDir(path, d -> {
+                d.newByteChannel(name(p), Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)).close();
+                return Boolean.TRUE;
+            });
+            if (done == null) {
                 Files.createFile(p);
-            } catch (IOException e) {
-                throw IoErrors.of(e);
             }
-        }
-        fs.quota().charge(0, 1);
+        });
         return new HostNode(fs, p, Kind.FILE);
     }
 
     @Override
     public void mkdir(String name) {
         Path p = child(name);
-        fs.quota().check(0, 1);
-        try {
-            Files.createDirectory(p);
-        } catch (IOException e) {
-            throw IoErrors.of(e);
-        }
-        fs.quota().charge(0, 1);
+        fs.charged(0, 1, () -> Files.createDirectory(p));
     }
 
     @Override
     public void symlink(String name, String target) {
         Path p = child(name);
-        fs.quota().check(target.length(), 1);
-        try {
-            Files.createSymbolicLink(p, p.getFileSystem().getPath(target));
-        } catch (IOException e) {
-            throw IoErrors.of(e);
-        }
-        fs.quota().charge(target.length(), 1);
+        fs.charged(target.length(), 1, () -> Files.createSymbolicLink(p, p.getFileSystem().getPath(target)));
     }
 
     @Override
@@ -424,23 +408,15 @@ final class HostNode implements Vnode {
         @Override
         public int write(long pos, byte[] buf, int off, int len) {
             fs.checkWritable();
-            try {
-                long growth = pos + len - ch.size();
-                if (growth > 0) {
-                    fs.quota().check(growth, 0);
-                }
+            long growth = Math.max(0, pos + len - size());
+            fs.charged(growth, 0, () -> {
                 ByteBuffer b = ByteBuffer.wrap(buf, off, len);
                 long at = pos;
                 while (b.hasRemaining()) {
                     at += ch.write(b, at);
                 }
-                if (growth > 0) {
-                    fs.quota().charge(growth, 0);
-                }
-                return len;
-            } catch (IOException e) {
-                throw IoErrors.of(e);
-            }
+            });
+            return len;
         }
 
         @Override
@@ -458,8 +434,8 @@ final class HostNode implements Vnode {
             try {
                 long old = ch.size();
                 if (size > old) {
-                    fs.quota().charge(size - old, 0);
-                    ch.write(ByteBuffer.wrap(new byte[1]), size - 1); // extend with zeros, as ftruncate
+                    // extend with zeros, as ftruncate does
+                    fs.charged(size - old, 0, () -> ch.write(ByteBuffer.wrap(new byte[1]), size - 1));
                 } else if (size < old) {
                     ch.truncate(size);
                     fs.quota().charge(size - old, 0);

@@ -5,9 +5,10 @@ import io.wasix.host.abi.Errno;
 /**
  * One mount's usage and limits, in bytes and inodes. Every mutation asks {@link #charge} for its delta
  * before it changes anything, so a refused call leaves the filesystem as it was, and no call ever walks the
- * tree to learn the usage. Owned by the guest thread of the mount's instance.
+ * tree to learn the usage. Owned by the guest thread of the mount's instance; a host directory mounted by
+ * several shards shares one {@link Shared} quota instead, which any of their threads may call.
  */
-public final class Quota {
+public sealed class Quota permits Quota.Shared {
     /** No limit. */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
@@ -41,6 +42,33 @@ public final class Quota {
     public void check(long deltaBytes, long deltaInodes) {
         if ((deltaBytes > 0 && bytes + deltaBytes > maxBytes) || (deltaInodes > 0 && inodes + deltaInodes > maxInodes)) {
             throw Errno.DQUOT.fail();
+        }
+    }
+
+    /** A quota several guest threads charge at once: the same host directory mounted by every shard. */
+    public static final class Shared extends Quota {
+        public Shared(long maxBytes, long maxInodes) {
+            super(maxBytes, maxInodes);
+        }
+
+        @Override
+        public synchronized void charge(long deltaBytes, long deltaInodes) {
+            super.charge(deltaBytes, deltaInodes);
+        }
+
+        @Override
+        public synchronized void check(long deltaBytes, long deltaInodes) {
+            super.check(deltaBytes, deltaInodes);
+        }
+
+        @Override
+        public synchronized long bytes() {
+            return super.bytes();
+        }
+
+        @Override
+        public synchronized long inodes() {
+            return super.inodes();
         }
     }
 

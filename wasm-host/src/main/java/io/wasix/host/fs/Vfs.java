@@ -31,7 +31,7 @@ public final class Vfs {
             Quota q = new Quota(s.maxBytes(), s.maxInodes());
             Mount m = switch (s.type()) {
                 case MEMORY -> new MemFs(q);
-                case HOST -> new HostFs(s.hostPath(), q, false);
+                case HOST -> HostFs.shared(s.hostPath(), s.maxBytes(), s.maxInodes(), false);
                 case LAYER -> layer(s.hostPath(), q);
             };
             out.add(new Preopen(s.guestPath(), m));
