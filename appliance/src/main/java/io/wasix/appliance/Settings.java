@@ -12,7 +12,7 @@ import java.util.List;
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
- * @param mounts the guest's mount table (--dir, --mapdir, --ro-layer, --quota), preopened in this order
+ * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
  * @param quiet no boot line: stderr carries the guest's output only
  */
 public record Settings(
