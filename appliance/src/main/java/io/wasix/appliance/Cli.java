@@ -31,13 +31,22 @@ final class Cli {
               --admin-port [HOST:]PORT
                                     serve /metrics (Prometheus) and /healthz on HOST (default
                                     127.0.0.1), on a thread of its own
-              --dir HOST::GUEST     map a host directory (not served yet: this build has no filesystem)
+              --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
+                                    repeatable; mounts are preopened from fd 3 in the order given.
+                                    Without any mount nothing is preopened, as in wasmtime
               --mapdir GUEST:HOST   same, wasmer's spelling
+              --tmpfs GUEST         preopen an in-memory filesystem as GUEST (e.g. --tmpfs /)
+              --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
+              --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
+                                    writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
+              --quiet               no boot line on stderr: the guest's output only
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
               APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_STATS=1, APPLIANCE_TRACE=1,
-              APPLIANCE_ADMIN_PORT
+              APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
+              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
+              APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1 (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -76,6 +85,20 @@ final class Cli {
         boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
         String adminVar = environment.get("APPLIANCE_ADMIN_PORT");
         InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar);
+        Mounts mounts = new Mounts();
+        for (String d : words(environment.get("APPLIANCE_DIR"))) {
+            mounts.dir(d);
+        }
+        for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
+            mounts.mapdir(d);
+        }
+        for (String g : words(environment.get("APPLIANCE_TMPFS"))) {
+            mounts.tmpfs(g);
+        }
+        for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
+            mounts.quota(q);
+        }
+        boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -106,10 +129,12 @@ final class Cli {
                 case "--stats" -> stats = true;
                 case "--trace" -> trace = true;
                 case "--admin-port" -> admin = parseAdminPort(value(args, ++i, a));
-                case "--dir", "--mapdir" -> {
-                    value(args, ++i, a);
-                    throw new UsageException(a + " is not supported yet: this build serves no filesystem to guests");
-                }
+                case "--dir" -> mounts.dir(value(args, ++i, a));
+                case "--mapdir" -> mounts.mapdir(value(args, ++i, a));
+                case "--tmpfs" -> mounts.tmpfs(value(args, ++i, a));
+                case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
+                case "--quota" -> mounts.quota(value(args, ++i, a));
+                case "--quiet" -> quiet = true;
                 default -> {
                     if (a.startsWith("--net=")) {
                         net = true; // wasmer accepts --net=<policy>; any policy here means "outbound allowed"
@@ -121,6 +146,12 @@ final class Cli {
                         transport = parseTransport(a.substring("--transport=".length()));
                     } else if (a.startsWith("--admin-port=")) {
                         admin = parseAdminPort(a.substring("--admin-port=".length()));
+                    } else if (a.startsWith("--dir=")) {
+                        mounts.dir(a.substring("--dir=".length()));
+                    } else if (a.startsWith("--mapdir=")) {
+                        mounts.mapdir(a.substring("--mapdir=".length()));
+                    } else if (a.startsWith("--quota=")) {
+                        mounts.quota(a.substring("--quota=".length()));
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -135,7 +166,8 @@ final class Cli {
             env.add("PORT=" + port);
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
-                transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin));
+                transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
+                mounts.build(), quiet);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {
@@ -202,6 +234,10 @@ final class Cli {
             throw new UsageException("--admin-port: unknown host '" + host + "'");
         }
         return a;
+    }
+
+    private static List<String> words(String v) {
+        return v == null || v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
     }
 
     private static boolean truthy(String v) {

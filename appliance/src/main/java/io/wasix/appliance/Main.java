@@ -65,7 +65,8 @@ public final class Main {
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
                 .withAllowOutbound(settings.net())
-                .withForceReusePort(settings.shards() > 1);
+                .withForceReusePort(settings.shards() > 1)
+                .withMounts(settings.mounts());
 
         SyscallReporting reporting;
         try {
@@ -95,7 +96,9 @@ public final class Main {
             }
         });
         awaitQuietly(started);
-        System.err.println(bootLine(module, transport, settings.shards()));
+        if (!settings.quiet()) {
+            System.err.println(bootLine(module, transport, settings.shards()));
+        }
         reporting.serving(true);
 
         Outcome first = take(ended);

@@ -1,5 +1,6 @@
 package io.wasix.appliance;
 
+import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.List;
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
  * @param metrics what reads the per-syscall metrics
+ * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
+ * @param quiet no boot line: stderr carries the guest's output only
  */
 public record Settings(
         String module,
@@ -22,7 +25,9 @@ public record Settings(
         Transport transport,
         boolean interpreter,
         List<String> guestArgs,
-        Metrics metrics) {
+        Metrics metrics,
+        List<MountSpec> mounts,
+        boolean quiet) {
 
     public static final String DEFAULT_GUEST = "hello";
 

@@ -71,8 +71,8 @@ class CliTest {
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--env", "NOEQUALS"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--bogus"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "frobnicate"));
-        var dir = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--dir", "/a::/b"));
-        assertTrue(dir.getMessage().contains("not supported yet"));
+        var dir = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--dir", "/no/such/dir::/b"));
+        assertTrue(dir.getMessage().contains("no such host directory"), dir.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.wasix.host;
 
+import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +14,7 @@ import java.util.List;
  * @param env "KEY=VALUE" strings
  * @param allowOutbound whether sock_connect may open outbound connections
  * @param forceReusePort bind every listener with SO_REUSEPORT, so that several shards share one port
+ * @param mounts the guest's mount table, preopened from fd 3 in this order
  */
 public record HostConfig(
         List<String> args,
@@ -22,11 +24,22 @@ public record HostConfig(
         boolean forceReusePort,
         InputStream stdin,
         OutputStream stdout,
-        OutputStream stderr) {
+        OutputStream stderr,
+        List<MountSpec> mounts) {
 
     public HostConfig {
         args = List.copyOf(args);
         env = List.copyOf(env);
+        mounts = List.copyOf(mounts);
+    }
+
+    public HostConfig(List<String> args, List<String> env, Transport transport, boolean allowOutbound,
+            boolean forceReusePort, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        this(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, MountSpec.defaults());
+    }
+
+    public HostConfig withMounts(List<MountSpec> mounts) {
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
     }
 
     /** Defaults for a single instance on the given transport, with the process's own streams. */
@@ -35,22 +48,22 @@ public record HostConfig(
     }
 
     public HostConfig withArgs(List<String> args) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
     }
 
     public HostConfig withEnv(List<String> env) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
     }
 
     public HostConfig withAllowOutbound(boolean allow) {
-        return new HostConfig(args, env, transport, allow, forceReusePort, stdin, stdout, stderr);
+        return new HostConfig(args, env, transport, allow, forceReusePort, stdin, stdout, stderr, mounts);
     }
 
     public HostConfig withForceReusePort(boolean force) {
-        return new HostConfig(args, env, transport, allowOutbound, force, stdin, stdout, stderr);
+        return new HostConfig(args, env, transport, allowOutbound, force, stdin, stdout, stderr, mounts);
     }
 
     public HostConfig withStdio(InputStream in, OutputStream out, OutputStream err) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, in, out, err);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, in, out, err, mounts);
     }
 }

@@ -7,8 +7,9 @@ import java.util.function.IntConsumer;
 
 /**
  * One guest instance's file descriptors. New fds take the lowest free number, as POSIX requires and as
- * guests that reuse fds expect. Each entry carries its own fd flags (NONBLOCK, APPEND). Owned by the guest
- * thread.
+ * guests that reuse fds expect. An {@link Entry} is an open file description: fd_dup gives it a second fd,
+ * and both then share its flags (NONBLOCK, APPEND) and, for files, its offset, as on Linux; what it names is
+ * closed with its last fd. Owned by the guest thread.
  */
 public final class FdTable {
     /** Upper bound on open fds per instance, like RLIMIT_NOFILE: past it, EMFILE. */
@@ -25,6 +26,7 @@ public final class FdTable {
     public static final class Entry {
         private final Descriptor descriptor;
         private int flags;
+        private int fds = 1;
 
         Entry(Descriptor descriptor, int flags) {
             this.descriptor = descriptor;
@@ -49,6 +51,37 @@ public final class FdTable {
     }
 
     public int add(Descriptor d, int flags) {
+        return place(new Entry(d, flags));
+    }
+
+    /** fd_dup: a new fd (the lowest free) for the same open file description. */
+    public int dup(int fd) {
+        Entry e = entry(fd);
+        int n = place(e);
+        e.fds++;
+        return n;
+    }
+
+    /**
+     * fd_renumber: {@code to} (which must be open, as WASI requires) now names what {@code from} named, and
+     * {@code from} is free. What {@code to} named loses an fd, as with dup2 then close.
+     */
+    public void renumber(int from, int to) {
+        Entry e = entry(from);
+        entry(to);
+        if (from == to) {
+            return;
+        }
+        close(to);
+        entries.set(to, e);
+        entries.set(from, null);
+        lowestFree = Math.min(lowestFree, from);
+        for (IntConsumer l : closeListeners) {
+            l.accept(from);
+        }
+    }
+
+    private int place(Entry entry) {
         int fd = lowestFree;
         while (fd < entries.size() && entries.get(fd) != null) {
             fd++;
@@ -57,9 +90,9 @@ public final class FdTable {
             throw Errno.MFILE.fail();
         }
         if (fd == entries.size()) {
-            entries.add(new Entry(d, flags));
+            entries.add(entry);
         } else {
-            entries.set(fd, new Entry(d, flags));
+            entries.set(fd, entry);
         }
         lowestFree = fd + 1;
         return fd;
@@ -84,10 +117,7 @@ public final class FdTable {
         return e == null ? null : e.descriptor;
     }
 
-    /**
-     * Frees the fd at once and closes what it names. (Each descriptor has exactly one fd until fd_dup and
-     * fd_renumber arrive with the filesystem; they will bring a reference count here.)
-     */
+    /** Frees the fd at once; what it names is closed when this was its last fd. */
     public void close(int fd) {
         Entry e = entry(fd);
         entries.set(fd, null);
@@ -95,7 +125,9 @@ public final class FdTable {
         for (IntConsumer l : closeListeners) {
             l.accept(fd);
         }
-        e.descriptor.close();
+        if (--e.fds == 0) {
+            e.descriptor.close();
+        }
     }
 
     /** Told of every fd closed, so epoll sets can drop it as Linux does. */

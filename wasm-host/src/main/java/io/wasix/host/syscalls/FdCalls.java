@@ -8,22 +8,26 @@ import io.wasix.host.abi.GuestMemory.IoVec;
 import io.wasix.host.fd.Descriptor;
 import io.wasix.host.fd.FdTable;
 import io.wasix.host.fd.StdioDescriptor;
+import io.wasix.host.fs.DirDescriptor;
+import io.wasix.host.fs.FileDescriptor;
+import io.wasix.host.fs.Rights;
 import io.wasix.host.net.GuestSocket;
 import java.io.IOException;
 
 /**
- * The fd calls that sockets and stdio need: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags, and
- * fd_prestat_get (no preopened directories yet, so EBADF, which ends libc's preopen scan). Runs on the guest
- * thread.
+ * The fd calls every kind of fd takes: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags. Files go to
+ * {@link FileCalls}; the rest of the file calls live there. Runs on the guest thread.
  */
 final class FdCalls {
     /** All rights: this host does not narrow socket or stdio rights. */
     private static final long ALL_RIGHTS = 0x1FFFFFFFL;
 
     private final GuestState state;
+    private final FileCalls files;
 
-    FdCalls(GuestState state) {
+    FdCalls(GuestState state, FileCalls files) {
         this.state = state;
+        this.files = files;
     }
 
     void register(HostFunctions r) {
@@ -37,18 +41,15 @@ final class FdCalls {
         r.preview1("fd_fdstat_set_flags", i32s(2), (m, a) -> {
             FdTable.Entry e = state.fds.entry((int) a[0]);
             int flags = (int) a[1] & 0xffff;
-            // Sockets and stdio only take NONBLOCK here (and APPEND is meaningless for them); the sync flags
-            // are file flags, which Linux's F_SETFL ignores too.
-            e.setFlags((e.flags() & ~FdTable.FDFLAG_NONBLOCK) | (flags & FdTable.FDFLAG_NONBLOCK));
+            // Sockets and stdio only take NONBLOCK here (and APPEND is meaningless for them); files take APPEND
+            // too. The sync flags are ignored, as Linux's F_SETFL ignores them.
+            int settable = FdTable.FDFLAG_NONBLOCK;
+            if (e.descriptor() instanceof FileDescriptor f) {
+                FileCalls.need(f.rightsBase(), Rights.FD_FDSTAT_SET_FLAGS);
+                settable |= FdTable.FDFLAG_APPEND;
+            }
+            e.setFlags((e.flags() & ~settable) | (flags & settable));
             return 0;
-        });
-        r.preview1("fd_prestat_get", i32s(2), (m, a) -> {
-            state.fds.get((int) a[0]);
-            throw Errno.BADF.fail(); // an open fd that is not a preopened directory
-        });
-        r.preview1("fd_prestat_dir_name", i32s(3), (m, a) -> {
-            state.fds.get((int) a[0]);
-            throw Errno.BADF.fail();
         });
     }
 
@@ -59,6 +60,8 @@ final class FdCalls {
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.recvInto(m, s, vecs, e.nonBlocking(), false, false);
             case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs);
+            case FileDescriptor f -> files.readFile(m, e, f, vecs);
+            case DirDescriptor d -> throw Errno.ISDIR.fail();
             case StdioDescriptor io -> throw Errno.BADF.fail();
             default -> throw Errno.INVAL.fail(); // an epoll fd
         };
@@ -85,6 +88,8 @@ final class FdCalls {
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.sendFrom(m, s, vecs, e.nonBlocking());
             case StdioDescriptor io when io.writable() -> writeStdio(m, io, vecs);
+            case FileDescriptor f -> files.writeFile(m, e, f, vecs);
+            case DirDescriptor d -> throw Errno.BADF.fail();
             case StdioDescriptor io -> throw Errno.BADF.fail();
             default -> throw Errno.INVAL.fail(); // an epoll fd
         };
@@ -112,8 +117,16 @@ final class FdCalls {
         m.fill(ret, 24, (byte) 0);
         m.writeU8(ret, d.fileType().ordinal());
         m.writeU16(ret + 2, e.flags());
-        m.writeI64(ret + 8, ALL_RIGHTS);
-        m.writeI64(ret + 16, ALL_RIGHTS);
+        long base = ALL_RIGHTS, inheriting = ALL_RIGHTS;
+        if (d instanceof FileDescriptor f) {
+            base = f.rightsBase();
+            inheriting = f.rightsInheriting();
+        } else if (d instanceof DirDescriptor dd) {
+            base = dd.rightsBase();
+            inheriting = dd.rightsInheriting();
+        }
+        m.writeI64(ret + 8, base);
+        m.writeI64(ret + 16, inheriting);
         return 0;
     }
 }

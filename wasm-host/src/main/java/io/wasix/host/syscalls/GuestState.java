@@ -5,10 +5,14 @@ import io.wasix.host.HostConfig;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.fd.FdTable;
 import io.wasix.host.fd.StdioDescriptor;
+import io.wasix.host.fs.DirDescriptor;
+import io.wasix.host.fs.Rights;
+import io.wasix.host.fs.Vfs;
 import io.wasix.host.net.GuestNetwork;
 
 /**
- * Everything one guest instance's syscalls share: its memory, fds, network and configuration. Both import
+ * Everything one guest instance's syscalls share: its memory, fds, network, filesystem and configuration.
+ * The mounts are preopened at fd 3 onwards, in the configured order, after stdio. Both import
  * namespaces (wasix_32v1 and wasi_snapshot_preview1) are served from this one object. Owned by the guest
  * thread.
  */
@@ -16,6 +20,9 @@ public final class GuestState {
     final HostConfig config;
     final FdTable fds = new FdTable();
     final GuestNetwork net;
+    final Vfs vfs;
+    /** WASIX getcwd/chdir: the guest's libc resolves relative paths against it. */
+    String cwd = "/";
     private GuestMemory memory;
 
     public GuestState(HostConfig config, GuestNetwork net) {
@@ -24,6 +31,10 @@ public final class GuestState {
         fds.add(StdioDescriptor.input(config.stdin()), 0);
         fds.add(StdioDescriptor.output(config.stdout()), 0);
         fds.add(StdioDescriptor.output(config.stderr()), 0);
+        vfs = Vfs.of(config.mounts());
+        for (Vfs.Preopen p : vfs.preopens()) {
+            fds.add(new DirDescriptor(p.mount().root(), p.guestPath(), Rights.DIRECTORY, Rights.ALL), 0);
+        }
     }
 
     /** The instance's memory; bound on the first call because imports exist before the instance does. */
@@ -37,6 +48,10 @@ public final class GuestState {
 
     public FdTable fds() {
         return fds;
+    }
+
+    public Vfs vfs() {
+        return vfs;
     }
 
     public GuestNetwork net() {

@@ -79,7 +79,12 @@ final class PollCalls {
             boolean wanted = s.tag == FD_READ ? (r & (Descriptor.IN | Descriptor.HUP | Descriptor.ERR)) != 0
                                               : (r & (Descriptor.OUT | Descriptor.HUP | Descriptor.ERR)) != 0;
             if (wanted) {
-                long nbytes = s.tag == FD_READ && d instanceof GuestSocket gs ? gs.available() : 0;
+                long nbytes = s.tag != FD_READ ? 0 : switch (d) {
+                    case GuestSocket gs -> gs.available();
+                    // a regular file is always ready; nbytes is what is left to read, as wasmtime reports
+                    case io.wasix.host.fs.FileDescriptor f -> Math.max(0, f.data().size() - f.position());
+                    default -> 0;
+                };
                 int flags = (r & Descriptor.HUP) != 0 || (s.tag == FD_READ && (r & Descriptor.RDHUP) != 0) ? HANGUP : 0;
                 writeEvent(m, at, s, Errno.SUCCESS, nbytes, flags);
                 count++;

@@ -53,9 +53,9 @@ final class SocketCalls {
             s.connect(SockAddr.read(m, (int) a[1]), e.nonBlocking());
             return 0;
         });
-        r.wasix("sock_recv", i32s(6), (m, a) -> recv(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5]));
-        r.wasix("sock_send", i32s(5), (m, a) -> send(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]));
-        r.wasix("sock_shutdown", i32s(2), (m, a) -> {
+        r.preview1("sock_recv", i32s(6), (m, a) -> recv(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5]));
+        r.preview1("sock_send", i32s(5), (m, a) -> send(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4]));
+        r.preview1("sock_shutdown", i32s(2), (m, a) -> {
             socket((int) a[0]).shutdown((int) a[1]);
             return 0;
         });

@@ -25,7 +25,11 @@ public final class Syscalls {
         HostFunctions r = new HostFunctions(state, metrics);
         new SocketCalls(state).register(r);
         new EpollCalls(state).register(r);
-        new FdCalls(state).register(r);
+        FileCalls files = new FileCalls(state);
+        new FdCalls(state, files).register(r);
+        files.register(r);
+        new PathCalls(state).register(r);
+        new ReaddirCall(state).register(r);
         new PollCalls(state).register(r);
         new ProcCalls(state).register(r);
         return r.functions();

@@ -1,0 +1,160 @@
+package io.wasix.host.syscalls;
+
+import io.wasix.host.abi.Errno;
+import io.wasix.host.abi.GuestMemory;
+import io.wasix.host.fd.Descriptor;
+import io.wasix.host.fs.DirDescriptor;
+import io.wasix.host.fs.FileDescriptor;
+import io.wasix.host.fs.PathWalker;
+import io.wasix.host.fs.PathWalker.Walk;
+import io.wasix.host.fs.Rights;
+import io.wasix.host.fs.Stat;
+import io.wasix.host.fs.Times;
+import io.wasix.host.fs.Vnode;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the filesystem call groups ({@link PathCalls}, {@link FileCalls}, {@link ReaddirCall}) share: fd
+ * lookups that check rights, guest paths, the filestat layout and the WASI flag values. Runs on the guest
+ * thread.
+ */
+abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
+    static final int OFLAG_CREAT = 1, OFLAG_DIRECTORY = 2, OFLAG_EXCL = 4, OFLAG_TRUNC = 8;
+    static final int LOOKUP_SYMLINK_FOLLOW = 1;
+    static final int FST_ATIM = 1, FST_ATIM_NOW = 2, FST_MTIM = 4, FST_MTIM_NOW = 8;
+    static final int WHENCE_SET = 0, WHENCE_CUR = 1, WHENCE_END = 2;
+    static final int FILESTAT_SIZE = 64, DIRENT_SIZE = 24;
+    static final java.lang.invoke.VarHandle LE_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final java.lang.invoke.VarHandle LE_INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    final GuestState state;
+
+    FsCalls(GuestState state) {
+        this.state = state;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+    static void need(long have, long rights) {
+        if ((have & rights) != rights) {
+            throw Errno.NOTCAPABLE.fail();
+        }
+    }
+
+    static long narrow(long current, long wanted) {
+        if ((wanted & ~current) != 0) {
+            throw Errno.NOTCAPABLE.fail(); // rights can only be dropped
+        }
+        return wanted;
+    }
+
+    static long offset(long v) {
+        if (v < 0) {
+            throw Errno.INVAL.fail();
+        }
+        return v;
+    }
+
+    /** A guest path: UTF-8 (else EILSEQ). */
+    static String path(GuestMemory m, long ptr, long len) {
+        byte[] raw = m.readBytes((int) ptr, (int) len);
+        boolean ascii = true;
+        for (byte b : raw) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(raw, StandardCharsets.ISO_8859_1); // the common case, without a decoder
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            throw Errno.ILSEQ.fail();
+        }
+    }
+
+    FileDescriptor file(int fd, long rights) {
+        return switch (state.fds.get(fd)) {
+            case FileDescriptor f -> {
+                need(f.rightsBase(), rights);
+                yield f;
+            }
+            case DirDescriptor d -> throw (rights & (Rights.FD_SEEK | Rights.FD_TELL)) != 0
+                    ? Errno.NOTCAPABLE.fail() // a directory has no seek right
+                    : Errno.ISDIR.fail();
+            default -> throw (rights & (Rights.FD_SEEK | Rights.FD_TELL)) != 0 ? Errno.SPIPE.fail() : Errno.INVAL.fail();
+        };
+    }
+
+    DirDescriptor dir(int fd, long rights) {
+        if (!(state.fds.get(fd) instanceof DirDescriptor d)) {
+            throw Errno.NOTDIR.fail();
+        }
+        need(d.rightsBase(), rights);
+        return d;
+    }
+
+    Walk walk(int fd, long rights, String path, boolean follow) {
+        return PathWalker.walk(dir(fd, rights).node(), path, follow || path.endsWith("/"));
+    }
+
+    Vnode nodeOf(int fd, long rights) {
+        return switch (state.fds.get(fd)) {
+            case FileDescriptor f -> {
+                need(f.rightsBase(), rights);
+                yield f.node();
+            }
+            case DirDescriptor d -> {
+                need(d.rightsBase(), rights);
+                yield d.node();
+            }
+            default -> throw Errno.BADF.fail();
+        };
+    }
+
+    Stat fdStat(int fd) {
+        Descriptor d = state.fds.get(fd);
+        return switch (d) {
+            case FileDescriptor f -> {
+                need(f.rightsBase(), Rights.FD_FILESTAT_GET);
+                yield f.node().stat();
+            }
+            case DirDescriptor dd -> {
+                need(dd.rightsBase(), Rights.FD_FILESTAT_GET);
+                yield dd.node().stat();
+            }
+            default -> null; // stdio, sockets: all zero but the type
+        };
+    }
+
+    void writeStat(GuestMemory m, int ptr, Stat s) {
+        byte[] b = new byte[FILESTAT_SIZE];
+        if (s != null) {
+            LE_LONG.set(b, 0, s.dev());
+            LE_LONG.set(b, 8, s.ino());
+            b[16] = (byte) s.kind().fileType().ordinal();
+            LE_LONG.set(b, 24, s.nlink());
+            LE_LONG.set(b, 32, s.size());
+            LE_LONG.set(b, 40, s.atim());
+            LE_LONG.set(b, 48, s.mtim());
+            LE_LONG.set(b, 56, s.ctim());
+        }
+        m.write(ptr, b); // one bounds check and one copy for the whole struct
+    }
+
+    static Times times(long atim, long mtim, int flags) {
+        if ((flags & ~0xF) != 0 || (flags & (FST_ATIM | FST_ATIM_NOW)) == (FST_ATIM | FST_ATIM_NOW)
+                || (flags & (FST_MTIM | FST_MTIM_NOW)) == (FST_MTIM | FST_MTIM_NOW)) {
+            throw Errno.INVAL.fail();
+        }
+        return new Times((flags & (FST_ATIM | FST_ATIM_NOW)) != 0, (flags & FST_ATIM_NOW) != 0, atim,
+                (flags & (FST_MTIM | FST_MTIM_NOW)) != 0, (flags & FST_MTIM_NOW) != 0, mtim);
+    }
+}
