@@ -31,8 +31,13 @@ public final class WasixHost implements AutoCloseable {
     private final List<HostFunction> functions;
 
     public WasixHost(HostConfig config) {
+        this(config, HostEvents.NONE);
+    }
+
+    /** A host that reports its guest's milestones (listener bound, first response) to {@code events}. */
+    public WasixHost(HostConfig config, HostEvents events) {
         this.loop = new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort());
+        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
         this.state = new GuestState(config, net);
         this.functions = Syscalls.all(state);
     }

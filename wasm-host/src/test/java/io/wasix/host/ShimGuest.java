@@ -88,9 +88,9 @@ final class ShimGuest implements AutoCloseable {
     final Memory mem;
     private final ScheduledFuture<?> watchdog;
 
-    private ShimGuest(Transport transport, HostConfig config) {
+    private ShimGuest(Transport transport, HostConfig config, HostEvents events) {
         this.transport = transport;
-        this.host = new WasixHost(config);
+        this.host = new WasixHost(config, events);
         try {
             this.instance = instantiate("abi-shim.wasm", host);
         } catch (RuntimeException e) {
@@ -113,7 +113,13 @@ final class ShimGuest implements AutoCloseable {
     /** The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)}). */
     static ShimGuest open(Transport t, java.util.function.UnaryOperator<HostConfig> tailor) {
         Transports.require(t);
-        return new ShimGuest(t, tailor.apply(HostConfig.of(t)));
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t)), HostEvents.NONE);
+    }
+
+    /** The shim on {@code t}, outbound connections allowed, reporting its milestones to {@code events}. */
+    static ShimGuest open(Transport t, HostEvents events) {
+        Transports.require(t);
+        return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), events);
     }
 
     // ------------------------------------------------------------------ modules

@@ -36,6 +36,8 @@ public final class GuestSocket implements Descriptor {
     private final GuestNetwork net;
     private final boolean ipv6;
     private final SocketOptions options;
+    /** A connection the guest accepted: what it sends there is a response (for {@link GuestNetwork#responseWritten}). */
+    private final boolean accepted;
     private State state;
     private long readinessSeq;
 
@@ -58,6 +60,7 @@ public final class GuestSocket implements Descriptor {
         this.net = net;
         this.ipv6 = ipv6;
         this.options = new SocketOptions();
+        this.accepted = false;
         this.state = State.FRESH;
     }
 
@@ -66,6 +69,7 @@ public final class GuestSocket implements Descriptor {
         this.net = net;
         this.ipv6 = ipv6;
         this.options = inherited.copyForAccepted();
+        this.accepted = true;
         this.state = State.CONNECTED;
         adoptConnection(child);
     }
@@ -108,6 +112,7 @@ public final class GuestSocket implements Descriptor {
         }
         server = ch;
         state = State.BOUND;
+        net.listenerBound((InetSocketAddress) ch.localAddress());
     }
 
     public void listen() {
@@ -458,7 +463,11 @@ public final class GuestSocket implements Descriptor {
         int n = data.readableBytes();
         lastWrite = channel.writeAndFlush(data);
         lastWrite.addListener(f -> {
-            if (!f.isSuccess() && state != State.CLOSED) {
+            if (f.isSuccess()) {
+                if (accepted) {
+                    net.responseWritten();
+                }
+            } else if (state != State.CLOSED) {
                 pendingError = NetErrors.errno(f.cause());
                 lastError = pendingError;
                 readinessSeq++;
