@@ -25,12 +25,13 @@ final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --boot-report         print the boot timestamps (ms since exec) after the first response
               --dir HOST::GUEST     map a host directory (not served yet: this build has no filesystem)
               --mapdir GUEST:HOST   same, wasmer's spelling
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
-              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1
+              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_BOOT_REPORT=1
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -64,6 +65,7 @@ final class Cli {
         int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"));
         Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
+        boolean bootReport = truthy(environment.get("APPLIANCE_BOOT_REPORT"));
         List<String> guestArgs = new ArrayList<>();
 
         boolean moduleGiven = false;
@@ -89,6 +91,7 @@ final class Cli {
                 }
                 case "--net" -> net = true;
                 case "--interpreter" -> interpreter = true;
+                case "--boot-report" -> bootReport = true;
                 case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
                 case "--shards" -> shards = parseShards(value(args, ++i, a));
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
@@ -119,7 +122,7 @@ final class Cli {
             env.add("PORT=" + port);
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
-                transport, interpreter, List.copyOf(guestArgs));
+                transport, interpreter, List.copyOf(guestArgs), bootReport);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

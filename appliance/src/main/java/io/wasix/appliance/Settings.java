@@ -11,6 +11,7 @@ import java.util.List;
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
+ * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
  */
 public record Settings(
         String module,
@@ -19,7 +20,8 @@ public record Settings(
         int shards,
         Transport transport,
         boolean interpreter,
-        List<String> guestArgs) {
+        List<String> guestArgs,
+        boolean bootReport) {
 
     public static final String DEFAULT_GUEST = "hello";
 }

@@ -25,15 +25,18 @@ final class Shard implements Runnable {
     private final HostConfig config;
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
+    private final BootReport boot;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
 
-    Shard(int index, GuestModule module, HostConfig config, CountDownLatch started, Consumer<Outcome> onEnd) {
+    Shard(int index, GuestModule module, HostConfig config, CountDownLatch started, Consumer<Outcome> onEnd,
+            BootReport boot) {
         this.index = index;
         this.module = module;
         this.config = config;
         this.started = started;
         this.onEnd = onEnd;
+        this.boot = boot;
     }
 
     Thread start() {
@@ -47,7 +50,7 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config);
+            h = new WasixHost(config, boot);
             host = h;
             if (stopRequested) {
                 h.stop();
@@ -57,6 +60,7 @@ final class Shard implements Runnable {
                     .withMachineFactory(module.machine())
                     .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
+            boot.mark(BootReport.Milestone.SHARD_STARTED);
             started.countDown();
             instance.export("_start").apply();
             outcome = new Outcome.Exited(0);

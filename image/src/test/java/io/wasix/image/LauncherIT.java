@@ -44,6 +44,30 @@ class LauncherIT {
         }
     }
 
+    /** --boot-report: after the first response, every milestone from process start on, in boot order. */
+    @Test
+    void bootReportAfterTheFirstResponse() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run", "--boot-report"), port)) {
+            app.awaitBootLine();
+            assertTrue(get(port).endsWith("Hello, World!"));
+            List<String> report = app.awaitLines("appliance: boot report", 9);
+            assertEquals("appliance: boot report (ms since exec)", report.get(0), "the launcher records the exec time");
+            String[] milestones = {"process start", "main", "transport chosen", "module loaded", "shard started",
+                    "listener bound", "first response"};
+            double previous = -1;
+            for (int i = 0; i < milestones.length; i++) {
+                String row = report.get(2 + i).strip();
+                assertTrue(row.startsWith(milestones[i] + " "), report.toString());
+                double at = Double.parseDouble(row.substring(milestones[i].length()).strip().split(" +")[0]);
+                assertTrue(at >= previous, "milestones in boot order: " + report);
+                previous = at;
+            }
+            assertTrue(previous > 0 && previous < 30_000, report.toString());
+            assertEquals(0, app.terminate());
+        }
+    }
+
     @Test
     void twoShardsShareThePort() throws Exception {
         int port = freePort();
@@ -133,6 +157,19 @@ class LauncherIT {
                 }
             }
             throw new AssertionError("the appliance ended without a boot line, status " + process.exitValue());
+        }
+
+        /** The {@code count} lines of stderr starting at the first that begins with {@code first}. */
+        List<String> awaitLines(String first, int count) throws IOException {
+            List<String> lines = new ArrayList<>();
+            String line;
+            while (lines.size() < count && (line = stderr.readLine()) != null) {
+                if (!lines.isEmpty() || line.startsWith(first)) {
+                    lines.add(line);
+                }
+            }
+            assertEquals(count, lines.size(), "stderr ended early: " + lines);
+            return lines;
         }
 
         int terminate() throws InterruptedException {
