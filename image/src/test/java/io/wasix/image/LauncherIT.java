@@ -44,6 +44,29 @@ class LauncherIT {
         }
     }
 
+    /**
+     * The training run's AOT cache is the runtime's default CDS archive, and the launcher's start maps it
+     * with its AOT-linked classes: a class path or jar that differs from training would make the JVM refuse
+     * it, with a warning, and boot several times slower.
+     */
+    @Test
+    void theLauncherBootsFromTheAotCache() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run"), port, "-Xlog:aot=info:stderr", "-Xlog:class+path=info:stderr")) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            String all = String.join("\n", log);
+            assertTrue(all.contains("lib/server/classes.jsa"), all);
+            assertTrue(all.contains("Using AOT-linked classes: true"), all);
+            assertTrue(log.stream().noneMatch(l -> l.contains("[warning]") || l.contains("[error]")), all);
+            assertTrue(get(port).endsWith("Hello, World!"));
+            assertEquals(0, app.terminate());
+        }
+    }
+
     /** --boot-report: after the first response, every milestone from process start on, in boot order. */
     @Test
     void bootReportAfterTheFirstResponse() throws Exception {
@@ -141,11 +164,15 @@ class LauncherIT {
             this.stderr = process.errorReader(StandardCharsets.UTF_8);
         }
 
-        static Booted start(List<String> args, int port) throws IOException {
+        /** Starts the launcher; {@code javaOptions} reach its java command through JDK_JAVA_OPTIONS. */
+        static Booted start(List<String> args, int port, String... javaOptions) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("PORT", Integer.toString(port));
+            if (javaOptions.length > 0) {
+                pb.environment().put("JDK_JAVA_OPTIONS", String.join(" ", javaOptions));
+            }
             return new Booted(pb.start());
         }
 
