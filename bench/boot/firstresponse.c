@@ -3,6 +3,9 @@
  *
  *   firstresponse PORT LOAD_SECONDS -- COMMAND [ARGS...]
  *
+ * PORT 0 picks a free port. COMMAND gets it as $PORT, and "{port}" in any argument is replaced by it
+ * (for `podman run -p 127.0.0.1:{port}:8080`): a fresh port per run, as a server that closes first leaves
+ * TIME_WAIT behind on its port.
  * Forks, takes the clock, execs COMMAND (its stdout and stderr go to ours), and tries to connect to
  * 127.0.0.1:PORT every 200 us, sending "GET /" until a whole response status line and headers come back.
  * Then it reads VmRSS of the started pid (after boot), runs LOAD_SECONDS of close-per-request load from
@@ -76,13 +79,45 @@ static long rss_kb(pid_t pid) {
     return kb;
 }
 
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *) &a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *) &a, &len) != 0) {
+        perror("firstresponse: free port");
+        exit(2);
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* argv with every "{port}" replaced by the port. */
+static char **with_port(char **args, int port) {
+    int n = 0;
+    while (args[n]) n++;
+    char **out = calloc((size_t) n + 1, sizeof *out);
+    for (int i = 0; i < n; i++) {
+        const char *at = strstr(args[i], "{port}");
+        if (!at) { out[i] = args[i]; continue; }
+        size_t len = strlen(args[i]) + 16;
+        out[i] = malloc(len);
+        snprintf(out[i], len, "%.*s%d%s", (int) (at - args[i]), args[i], port, at + 6);
+    }
+    return out;
+}
+
 int main(int argc, char **argv) {
     if (argc < 5 || strcmp(argv[3], "--") != 0) {
         fprintf(stderr, "usage: firstresponse PORT LOAD_SECONDS -- COMMAND [ARGS...]\n");
         return 2;
     }
     int port = atoi(argv[1]);
+    if (port == 0) port = free_port();
     double load_s = atof(argv[2]);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    setenv("PORT", portstr, 1);
+    char **cmd = with_port(argv + 4, port);
     if (one_request(port) != 0) {
         fprintf(stderr, "firstresponse: something already answers on port %d\n", port);
         return 2;
@@ -90,7 +125,7 @@ int main(int argc, char **argv) {
     double t0 = now_ms();
     pid_t pid = fork();
     if (pid == 0) {
-        execvp(argv[4], argv + 4);
+        execvp(cmd[0], cmd);
         perror("firstresponse: exec");
         _exit(127);
     }
@@ -148,6 +183,6 @@ int main(int argc, char **argv) {
     kill(pid, SIGTERM);
     for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) != pid; i++) usleep(10 * 1000);
     if (kill(pid, 0) == 0) { kill(pid, SIGKILL); waitpid(pid, &status, 0); }
-    printf("first_response_ms=%.1f rss_boot_kb=%ld rss_load_kb=%ld requests=%ld\n", first, boot_rss, load_rss, requests);
+    printf("port=%d first_response_ms=%.1f rss_boot_kb=%ld rss_load_kb=%ld requests=%ld\n", port, first, boot_rss, load_rss, requests);
     return 0;
 }
