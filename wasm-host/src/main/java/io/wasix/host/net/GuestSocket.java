@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -179,7 +178,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     /** Receives the listener's accepted children; runs on the guest thread inside a loop run. */
-    private final class AcceptHandler extends ChannelInboundHandlerAdapter {
+    private final class AcceptHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
@@ -273,7 +272,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     /** Feeds the socket's queues from its channel; runs on the guest thread inside a loop run. */
-    private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private final class ConnectionHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
