@@ -7,7 +7,8 @@
 #        BOOT_PORT_RANGE=LO-HI          ports to use (default: a free port the kernel picks, each run)
 #
 # Needs a built image (mvn -q package -DskipTests), gcc, node and npm; podman for the container rows.
-# Rows: the jlinked launcher with the AOT cache (its boot report is collected too) and without it (the
+# Rows: the jlinked launcher with the AOT cache (its boot report is collected too), the same on epoll (a
+# container without the io_uring seccomp profile falls back to it; the cache was trained on io_uring), and without it (the
 # JDK's own CDS archive of the same runtime, which jlink's --generate-cds-archive used to give); the
 # container image, if a top-level Dockerfile exists; the container engine's own cost, timed on a static
 # C binary in a FROM scratch image; and the peers: our native C server, Node, Bun (npm @oven/bun-linux-x64).
@@ -59,6 +60,7 @@ declare -a NAMES=() CMDS=()
 row() { NAMES+=("$1"); CMDS+=("$2"); }
 
 row "appliance, AOT cache" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run"
+row "appliance, AOT cache, --transport epoll" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run --transport epoll"
 row "appliance, no AOT cache (JDK CDS)" "env JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=$PLAIN_CDS $IMAGE/bin/appliance run"
 
 ENGINE=""

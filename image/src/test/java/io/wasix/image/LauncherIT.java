@@ -67,6 +67,36 @@ class LauncherIT {
         }
     }
 
+    /**
+     * As a FROM scratch container starts it: bin/java itself, no launcher script, a class path relative to
+     * another working directory. The AOT cache still applies, and the boot report counts from the process
+     * start that /proc gives, since no launcher recorded the exec time.
+     */
+    @Test
+    void bareJavaWithARelativeClassPathUsesTheCacheToo() throws Exception {
+        int port = freePort();
+        Path home = Path.of("target/appliance").toAbsolutePath();
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/java").toString(), "-Xlog:aot=info:stderr",
+                "-cp", "lib/app/wasm-host.jar:lib/app/appliance.jar", "io.wasix.appliance.Main", "run", "--boot-report")
+                .directory(home.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().remove("APPLIANCE_EXEC_TIME");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        try (Booted app = new Booted(pb.start())) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            assertTrue(log.stream().anyMatch(l -> l.contains("Using AOT-linked classes: true")), String.join("\n", log));
+            assertTrue(get(port).endsWith("Hello, World!"));
+            List<String> report = app.awaitLines("appliance: boot report", 9);
+            assertEquals("appliance: boot report (ms since process start (10 ms ticks))", report.get(0));
+            assertEquals(0, app.terminate());
+        }
+    }
+
     /** --boot-report: after the first response, every milestone from process start on, in boot order. */
     @Test
     void bootReportAfterTheFirstResponse() throws Exception {
