@@ -31,6 +31,7 @@ final class Cli {
               --admin-port [HOST:]PORT
                                     serve /metrics (Prometheus) and /healthz on HOST (default
                                     127.0.0.1), on a thread of its own
+              --boot-report         print the boot timestamps (ms since exec) after the first response
               --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
                                     repeatable; mounts are preopened from fd 3 in the order given.
                                     Without any mount nothing is preopened, as in wasmtime
@@ -46,7 +47,8 @@ final class Cli {
               APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_STATS=1, APPLIANCE_TRACE=1,
               APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
               APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
-              APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1 (mounts from variables come first)
+              APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
+              APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
@@ -80,6 +82,7 @@ final class Cli {
         int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"));
         Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
+        boolean bootReport = truthy(environment.get("APPLIANCE_BOOT_REPORT"));
         List<String> guestArgs = new ArrayList<>();
         boolean stats = truthy(environment.get("APPLIANCE_STATS"));
         boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
@@ -123,6 +126,7 @@ final class Cli {
                 }
                 case "--net" -> net = true;
                 case "--interpreter" -> interpreter = true;
+                case "--boot-report" -> bootReport = true;
                 case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
                 case "--shards" -> shards = parseShards(value(args, ++i, a));
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
@@ -167,7 +171,7 @@ final class Cli {
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
-                mounts.build(), quiet);
+                mounts.build(), quiet, bootReport);
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

@@ -31,6 +31,14 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        BootReport boot = new BootReport(BootClock.ofThisProcess(), System.err);
+        boot.mark(BootReport.Milestone.MAIN);
+        int status = run(argv, boot);
+        boot.printOnce();
+        return status;
+    }
+
+    private static int run(String[] argv, BootReport boot) {
         Settings settings;
         try {
             settings = Cli.parse(argv, System.getenv());
@@ -41,11 +49,15 @@ public final class Main {
             System.out.print(Cli.HELP);
             return 0;
         }
+        if (settings.bootReport()) {
+            boot.requestPrint();
+        }
 
         TransportChoice transport;
         GuestModule module;
         try {
             transport = TransportChoice.choose(settings.transport(), settings.shards());
+            boot.mark(BootReport.Milestone.TRANSPORT_CHOSEN);
             module = GuestModule.load(settings.module(), settings.interpreter());
         } catch (TransportChoice.TransportUnavailableException e) {
             return fail(EXIT_LOAD_ERROR, e.getMessage());
@@ -57,6 +69,7 @@ public final class Main {
             return fail(EXIT_LOAD_ERROR, module.name() + " imports what this host does not provide: "
                     + String.join(", ", missing));
         }
+        boot.mark(BootReport.Milestone.MODULE_LOADED);
 
         List<String> guestArgv = new ArrayList<>();
         guestArgv.add(module.name());
@@ -80,7 +93,7 @@ public final class Main {
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
             shards.add(s);
             threads.add(s.start());
         }
@@ -97,7 +110,7 @@ public final class Main {
         });
         awaitQuietly(started);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards()));
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock()));
         }
         reporting.serving(true);
 
@@ -125,11 +138,11 @@ public final class Main {
         };
     }
 
-    private static String bootLine(GuestModule module, TransportChoice transport, int shards) {
+    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock) {
         StringBuilder b = new StringBuilder("appliance: ").append(module.name())
                 .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
-        b.append(", ").append(BootClock.sinceStart());
+        b.append(", ").append(clock.sinceStart());
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);
         }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param metrics what reads the per-syscall metrics
  * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
  * @param quiet no boot line: stderr carries the guest's output only
+ * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
  */
 public record Settings(
         String module,
@@ -27,7 +28,8 @@ public record Settings(
         List<String> guestArgs,
         Metrics metrics,
         List<MountSpec> mounts,
-        boolean quiet) {
+        boolean quiet,
+        boolean bootReport) {
 
     public static final String DEFAULT_GUEST = "hello";
 

@@ -27,17 +27,19 @@ final class Shard implements Runnable {
     private final SyscallMetrics metrics;
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
+    private final BootReport boot;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
-            Consumer<Outcome> onEnd) {
+            Consumer<Outcome> onEnd, BootReport boot) {
         this.index = index;
         this.module = module;
         this.config = config;
         this.metrics = metrics;
         this.started = started;
         this.onEnd = onEnd;
+        this.boot = boot;
     }
 
     Thread start() {
@@ -51,7 +53,7 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config, metrics);
+            h = new WasixHost(config, metrics, boot);
             host = h;
             if (stopRequested) {
                 h.stop();
@@ -61,6 +63,7 @@ final class Shard implements Runnable {
                     .withMachineFactory(module.machine())
                     .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
+            boot.mark(BootReport.Milestone.SHARD_STARTED);
             started.countDown();
             instance.export("_start").apply();
             outcome = new Outcome.Exited(0);

@@ -81,4 +81,13 @@ class CliTest {
         assertNull(parse(Map.of(), "run", "-h"));
         assertNull(parse(Map.of()));
     }
+
+    @Test
+    void bootReportByFlagOrVariable() throws Exception {
+        assertFalse(parse(Map.of(), "run").bootReport());
+        assertTrue(parse(Map.of(), "run", "--boot-report").bootReport());
+        assertTrue(parse(Map.of("APPLIANCE_BOOT_REPORT", "1"), "run").bootReport());
+        assertEquals(List.of("--boot-report"), parse(Map.of(), "run", "m.wasm", "--boot-report").guestArgs(),
+                "after the module it is the guest's");
+    }
 }

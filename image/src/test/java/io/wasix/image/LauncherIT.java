@@ -44,6 +44,83 @@ class LauncherIT {
         }
     }
 
+    /**
+     * The training run's AOT cache is the runtime's default CDS archive, and the launcher's start maps it
+     * with its AOT-linked classes: a class path or jar that differs from training would make the JVM refuse
+     * it, with a warning, and boot several times slower.
+     */
+    @Test
+    void theLauncherBootsFromTheAotCache() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run"), port, "-Xlog:aot=info:stderr", "-Xlog:class+path=info:stderr")) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            String all = String.join("\n", log);
+            assertTrue(all.contains("lib/server/classes.jsa"), all);
+            assertTrue(all.contains("Using AOT-linked classes: true"), all);
+            assertTrue(log.stream().noneMatch(l -> l.contains("[warning]") || l.contains("[error]")), all);
+            assertTrue(get(port).endsWith("Hello, World!"));
+            assertEquals(0, app.terminate());
+        }
+    }
+
+    /**
+     * As a FROM scratch container starts it: bin/java itself, no launcher script, a class path relative to
+     * another working directory. The AOT cache still applies, and the boot report counts from the process
+     * start that /proc gives, since no launcher recorded the exec time.
+     */
+    @Test
+    void bareJavaWithARelativeClassPathUsesTheCacheToo() throws Exception {
+        int port = freePort();
+        Path home = Path.of("target/appliance").toAbsolutePath();
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/java").toString(), "-Xlog:aot=info:stderr",
+                "-cp", "lib/app/wasm-host.jar:lib/app/appliance.jar", "io.wasix.appliance.Main", "run", "--boot-report")
+                .directory(home.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("PORT", Integer.toString(port));
+        pb.environment().remove("APPLIANCE_EXEC_TIME");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        try (Booted app = new Booted(pb.start())) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            assertTrue(log.stream().anyMatch(l -> l.contains("Using AOT-linked classes: true")), String.join("\n", log));
+            assertTrue(get(port).endsWith("Hello, World!"));
+            List<String> report = app.awaitLines("appliance: boot report", 9);
+            assertEquals("appliance: boot report (ms since process start (10 ms ticks))", report.get(0));
+            assertEquals(0, app.terminate());
+        }
+    }
+
+    /** --boot-report: after the first response, every milestone from process start on, in boot order. */
+    @Test
+    void bootReportAfterTheFirstResponse() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("run", "--boot-report"), port)) {
+            app.awaitBootLine();
+            assertTrue(get(port).endsWith("Hello, World!"));
+            List<String> report = app.awaitLines("appliance: boot report", 9);
+            assertEquals("appliance: boot report (ms since exec)", report.get(0), "the launcher records the exec time");
+            String[] milestones = {"process start", "main", "transport chosen", "module loaded", "shard started",
+                    "listener bound", "first response"};
+            double previous = -1;
+            for (int i = 0; i < milestones.length; i++) {
+                String row = report.get(2 + i).strip();
+                assertTrue(row.startsWith(milestones[i] + " "), report.toString());
+                double at = Double.parseDouble(row.substring(milestones[i].length()).strip().split(" +")[0]);
+                assertTrue(at >= previous, "milestones in boot order: " + report);
+                previous = at;
+            }
+            assertTrue(previous > 0 && previous < 30_000, report.toString());
+            assertEquals(0, app.terminate());
+        }
+    }
+
     @Test
     void sigtermStopsAcceptingAndDeliversTheResponseInFlight() throws Exception {
         int port = freePort();
@@ -136,11 +213,15 @@ class LauncherIT {
             this.stderr = process.errorReader(StandardCharsets.UTF_8);
         }
 
-        static Booted start(List<String> args, int port) throws IOException {
+        /** Starts the launcher; {@code javaOptions} reach its java command through JDK_JAVA_OPTIONS. */
+        static Booted start(List<String> args, int port, String... javaOptions) throws IOException {
             List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("PORT", Integer.toString(port));
+            if (javaOptions.length > 0) {
+                pb.environment().put("JDK_JAVA_OPTIONS", String.join(" ", javaOptions));
+            }
             return new Booted(pb.start());
         }
 
@@ -152,6 +233,19 @@ class LauncherIT {
                 }
             }
             throw new AssertionError("the appliance ended without a boot line, status " + process.exitValue());
+        }
+
+        /** The {@code count} lines of stderr starting at the first that begins with {@code first}. */
+        List<String> awaitLines(String first, int count) throws IOException {
+            List<String> lines = new ArrayList<>();
+            String line;
+            while (lines.size() < count && (line = stderr.readLine()) != null) {
+                if (!lines.isEmpty() || line.startsWith(first)) {
+                    lines.add(line);
+                }
+            }
+            assertEquals(count, lines.size(), "stderr ended early: " + lines);
+            return lines;
         }
 
         int terminate() throws InterruptedException {

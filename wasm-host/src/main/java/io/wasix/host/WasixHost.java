@@ -34,13 +34,23 @@ public final class WasixHost implements AutoCloseable {
     private final SyscallMetrics metrics;
 
     public WasixHost(HostConfig config) {
-        this(config, SyscallMetrics.off());
+        this(config, SyscallMetrics.off(), HostEvents.NONE);
     }
 
     /** A host whose syscalls report to {@code metrics} (one per shard; read it from any thread). */
     public WasixHost(HostConfig config, SyscallMetrics metrics) {
+        this(config, metrics, HostEvents.NONE);
+    }
+
+    /** A host that reports its guest's milestones (listener bound, first response) to {@code events}. */
+    public WasixHost(HostConfig config, HostEvents events) {
+        this(config, SyscallMetrics.off(), events);
+    }
+
+    /** A host reporting to both; see the two-argument constructors. */
+    public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
         this.loop = new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort());
+        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
         this.state = new GuestState(config, net);
         this.metrics = metrics;
         this.functions = Syscalls.all(state, metrics);

@@ -89,9 +89,9 @@ final class ShimGuest implements AutoCloseable {
     final Memory mem;
     private final ScheduledFuture<?> watchdog;
 
-    private ShimGuest(Transport transport, HostConfig config, SyscallMetrics metrics) {
+    private ShimGuest(Transport transport, HostConfig config, SyscallMetrics metrics, HostEvents events) {
         this.transport = transport;
-        this.host = new WasixHost(config, metrics);
+        this.host = new WasixHost(config, metrics, events);
         try {
             this.instance = instantiate("abi-shim.wasm", host);
         } catch (RuntimeException e) {
@@ -114,13 +114,19 @@ final class ShimGuest implements AutoCloseable {
     /** The shim on {@code t} with a tailored configuration (start from {@code HostConfig.of(t)}). */
     static ShimGuest open(Transport t, java.util.function.UnaryOperator<HostConfig> tailor) {
         Transports.require(t);
-        return new ShimGuest(t, tailor.apply(HostConfig.of(t)), SyscallMetrics.off());
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t)), SyscallMetrics.off(), HostEvents.NONE);
     }
 
     /** The shim on {@code t}, outbound connections allowed, its syscalls reporting to {@code metrics}. */
     static ShimGuest open(Transport t, SyscallMetrics metrics) {
         Transports.require(t);
-        return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), metrics);
+        return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), metrics, HostEvents.NONE);
+    }
+
+    /** The shim on {@code t}, outbound connections allowed, reporting its milestones to {@code events}. */
+    static ShimGuest open(Transport t, HostEvents events) {
+        Transports.require(t);
+        return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), SyscallMetrics.off(), events);
     }
 
     // ------------------------------------------------------------------ modules

@@ -1,5 +1,7 @@
 package io.wasix.host.net;
 
+import io.wasix.host.HostEvents;
+
 /**
  * One guest instance's network: its event loop, its policy, and a count of channels still open so that
  * exit can wait for queued responses to leave. Owned by the guest thread.
@@ -20,15 +22,34 @@ public final class GuestNetwork {
     private final GuestLoop loop;
     private final boolean allowOutbound;
     private final boolean forceReusePort;
+    private final HostEvents events;
+    private boolean responded;
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
 
     public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
+        this(loop, allowOutbound, forceReusePort, HostEvents.NONE);
+    }
+
+    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort, HostEvents events) {
         this.loop = loop;
         this.allowOutbound = allowOutbound;
         this.forceReusePort = forceReusePort;
         loop.onDrain(this::stopListening, () -> openConnections == 0);
+        this.events = events;
+    }
+
+    void listenerBound(java.net.InetSocketAddress local) {
+        events.listenerBound(local);
+    }
+
+    /** A write on an accepted connection completed: reported once, the first time. */
+    void responseWritten() {
+        if (!responded) {
+            responded = true;
+            events.firstResponse();
+        }
     }
 
     public GuestLoop loop() {

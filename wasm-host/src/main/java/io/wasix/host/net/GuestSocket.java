@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -36,6 +35,8 @@ public final class GuestSocket implements Descriptor {
     private final GuestNetwork net;
     private final boolean ipv6;
     private final SocketOptions options;
+    /** A connection the guest accepted: what it sends there is a response (for {@link GuestNetwork#responseWritten}). */
+    private final boolean accepted;
     private State state;
     private long readinessSeq;
 
@@ -58,6 +59,7 @@ public final class GuestSocket implements Descriptor {
         this.net = net;
         this.ipv6 = ipv6;
         this.options = new SocketOptions();
+        this.accepted = false;
         this.state = State.FRESH;
     }
 
@@ -66,6 +68,7 @@ public final class GuestSocket implements Descriptor {
         this.net = net;
         this.ipv6 = ipv6;
         this.options = inherited.copyForAccepted();
+        this.accepted = true;
         this.state = State.CONNECTED;
         adoptConnection(child);
     }
@@ -108,6 +111,7 @@ public final class GuestSocket implements Descriptor {
         }
         server = ch;
         state = State.BOUND;
+        net.listenerBound((InetSocketAddress) ch.localAddress());
     }
 
     public void listen() {
@@ -174,7 +178,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     /** Receives the listener's accepted children; runs on the guest thread inside a loop run. */
-    private final class AcceptHandler extends ChannelInboundHandlerAdapter {
+    private final class AcceptHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
@@ -268,7 +272,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     /** Feeds the socket's queues from its channel; runs on the guest thread inside a loop run. */
-    private final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private final class ConnectionHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
@@ -458,7 +462,11 @@ public final class GuestSocket implements Descriptor {
         int n = data.readableBytes();
         lastWrite = channel.writeAndFlush(data);
         lastWrite.addListener(f -> {
-            if (!f.isSuccess() && state != State.CLOSED) {
+            if (f.isSuccess()) {
+                if (accepted) {
+                    net.responseWritten();
+                }
+            } else if (state != State.CLOSED) {
                 pendingError = NetErrors.errno(f.cause());
                 lastError = pendingError;
                 readinessSeq++;

@@ -53,6 +53,17 @@ public enum Transport {
         }
     };
 
+    static {
+        NettyLog.install(); // before the first Netty class that logs is initialized
+        // Channel ids embed a machine id, which Netty otherwise derives from the best MAC address by walking
+        // every network interface when the first channel is made. Ids only name channels in logs here.
+        if (System.getProperty("io.netty.machineId") == null) {
+            long id = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 0x0200_0000_0000_0000L; // locally administered
+            System.setProperty("io.netty.machineId", java.util.HexFormat.ofDelimiter(":").formatHex(
+                    java.nio.ByteBuffer.allocate(8).putLong(id).array()));
+        }
+    }
+
     private final String label;
 
     Transport(String label) {

@@ -1,0 +1,54 @@
+package io.wasix.host.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.ChannelInboundHandler;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What keeps Netty's first use cheap at boot (see InboundHandler, NettyLog, Transport's initializer). */
+class NettyBootTest {
+
+    /**
+     * Netty reads runtime annotations of every ChannelInboundHandler method the first time a handler class
+     * joins a pipeline; an annotation found there makes the JDK generate a proxy class at boot. Ours have none.
+     */
+    @Test
+    void ourHandlersCarryNoRuntimeAnnotationsForNettyToInstantiate() throws Exception {
+        List<Class<?>> handlers = new ArrayList<>();
+        for (Class<?> c : GuestSocket.class.getDeclaredClasses()) {
+            if (ChannelInboundHandler.class.isAssignableFrom(c)) {
+                handlers.add(c);
+            }
+        }
+        assertEquals(2, handlers.size(), "GuestSocket's accept and connection handlers: " + handlers);
+        for (Class<?> h : handlers) {
+            for (Method m : ChannelInboundHandler.class.getMethods()) {
+                Method impl = h.getMethod(m.getName(), m.getParameterTypes());
+                assertEquals(0, impl.getAnnotations().length, h.getSimpleName() + "." + m.getName() + " as Netty sees it");
+            }
+        }
+    }
+
+    @Test
+    void nettyLogsThroughOurFactoryOnceATransportIsUsed() {
+        Transport.values(); // initializes Transport, which installs the factory
+        assertEquals("NettyLog", InternalLoggerFactory.getDefaultFactory().getClass().getSimpleName());
+        assertTrue(InternalLoggerFactory.getInstance("x").isWarnEnabled());
+        assertFalse(InternalLoggerFactory.getInstance("x").isDebugEnabled());
+        assertTrue(System.getProperty("io.netty.machineId").matches("([0-9a-f]{2}:){7}[0-9a-f]{2}"),
+                System.getProperty("io.netty.machineId"));
+    }
+
+    @Test
+    void placeholdersAreFilledInOrder() {
+        assertEquals("a 1 b 2 c {}", NettyLog.format("a {} b {} c {}", 1, 2));
+        assertEquals("no args {}", NettyLog.format("no args {}"));
+        assertEquals("x java.io.IOException: boom", NettyLog.format("x {}", new java.io.IOException("boom")));
+    }
+}
