@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,7 @@ public final class AotTraining {
         Path image = Path.of(args[0]).toAbsolutePath();
         Path cache = image.resolve("lib/server/classes.jsa");
         Files.deleteIfExists(cache);
+        truncateTimestamps(image);
         int port = freePort();
 
         ProcessBuilder pb = new ProcessBuilder(List.of(image.resolve("bin/appliance").toString(), "run"))
@@ -67,6 +69,20 @@ public final class AotTraining {
             throw new IllegalStateException("the training run wrote no AOT cache at " + cache);
         }
         System.out.printf("AOT cache: %s, %.1f MB, trained on %d requests%n", cache, Files.size(cache) / 1e6, REQUESTS);
+    }
+
+    /**
+     * Drops the sub-second part of every file's modification time. The cache records its jars' times to the
+     * nanosecond and refuses a jar whose time differs, but a container image layer keeps whole seconds: without
+     * this, the cache trained here is ignored in the container ("timestamp has changed").
+     */
+    private static void truncateTimestamps(Path image) throws IOException {
+        try (var files = Files.walk(image)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                FileTime t = Files.getLastModifiedTime(f);
+                Files.setLastModifiedTime(f, FileTime.from(t.to(TimeUnit.SECONDS), TimeUnit.SECONDS));
+            }
+        }
     }
 
     private static void awaitFirstResponse(Process p, int port) throws Exception {

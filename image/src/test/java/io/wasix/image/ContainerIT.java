@@ -1,6 +1,7 @@
 package io.wasix.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -70,6 +71,9 @@ class ContainerIT {
         String bootLine = logs(name);
         // The engine's default seccomp profile blocks io_uring: a fallback with its reason, not a failure.
         assertTrue(bootLine.contains("started on epoll") && bootLine.contains("io_uring unavailable: "), bootLine);
+        // The JVM warns when it will not use the AOT cache trained at build time (a jar's time or the class
+        // path differs from training); boot would then be about 3 times slower.
+        assertFalse(bootLine.contains("[cds]") || bootLine.contains("[aot]"), "the AOT cache was refused:\n" + bootLine);
 
         Set<String> mapped = MappedLibraries.of(hostPid(name));
         mapped.removeIf(l -> l.startsWith("/appliance/"));
