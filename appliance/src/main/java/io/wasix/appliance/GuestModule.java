@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import io.wasix.appliance.guests.HelloGuest;
+import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,7 +31,8 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
     private record Bundled(Supplier<WasmModule> load, Function<Instance, Machine> machine) {}
 
     private static final Map<String, Bundled> BUNDLED = Map.of(
-            "hello", new Bundled(HelloGuest::load, HelloGuest::create));
+            "hello", new Bundled(HelloGuest::load, HelloGuest::create),
+            "keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
 
     /** A module that cannot be used, with a one-line reason. */
     static final class LoadException extends Exception {
