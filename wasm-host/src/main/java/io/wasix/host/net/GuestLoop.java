@@ -39,6 +39,11 @@ public final class GuestLoop {
         }
     }
 
+    /** Queues {@code task} to run on this thread at the loop's next run (any blocking call or poll). */
+    public void later(Runnable task) {
+        loop.execute(task);
+    }
+
     /** Runs whatever IO and tasks are ready, without blocking. */
     public void poll() {
         loop.runNow();

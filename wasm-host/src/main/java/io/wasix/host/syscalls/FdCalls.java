@@ -57,7 +57,7 @@ final class FdCalls {
         IoVec[] vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
-            case GuestSocket s -> Streams.recvInto(m, s, vecs, e.nonBlocking(), false, false);
+            case GuestSocket s -> Streams.recvInto(state, m, s, vecs, e.nonBlocking(), false, false);
             case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs);
             case StdioDescriptor io -> throw Errno.BADF.fail();
             default -> throw Errno.INVAL.fail(); // an epoll fd
