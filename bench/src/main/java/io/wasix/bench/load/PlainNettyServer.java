@@ -89,7 +89,8 @@ public final class PlainNettyServer {
                 }
                 boolean close = wantsClose(in, in.readerIndex(), end);
                 in.readerIndex(end);
-                ctx.write(Unpooled.wrappedBuffer(close ? OK_CLOSE : OK_KEEP));
+                byte[] response = close ? OK_CLOSE : OK_KEEP;
+                ctx.write(ctx.alloc().directBuffer(response.length).writeBytes(response));
                 wrote = true;
                 closing = close;
             }
@@ -140,17 +141,44 @@ public final class PlainNettyServer {
             return -1;
         }
 
-        /** "Connection: close" (any case) in the head, or HTTP/1.0 without "keep-alive". */
+        /** "Connection: close" (any case) in the head, or HTTP/1.0 without "keep-alive"; no allocation. */
         private static boolean wantsClose(ByteBuf b, int from, int to) {
-            String head = b.toString(from, to - from, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
-            int eol = head.indexOf("\r\n");
-            boolean http10 = eol >= 8 && head.startsWith("http/1.0", eol - 8);
-            int at = head.indexOf("\r\nconnection:");
+            int eol = indexOf(b, from, to, CRLF);
+            boolean http10 = eol - from >= 8 && indexOf(b, eol - 8, eol, HTTP10) == eol - 8;
+            int at = indexOf(b, from, to, CONNECTION);
             if (at < 0) {
                 return http10;
             }
-            String value = head.substring(at, head.indexOf("\r\n", at + 2));
-            return value.contains("close") || (http10 && !value.contains("keep-alive"));
+            int end = indexOf(b, at + 2, to, CRLF);
+            if (indexOf(b, at, end, CLOSE) >= 0) {
+                return true;
+            }
+            return http10 && indexOf(b, at, end, KEEP_ALIVE) < 0;
+        }
+
+        private static final byte[] CRLF = bytes("\r\n"), HTTP10 = bytes("http/1.0"),
+                CONNECTION = bytes("\r\nconnection:"), CLOSE = bytes("close"), KEEP_ALIVE = bytes("keep-alive");
+
+        private static byte[] bytes(String s) {
+            return s.getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** First index of the lower-case pattern in [from, to), ignoring ASCII case, or -1. */
+        private static int indexOf(ByteBuf b, int from, int to, byte[] pattern) {
+            outer:
+            for (int i = from; i <= to - pattern.length; i++) {
+                for (int j = 0; j < pattern.length; j++) {
+                    int c = b.getByte(i + j);
+                    if (c >= 'A' && c <= 'Z') {
+                        c += 32;
+                    }
+                    if (c != pattern[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
         }
     }
 }
