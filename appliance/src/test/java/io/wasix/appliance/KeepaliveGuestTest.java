@@ -47,6 +47,10 @@ class KeepaliveGuestTest {
         private final CompletableFuture<Throwable> ended = new CompletableFuture<>();
 
         Server(Transport transport) throws Exception {
+            this(transport, "keepalive", false);
+        }
+
+        Server(Transport transport, String guest, boolean interpreter) throws Exception {
             String why = transport.unavailabilityCause() == null ? null : String.valueOf(transport.unavailabilityCause());
             if (why == null) {
                 try {
@@ -60,7 +64,7 @@ class KeepaliveGuestTest {
                 Assumptions.abort("transport " + transport.label() + " unavailable: " + why);
             }
             port = freePort();
-            GuestModule module = GuestModule.load("keepalive", false);
+            GuestModule module = GuestModule.load(guest, interpreter);
             HostConfig cfg = HostConfig.of(transport)
                     .withEnv(List.of("PORT=" + port, "HOST=127.0.0.1"))
                     .withStdio(InputStream.nullInputStream(), OutputStream.nullOutputStream(), err);
@@ -75,7 +79,7 @@ class KeepaliveGuestTest {
                     end = e;
                 }
                 ended.complete(end);
-            }, "keepalive-guest");
+            }, guest + "-guest");
             t.setDaemon(true);
             t.start();
             awaitListening();
@@ -211,6 +215,16 @@ class KeepaliveGuestTest {
                 write(s, "GET / HTTP/1.0\r\n\r\n");
                 assertEquals(OK_CLOSE, readToEof(s));
             }
+        }
+    }
+
+    /** --interpreter on a bundled guest runs its original module, not the build-time compiler's stripped copy. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hello", "keepalive"})
+    void bundledGuestsServeInTheInterpreterToo(String guest) throws Exception {
+        try (Server server = new Server(Transport.NIO, guest, true); Socket s = server.connect()) {
+            write(s, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+            assertEquals(OK_CLOSE, readToEof(s));
         }
     }
 
