@@ -46,6 +46,9 @@ GATE_FACTOR="${GATE_FACTOR:-0.5}"
 
 QUICK=0 GATE=0 OUT="" RUNS=3 DURATION="" ONLY=""
 COMMAND="bench/load/run.sh${*:+ $*}"
+for v in BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS WARMUP DURATION GATE_FACTOR; do
+    [[ -n "${!v:-}" ]] && COMMAND="$v=${!v} $COMMAND"
+done
 while (($#)); do
     case "$1" in
         --quick) QUICK=1 ;;
