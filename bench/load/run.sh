@@ -46,7 +46,7 @@ GATE_FACTOR="${GATE_FACTOR:-0.5}"
 
 QUICK=0 GATE=0 OUT="" RUNS=3 DURATION="" ONLY=""
 COMMAND="bench/load/run.sh${*:+ $*}"
-for v in BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS WARMUP DURATION GATE_FACTOR; do
+for v in BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS; do
     [[ -n "${!v:-}" ]] && COMMAND="$v=${!v} $COMMAND"
 done
 while (($#)); do
