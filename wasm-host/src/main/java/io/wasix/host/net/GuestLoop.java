@@ -69,7 +69,10 @@ public final class GuestLoop {
         if (ready.getAsBoolean()) {
             return true;
         }
-        loop.runNow();
+        // No runNow() first: run(wait) returns at once when IO has already completed, so a non-blocking
+        // pass before it only cost one more io_uring_enter / epoll_wait per wait. A deadline already
+        // passed still gets one non-blocking pass, so IO that is already there counts.
+        boolean ran = false;
         while (!ready.getAsBoolean()) {
             if (honourStop && stopped) {
                 throw new GuestStoppedException();
@@ -78,10 +81,16 @@ public final class GuestLoop {
             if (deadlineNanos != NO_DEADLINE) {
                 wait = deadlineNanos - System.nanoTime();
                 if (wait <= 0) {
-                    return false;
+                    if (ran) {
+                        return false;
+                    }
+                    loop.runNow();
+                    ran = true;
+                    continue;
                 }
             }
             loop.run(wait);
+            ran = true;
         }
         return true;
     }
