@@ -4,6 +4,8 @@
  *
  *   PORT  environment variable, 1..65535 (default 8080); anything else -> one line on
  *         stderr and proc_exit(2).
+ *   HOST  environment variable, an IPv4 dotted quad to bind (default 0.0.0.0), so a benchmark
+ *         can keep the server on loopback; anything else -> one line on stderr and proc_exit(2).
  *
  * Every connection: read until the end of the request head ("\r\n\r\n"), EOF, an error or a
  * full 8 KiB buffer; answer 200 only when a complete head arrived; shut down the write side;
@@ -38,14 +40,26 @@ static _Noreturn void fail(const char *call, int32_t err) {
     proc_exit(1);
 }
 
-static uint16_t port_from_env(void) {
-    uint32_t count = 0;
-    char **env = NULL;
-    const char *call = "";
-    int32_t err = wx_load_environ(&count, &env, &call);
-    if (err != 0) fail(call, err);
+static uint32_t env_count;
+static char **env;
 
-    const char *value = wx_env_find(env, count, "PORT");
+static void load_env(void) {
+    const char *call = "";
+    int32_t err = wx_load_environ(&env_count, &env, &call);
+    if (err != 0) fail(call, err);
+}
+
+static void host_from_env(uint8_t ip[4]) {
+    const char *value = wx_env_find(env, env_count, "HOST");
+    if (value == NULL) return;
+    if (!wx_parse_ipv4(value, ip)) {
+        wx_write_str(2, "hello: invalid HOST (want an IPv4 address like 127.0.0.1)\n");
+        proc_exit(2);
+    }
+}
+
+static uint16_t port_from_env(void) {
+    const char *value = wx_env_find(env, env_count, "PORT");
     if (value == NULL) return DEFAULT_PORT;
 
     uint16_t port = 0;
@@ -103,7 +117,10 @@ static void serve(int32_t fd) {
 }
 
 void _start(void) {
+    load_env();
     uint16_t port = port_from_env();
+    uint8_t ip[4] = {0, 0, 0, 0};
+    host_from_env(ip);
 
     int32_t lfd = -1;
     int32_t err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_DEFAULT, &lfd);
@@ -113,7 +130,7 @@ void _start(void) {
     (void)sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1);
 
     wx_addr_port_t addr;
-    wx_addr_ipv4_in(&addr, 0, 0, 0, 0, port);
+    wx_addr_ipv4_in(&addr, ip[0], ip[1], ip[2], ip[3], port);
     err = sock_bind(lfd, &addr);
     if (err != 0) fail("sock_bind", err);
 

@@ -153,6 +153,8 @@ WX_P1("fd_close")
 int32_t fd_close(int32_t fd);
 WX_P1("fd_write")
 int32_t fd_write(int32_t fd, const wx_ciovec_t *iovs, int32_t iovs_len, uint32_t *ret_nwritten);
+WX_P1("fd_fdstat_set_flags")
+int32_t fd_fdstat_set_flags(int32_t fd, int32_t fdflags);
 WX_P1("fd_read")
 int32_t fd_read(int32_t fd, const wx_iovec_t *iovs, int32_t iovs_len, uint32_t *ret_nread);
 WX_P1("environ_sizes_get")
@@ -236,6 +238,21 @@ static inline int wx_parse_port(const char *s, uint16_t *out) {
     if (v == 0) return 0;
     *out = (uint16_t)v;
     return 1;
+}
+
+/* Parse a dotted-quad IPv4 address into a[4]. Returns 1 on success, 0 otherwise. */
+static inline int wx_parse_ipv4(const char *s, uint8_t a[4]) {
+    for (int part = 0; part < 4; part++) {
+        uint32_t v = 0, digits = 0;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            v = v * 10 + (uint32_t)(*s - '0');
+            if (++digits > 3 || v > 255) return 0;
+        }
+        if (digits == 0) return 0;
+        a[part] = (uint8_t)v;
+        if (part < 3 && *s++ != '.') return 0;
+    }
+    return *s == '\0';
 }
 
 /* Write all of buf to fd, looping on partial writes. Returns 0 or the errno. */

@@ -19,6 +19,8 @@ final class Cli {
 
             MODULE is a path to a .wasm file or the name of a bundled guest:
               hello        HTTP/1.1 hello server on port 8080 (PORT overrides); the default
+              keepalive    HTTP/1.1 keep-alive hello server multiplexing connections with epoll,
+                           on port 8080 (PORT overrides)
             Options:
               --net                 allow outbound connections (sock_connect); listening is always allowed
               --env KEY=VALUE       set a guest environment variable (repeatable)

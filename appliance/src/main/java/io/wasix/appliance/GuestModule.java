@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import io.wasix.appliance.guests.HelloGuest;
+import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,7 +31,8 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
     private record Bundled(Supplier<WasmModule> load, Function<Instance, Machine> machine) {}
 
     private static final Map<String, Bundled> BUNDLED = Map.of(
-            "hello", new Bundled(HelloGuest::load, HelloGuest::create));
+            "hello", new Bundled(HelloGuest::load, HelloGuest::create),
+            "keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
 
     /** A module that cannot be used, with a one-line reason. */
     static final class LoadException extends Exception {
@@ -42,10 +44,11 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
     static GuestModule load(String nameOrPath, boolean interpreter) throws LoadException {
         Bundled bundled = BUNDLED.get(nameOrPath);
         if (bundled != null && !Files.exists(Path.of(nameOrPath))) {
-            WasmModule m = bundled.load.get();
-            return interpreter
-                    ? new GuestModule(nameOrPath, m, InterpreterMachine::new, "interpreted")
-                    : new GuestModule(nameOrPath, m, bundled.machine, "compiled at build time");
+            if (interpreter) {
+                // Not bundled.load: the build-time compiler's copy of the module has no code bodies left.
+                return new GuestModule(nameOrPath, bundledWasm(nameOrPath), InterpreterMachine::new, "interpreted");
+            }
+            return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
         if (!Files.isRegularFile(path)) {
@@ -69,6 +72,18 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
             return new GuestModule(path.toString(), m, factory, "compiled at load time");
         } catch (ChicoryException e) {
             throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
+        }
+    }
+
+    /** A bundled guest's original module, from the .wasm the build puts beside its compiled classes. */
+    private static WasmModule bundledWasm(String name) throws LoadException {
+        try (var in = GuestModule.class.getResourceAsStream("guests/" + name + ".wasm")) {
+            if (in == null) {
+                throw new LoadException(name + ": the bundled guest's .wasm is missing from this build");
+            }
+            return Parser.parse(in);
+        } catch (java.io.IOException e) {
+            throw new LoadException(name + ": cannot read the bundled guest's .wasm: " + oneLine(e));
         }
     }
 

@@ -46,6 +46,11 @@ public final class GuestLoop {
         }
     }
 
+    /** Queues {@code task} to run on this thread at the loop's next run (any blocking call or poll). */
+    public void later(Runnable task) {
+        loop.execute(task);
+    }
+
     /** Runs whatever IO and tasks are ready, without blocking. */
     public void poll() {
         loop.runNow();
@@ -85,7 +90,10 @@ public final class GuestLoop {
         if (ready.getAsBoolean()) {
             return true;
         }
-        loop.runNow();
+        // No runNow() first: run(wait) returns at once when IO has already completed, so a non-blocking
+        // pass before it only cost one more io_uring_enter / epoll_wait per wait. A deadline already
+        // passed still gets one non-blocking pass, so IO that is already there counts.
+        boolean ran = false;
         while (!ready.getAsBoolean()) {
             long deadline = deadlineNanos;
             if (honourStop) {
@@ -109,10 +117,16 @@ public final class GuestLoop {
                     if (deadline != deadlineNanos) {
                         continue; // the grace is over: the check above throws
                     }
-                    return false;
+                    if (ran) {
+                        return false;
+                    }
+                    loop.runNow();
+                    ran = true;
+                    continue;
                 }
             }
             loop.run(wait);
+            ran = true;
         }
         return true;
     }

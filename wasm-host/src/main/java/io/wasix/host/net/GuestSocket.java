@@ -51,6 +51,8 @@ public final class GuestSocket implements Descriptor {
     private boolean peerClosedInput;   // FIN or close seen from the peer
     private boolean localInputShut;    // shutdown(RD)
     private boolean localOutputShut;   // shutdown(WR)
+    private boolean outputShutdownPending; // shutdown(WR) not yet passed to the channel
+    private boolean everRead;          // the guest has received bytes on this connection
     private Errno pendingError;        // reported once by the next call that can fail, as SO_ERROR is
     private Errno lastError = Errno.SUCCESS;
     private ChannelFuture lastWrite;
@@ -338,13 +340,13 @@ public final class GuestSocket implements Descriptor {
     }
 
     /**
-     * Copies received bytes into {@code dst}, waiting for some unless non-blocking.
+     * Copies up to {@code len} received bytes into {@code dst}, waiting for some unless non-blocking.
      *
      * @param peek leave the bytes queued
-     * @param waitAll keep waiting until {@code dst} is full, the peer closes or an error arrives
+     * @param waitAll keep waiting until {@code len} bytes came, the peer closes or an error arrives
      * @return bytes copied; 0 means end of stream
      */
-    public int recv(byte[] dst, boolean nonBlocking, boolean peek, boolean waitAll) {
+    public int recv(byte[] dst, int len, boolean nonBlocking, boolean peek, boolean waitAll) {
         if (state == State.CONNECTING) {
             if (nonBlocking) {
                 net.loop().poll();
@@ -371,25 +373,26 @@ public final class GuestSocket implements Descriptor {
             throw takePendingError().fail();
         }
         if (peek) {
-            return copyOut(dst, 0, true);
+            return copyOut(dst, 0, len, true);
         }
-        int n = copyOut(dst, 0, false);
-        while (waitAll && !nonBlocking && n < dst.length && !peerClosedInput && !localInputShut) {
+        int n = copyOut(dst, 0, len, false);
+        everRead |= n > 0;
+        while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             if (!net.loop().await(this::readable, deadline) || inboundBytes == 0) {
                 break;
             }
-            n += copyOut(dst, n, false);
+            n += copyOut(dst, n, len, false);
         }
         resumeReadingIfDrained();
         return n;
     }
 
-    private int copyOut(byte[] dst, int offset, boolean peek) {
+    private int copyOut(byte[] dst, int offset, int len, boolean peek) {
         int n = offset;
         var it = inbound.iterator();
-        while (n < dst.length && it.hasNext()) {
+        while (n < len && it.hasNext()) {
             ByteBuf buf = it.next();
-            int take = Math.min(buf.readableBytes(), dst.length - n);
+            int take = Math.min(buf.readableBytes(), len - n);
             if (peek) {
                 buf.getBytes(buf.readerIndex(), dst, n, take);
             } else {
@@ -461,18 +464,27 @@ public final class GuestSocket implements Descriptor {
         }
         int n = data.readableBytes();
         lastWrite = channel.writeAndFlush(data);
-        lastWrite.addListener(f -> {
-            if (f.isSuccess()) {
-                if (accepted) {
-                    net.responseWritten();
-                }
-            } else if (state != State.CLOSED) {
-                pendingError = NetErrors.errno(f.cause());
-                lastError = pendingError;
-                readinessSeq++;
-            }
-        });
+        lastWrite.addListener(writeDone);
         return n;
+    }
+
+    /**
+     * Reports a completed send to the embedder (the first response on an accepted connection) and a failed
+     * one to the guest's next call; one instance per socket, not one per send.
+     */
+    private final io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>>
+            writeDone = this::writeDone;
+
+    private void writeDone(io.netty.util.concurrent.Future<? super Void> f) {
+        if (f.isSuccess()) {
+            if (accepted) {
+                net.responseWritten();
+            }
+        } else if (state != State.CLOSED) {
+            pendingError = NetErrors.errno(f.cause());
+            lastError = pendingError;
+            readinessSeq++;
+        }
     }
 
     /** The allocator of this socket's channel, for building send buffers. */
@@ -497,6 +509,20 @@ public final class GuestSocket implements Descriptor {
         if ((how & 2) != 0 && !localOutputShut) {
             localOutputShut = true;
             readinessSeq++;
+            DuplexChannel ch = channel;
+            // On the loop's next run, not now: a guest that closes right after having read its request
+            // (shutdown-then-close, as every connection-per-request server does) then gets one close, which
+            // sends the FIN anyway, instead of a shutdown(2) plus a close; Netty's shutdownOutput also builds
+            // an exception with a stack trace on every call. Sends are submitted at the next run too, so
+            // nothing is reordered.
+            outputShutdownPending = true;
+            net.loop().later(this::shutdownOutputNow);
+        }
+    }
+
+    private void shutdownOutputNow() {
+        if (outputShutdownPending) {
+            outputShutdownPending = false;
             DuplexChannel ch = channel;
             afterLastWrite(ch::shutdownOutput);
         }
@@ -637,6 +663,13 @@ public final class GuestSocket implements Descriptor {
             acceptQueue.clear();
         }
         if (channel != null) {
+            // Skip the pending shutdown only when the guest read its peer's data and left nothing unread:
+            // otherwise the FIN must leave first, as on Linux, or the peer may see a reset before the
+            // response (a guest that never reads, like a hand-written accept/send/close loop).
+            if (everRead && inboundBytes == 0) {
+                outputShutdownPending = false;
+            }
+            shutdownOutputNow();
             releaseInbound();
             DuplexChannel ch = channel;
             afterLastWrite(ch::close);

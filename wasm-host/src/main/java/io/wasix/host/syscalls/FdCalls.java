@@ -58,7 +58,7 @@ final class FdCalls {
         IoVec[] vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
-            case GuestSocket s -> Streams.recvInto(m, s, vecs, e.nonBlocking(), false, false);
+            case GuestSocket s -> Streams.recvInto(state, m, s, vecs, e.nonBlocking(), false, false);
             case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs);
             case FileDescriptor f -> files.readFile(m, e, f, vecs);
             case DirDescriptor d -> throw Errno.ISDIR.fail();

@@ -24,6 +24,7 @@ public final class GuestState {
     /** WASIX getcwd/chdir: the guest's libc resolves relative paths against it. */
     String cwd = "/";
     private GuestMemory memory;
+    private byte[] copyBuffer = new byte[64 * 1024];
 
     public GuestState(HostConfig config, GuestNetwork net) {
         this.config = config;
@@ -45,6 +46,22 @@ public final class GuestState {
         }
         return m;
     }
+
+    /**
+     * A scratch array of at least {@code size} bytes for moving data between the host and guest memory, reused
+     * from call to call. Its contents are garbage; a caller uses it only until its call returns.
+     */
+    byte[] copyBuffer(int size) {
+        if (size <= copyBuffer.length) {
+            return copyBuffer;
+        }
+        if (size > MAX_KEPT_COPY_BUFFER) {
+            return new byte[size]; // a rare huge WAITALL read: not worth keeping
+        }
+        return copyBuffer = new byte[Integer.highestOneBit(size - 1) << 1];
+    }
+
+    private static final int MAX_KEPT_COPY_BUFFER = 4 * 1024 * 1024;
 
     public FdTable fds() {
         return fds;

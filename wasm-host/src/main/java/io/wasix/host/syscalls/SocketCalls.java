@@ -179,7 +179,7 @@ final class SocketCalls {
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         GuestSocket s = asSocket(e.descriptor());
-        int n = Streams.recvInto(m, s, vecs, e.nonBlocking() || (riflags & RI_DONT_WAIT) != 0,
+        int n = Streams.recvInto(state, m, s, vecs, e.nonBlocking() || (riflags & RI_DONT_WAIT) != 0,
                 (riflags & RI_PEEK) != 0, (riflags & RI_WAITALL) != 0);
         m.writeI32(retN, n);
         m.writeU16(retFlags, 0);

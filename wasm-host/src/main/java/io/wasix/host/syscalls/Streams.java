@@ -13,16 +13,19 @@ import io.wasix.host.net.GuestSocket;
 final class Streams {
     private Streams() {}
 
-    static int recvInto(GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking, boolean peek, boolean waitAll) {
+    static int recvInto(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking,
+            boolean peek, boolean waitAll) {
         long total = IoVec.total(vecs);
         if (total == 0) {
             return 0;
         }
-        // Size the copy buffer by what can arrive now, not by the guest's (possibly huge) iovecs; only
-        // WAITALL needs room for everything it asked for.
-        long size = waitAll ? total : Math.min(total, Math.max(s.available(), 64 * 1024));
-        byte[] tmp = new byte[(int) Math.min(size, Integer.MAX_VALUE - 8)];
-        int n = s.recv(tmp, nonBlocking, peek, waitAll);
+        // Size the copy by what can arrive now, not by the guest's (possibly huge) iovecs; only WAITALL needs
+        // room for everything it asked for. The buffer is the instance's reusable one: a fresh array per call
+        // was nearly all the host's allocation under load.
+        int size = (int) Math.min(waitAll ? total : Math.min(total, Math.max(s.available(), 64 * 1024)),
+                Integer.MAX_VALUE - 8);
+        byte[] tmp = state.copyBuffer(size);
+        int n = s.recv(tmp, size, nonBlocking, peek, waitAll);
         scatter(m, vecs, tmp, n);
         return n;
     }

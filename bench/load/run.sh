@@ -1,0 +1,503 @@
+#!/usr/bin/env bash
+# bench/load/run.sh - the load benchmark: wrk -t2 -c100 against the appliance's guests and their peers.
+#
+#   bench/load/run.sh            the full matrix; writes bench/results/load-DATE.{csv,md,svg} (and
+#                                load-DATE-syscalls.{csv,md,svg} when the appliance has --admin-port)
+#   bench/load/run.sh --quick    a small matrix in under 2 minutes (appliance, native C, plain Netty on
+#                                the auto transport); writes bench/target/load-quick/
+#   bench/load/run.sh --quick --gate
+#                                also compares the ratios appliance/native-C and appliance/plain-Netty
+#                                with bench/load/baseline.csv and exits 1 on a large regression (CI)
+#   --out DIR        where to write (default above)      --runs N     runs per figure (default 3)
+#   --only REGEX     only the servers whose id matches    --duration S seconds measured per run
+#   BENCH_IMAGE=DIR  the appliance image to measure (default image/target/appliance)
+#   BENCH_BEFORE_IMAGE=DIR  also measure this older image's guests (rows before-*), for a before/after
+#                    comparison in the same run
+#
+# Workloads: close-per-request (every request says "Connection: close": one connection per request) and
+# keep-alive (wrk's default). Servers:
+#   appliance-hello, appliance-keepalive    our bundled guests, compiled at build time, per transport
+#   ...-interp                               the same in Chicory's interpreter, for reference
+#   plain-netty                              io.wasix.bench.load.PlainNettyServer: the same server on Netty,
+#                                            no wasm, same transport, one event-loop thread
+#   c-blocking, c-epoll                      bench/load/servers/*.c, built here with gcc
+#   node, bun                                servers/node.js, servers/bun.js; Bun comes from the npm package
+#                                            @oven/bun-linux-x64 into bench/.cache (ignored by git)
+# Every figure is the median of --runs runs; each run starts its server fresh on a free 127.0.0.1 port,
+# warms it up with wrk for a few seconds, measures, and stops it by pid. Each run holds
+# /tmp/wasix-bench.lock (BENCH_LOCK) for its whole length, so only one measurement runs at a time on this
+# machine. BENCH_PORTS=LO-HI keeps the servers in a port range (default: ports the kernel picks).
+#
+# Needs: the build (mvn -B -q package -DskipTests: the image and bench/target/classes), wrk and gcc; in full
+# mode also node, npm (for Bun) and curl (for the syscall chart).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/bench/load"
+CACHE="$ROOT/bench/.cache"
+IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
+BEFORE_IMAGE="${BENCH_BEFORE_IMAGE:-}"
+APPLIANCE="$IMAGE/bin/appliance"
+JAVA="$IMAGE/bin/java"
+BENCH_CP="$ROOT/bench/target/classes:$IMAGE/lib/app/wasm-host.jar"
+LOCK="${BENCH_LOCK:-/tmp/wasix-bench.lock}"
+BUN_VERSION="${BUN_VERSION:-1.4.5}"
+GATE_FACTOR="${GATE_FACTOR:-0.5}"
+
+QUICK=0 GATE=0 OUT="" RUNS=3 DURATION="" ONLY=""
+COMMAND="bench/load/run.sh${*:+ $*}"
+for v in BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS; do
+    [[ -n "${!v:-}" ]] && COMMAND="$v=${!v} $COMMAND"
+done
+while (($#)); do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --gate) GATE=1 ;;
+        --out) OUT="$2"; shift ;;
+        --runs) RUNS="$2"; shift ;;
+        --duration) DURATION="$2"; shift ;;
+        --only) ONLY="$2"; shift ;;
+        -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+((RUNS >= 1)) || { echo "run.sh: --runs wants at least 1" >&2; exit 2; }
+# The JVM servers need seconds of load before C2 has compiled their hot paths (and the guest's); measured
+# here, the appliance's rate still rose between 5 s and 10 s of load. The interpreter needs little.
+if ((QUICK)); then
+    WARMUP="${WARMUP:-5}"; DURATION="${DURATION:-2}"; OUT="${OUT:-$ROOT/bench/target/load-quick}"
+else
+    WARMUP="${WARMUP:-8}"; DURATION="${DURATION:-5}"; OUT="${OUT:-$ROOT/bench/results}"
+fi
+INTERP_WARMUP="${INTERP_WARMUP:-2}"
+DATE="$(date -u +%Y-%m-%d)"
+STAMP="$(date -u '+%Y-%m-%d %H:%M UTC')"
+if ((QUICK)); then BASE="$OUT/load-quick"; else BASE="$OUT/load-$DATE"; fi
+mkdir -p "$OUT" "$CACHE/bin"
+
+say() { printf '%s\n' "$*" >&2; }
+loud() {
+    say ""
+    say "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    for line in "$@"; do say "!!! $line"; done
+    say "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    say ""
+}
+die() { say "run.sh: $*"; exit 1; }
+
+# ---- what we need ---------------------------------------------------------------------------------
+[[ -x "$APPLIANCE" && -d "$ROOT/bench/target/classes/io/wasix/bench/load" ]] \
+    || die "no build: run 'mvn -B -q package -DskipTests' first (want $APPLIANCE and bench/target/classes)"
+for tool in wrk gcc; do
+    command -v "$tool" >/dev/null || die "$tool not found (apt-get install $tool)"
+done
+
+for src in blocking epoll_keepalive freeport; do
+    bin="$CACHE/bin/$src"
+    if [[ ! -x "$bin" || "$HERE/servers/$src.c" -nt "$bin" ]]; then
+        gcc -O2 -Wall -D_GNU_SOURCE -o "$bin" "$HERE/servers/$src.c"
+    fi
+done
+
+BUN=""
+install_bun() {
+    local dir="$CACHE/bun-$BUN_VERSION" pkg
+    for pkg in bun-linux-x64 bun-linux-x64-baseline; do
+        local bin="$dir/node_modules/@oven/$pkg/bin/bun"
+        if [[ ! -x "$bin" ]] && command -v npm >/dev/null; then
+            npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error \
+                "@oven/$pkg@$BUN_VERSION" >&2 || true
+        fi
+        # The baseline build is for CPUs without AVX2, where the default one dies on its first instruction.
+        if [[ -x "$bin" ]] && "$bin" --version >/dev/null 2>&1; then
+            BUN="$bin"
+            return 0
+        fi
+    done
+    return 1
+}
+
+free_port() {
+    if [[ -n "${BENCH_PORTS:-}" ]]; then
+        "$CACHE/bin/freeport" "${BENCH_PORTS%-*}" "${BENCH_PORTS#*-}"
+    else
+        "$CACHE/bin/freeport"
+    fi
+}
+
+# http_ok PORT: does 127.0.0.1:PORT answer a GET with 200? Bash's /dev/tcp, so CI needs no curl for this.
+http_ok() {
+    local line
+    { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+    printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3 2>/dev/null || { exec 3<&-; return 1; }
+    IFS= read -r -t 5 line <&3 || true
+    exec 3<&-
+    [[ "$line" == "HTTP/1.1 200"* ]]
+}
+
+# ---- servers ---------------------------------------------------------------------------------------
+# A server id: appliance-GUEST[-interp][-shardsN]@TRANSPORT, plain-netty@TRANSPORT, c-blocking, c-epoll,
+# node, bun. start_server ID PORT LOG sets SERVER_PID.
+start_server() {
+    local id="$1" port="$2" log="$3" name="${1%@*}" transport=""
+    [[ "$1" == *@* ]] && transport="${1#*@}"
+    case "$name" in
+        appliance-*)
+            local guest="${name#appliance-}" flags=(--transport "$transport")
+            if [[ "$guest" == *-shards* ]]; then flags+=(--shards "${guest##*-shards}"); guest="${guest%-shards*}"; fi
+            if [[ "$guest" == *-interp ]]; then flags+=(--interpreter); guest="${guest%-interp}"; fi
+            PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run "${flags[@]}" "$guest" >"$log" 2>&1 &
+            ;;
+        before-*)
+            PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$BEFORE_IMAGE/bin/appliance" run --transport "$transport" \
+                "${name#before-}" >"$log" 2>&1 &
+            ;;
+        plain-netty) "$JAVA" -cp "$BENCH_CP" io.wasix.bench.load.PlainNettyServer "$transport" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        c-blocking) "$CACHE/bin/blocking" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        c-epoll) "$CACHE/bin/epoll_keepalive" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        node) node "$HERE/servers/node.js" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        bun) "$BUN" "$HERE/servers/bun.js" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        *) die "unknown server $id" ;;
+    esac
+    SERVER_PID=$!
+    local deadline=$((SECONDS + 60))
+    until http_ok "$port"; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS > deadline)); then
+            stop_server
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+stop_server() {
+    [[ -n "${SERVER_PID:-}" ]] || return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+trap stop_server EXIT
+
+# run_wrk WORKLOAD SECONDS PORT: one wrk run, its report on stdout
+run_wrk() {
+    local extra=()
+    [[ "$1" == close ]] && extra=(-H "Connection: close")
+    wrk -t2 -c100 -d"$2s" "${extra[@]}" "http://127.0.0.1:$3/" 2>&1 || true
+}
+
+# measure_series ID WORKLOAD COUNT: starts the server, warms it up, measures COUNT runs back to back and
+# stops it; sets RATES (one req/s per run) and ERRORS, or fails when the server does not start. Holds the
+# lock throughout. Not run in a subshell, so the EXIT trap can still stop its server.
+measure_series() {
+    local id="$1" workload="$2" count="$3" port log out warm="$WARMUP" rps
+    [[ "$id" == *-interp* ]] && warm="$INTERP_WARMUP"
+    port="$(free_port)"
+    log="$(mktemp "${TMPDIR:-/tmp}/load-server.XXXXXX")"
+    exec 9>"$LOCK"
+    flock 9
+    if ! start_server "$id" "$port" "$log"; then
+        flock -u 9
+        say "run.sh: $id did not start: $(tail -3 "$log" | tr '\n' ' ')"
+        rm -f "$log"
+        return 1
+    fi
+    run_wrk "$workload" "$warm" "$port" >/dev/null
+    RATES=() ERRORS=0
+    for ((j = 0; j < count; j++)); do
+        out="$(run_wrk "$workload" "$DURATION" "$port")"
+        rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+        [[ -n "$rps" ]] || { say "run.sh: wrk printed no rate for $id: $out"; break; }
+        RATES+=("$rps")
+        ERRORS=$((ERRORS + $(awk '/Socket errors:/ {gsub(/,/, ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' <<<"$out")))
+    done
+    stop_server
+    flock -u 9
+    rm -f "$log"
+    ((${#RATES[@]} == count))
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+CSV="$BASE.csv"
+echo "workload,server,transport,runs,median_req_per_sec,errors" >"$CSV"
+
+# measure ID WORKLOAD: one CSV row with the median of RUNS runs. Full mode starts the server fresh for every
+# run; quick mode starts it once and measures RUNS runs back to back after one warm-up.
+measure() {
+    local id="$1" workload="$2" rates=() errs=0
+    if [[ -n "$ONLY" && ! "$id" =~ $ONLY ]]; then return 0; fi
+    local series=1 per=$RUNS
+    ((QUICK)) || { series=$RUNS; per=1; }
+    for ((i = 1; i <= series; i++)); do
+        if ! measure_series "$id" "$workload" "$per"; then
+            loud "SKIPPED $id ($workload): the server did not start or wrk failed; see above"
+            echo "$workload,${id%@*},${id#*@},,unavailable," >>"$CSV"
+            return 0
+        fi
+        rates+=("${RATES[@]}")
+        errs=$((errs + ERRORS))
+    done
+    local med transport="-"
+    med="$(echo "${rates[*]}" | median)"
+    [[ "$id" == *@* ]] && transport="${id#*@}"
+    say "$(printf '%-10s %-36s median %10.0f req/s  runs: %s  errors: %s' "$workload" "$id" "$med" "${rates[*]}" "$errs")"
+    echo "$workload,${id%@*},$transport,${rates[*]},$med,$errs" >>"$CSV"
+}
+
+# The transport the appliance picks by itself here (io_uring, else epoll, else NIO).
+auto_transport() {
+    local port log t
+    port="$(free_port)"
+    log="$(mktemp "${TMPDIR:-/tmp}/load-probe.XXXXXX")"
+    PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run hello >"$log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 300); do grep -q '^appliance: ' "$log" && break; sleep 0.05; done
+    stop_server
+    t="$(sed -n 's/^appliance: .* started on \([a-z_]*\),.*/\1/p' "$log" | head -1)"
+    rm -f "$log"
+    [[ -n "$t" ]] || die "the appliance did not start (probe)"
+    echo "$t"
+}
+
+AUTO="$(auto_transport)"
+say "run.sh: the appliance picks $AUTO here; results go to $BASE.*"
+
+# ---- the matrix ------------------------------------------------------------------------------------
+if ((QUICK)); then
+    TRANSPORTS=("$AUTO")
+else
+    TRANSPORTS=(io_uring epoll nio)
+    install_bun || loud "Bun could not be installed from npm (@oven/bun-linux-x64@$BUN_VERSION): its rows are SKIPPED"
+fi
+
+for t in "${TRANSPORTS[@]}"; do
+    measure "appliance-hello@$t" close
+    measure "plain-netty@$t" close
+done
+[[ -n "$BEFORE_IMAGE" ]] && measure "before-hello@$AUTO" close
+measure c-blocking close
+if ((!QUICK)); then
+    measure c-epoll close
+    measure node close
+    [[ -n "$BUN" ]] && measure bun close
+    for t in "${TRANSPORTS[@]}"; do measure "appliance-hello-interp@$t" close; done
+fi
+for t in "${TRANSPORTS[@]}"; do
+    measure "appliance-keepalive@$t" keepalive
+    measure "plain-netty@$t" keepalive
+done
+[[ -n "$BEFORE_IMAGE" ]] && measure "before-keepalive@$AUTO" keepalive
+measure c-epoll keepalive
+if ((!QUICK)); then
+    measure node keepalive
+    [[ -n "$BUN" ]] && measure bun keepalive
+    for t in "${TRANSPORTS[@]}"; do measure "appliance-keepalive-interp@$t" keepalive; done
+    # --shards 2 against the one-shard rows above, same transport
+    measure "appliance-hello-shards2@$AUTO" close
+    measure "appliance-keepalive-shards2@$AUTO" keepalive
+fi
+
+# ---- report ----------------------------------------------------------------------------------------
+# rate WORKLOAD SERVER TRANSPORT -> the median, or empty
+rate() { awk -F, -v w="$1" -v s="$2" -v t="$3" '$1 == w && $2 == s && $3 == t && $5 != "unavailable" {print $5}' "$CSV"; }
+ratio() { if [[ -n "$1" && -n "$2" ]]; then awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b}'; fi; }
+
+MD="$BASE.md"
+{
+    echo "# Load benchmark, $STAMP"
+    echo
+    if ((QUICK)); then
+        echo "Command: \`$COMMAND\` (wrk -t2 -c100 against servers bound to 127.0.0.1; each server started once,"
+        echo "warmed up for ${WARMUP} s, then $RUNS runs of ${DURATION} s; the median is shown)."
+    else
+        echo "Command: \`$COMMAND\` (wrk -t2 -c100; every run on a freshly started server bound to 127.0.0.1,"
+        echo "${WARMUP} s of warm-up load (${INTERP_WARMUP} s for the interpreter), then ${DURATION} s measured; median of $RUNS runs)."
+    fi
+    [[ -n "$BEFORE_IMAGE" ]] && echo "Rows \`before-*\`: the guests on an older build ($BEFORE_IMAGE), measured in this same run."
+    echo
+    echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r)."
+    echo "wrk runs on the same two cores as the server, and other engineers' work shares them: compare ratios"
+    echo "within this run, not absolute numbers across runs. The appliance picks **$AUTO** here."
+    echo
+    for w in close keepalive; do
+        case "$w" in
+            close) echo "## close-per-request (\`Connection: close\` on every request)"; peer=c-blocking ;;
+            keepalive) echo "## keep-alive"; peer=c-epoll ;;
+        esac
+        echo
+        echo "| server | transport | req/s (median) | runs | vs native C ($peer) | vs plain Netty, same transport | vs Bun | wrk errors |"
+        echo "|---|---|---:|---|---:|---:|---:|---:|"
+        native="$(rate "$w" "$peer" -)"
+        bun="$(rate "$w" bun -)"
+        while IFS=, read -r wl server transport runs med errs; do
+            [[ "$wl" == "$w" ]] || continue
+            if [[ "$med" == unavailable ]]; then
+                echo "| $server | $transport | unavailable | | | | | |"
+                continue
+            fi
+            netty=""
+            [[ "$transport" != - ]] && netty="$(rate "$w" plain-netty "$transport")"
+            printf '| %s | %s | %.0f | %s | %s | %s | %s | %s |\n' "$server" "$transport" "$med" "$runs" \
+                "$(ratio "$med" "$native")" "$( [[ $server != plain-netty ]] && ratio "$med" "$netty")" \
+                "$(ratio "$med" "$bun")" "$errs"
+        done < <(tail -n +2 "$CSV")
+        echo
+    done
+    one_h="$(rate close appliance-hello "$AUTO")"; two_h="$(rate close appliance-hello-shards2 "$AUTO")"
+    one_k="$(rate keepalive appliance-keepalive "$AUTO")"; two_k="$(rate keepalive appliance-keepalive-shards2 "$AUTO")"
+    if [[ -n "$two_h$two_k" ]]; then
+        echo "## --shards 2 vs --shards 1 ($AUTO)"
+        echo
+        echo "| guest | workload | shards 1 | shards 2 | 2 / 1 |"
+        echo "|---|---|---:|---:|---:|"
+        [[ -n "$two_h" ]] && printf '| hello | close | %.0f | %.0f | %s |\n' "$one_h" "$two_h" "$(ratio "$two_h" "$one_h")"
+        [[ -n "$two_k" ]] && printf '| keepalive | keep-alive | %.0f | %.0f | %s |\n' "$one_k" "$two_k" "$(ratio "$two_k" "$one_k")"
+        echo
+        echo "This machine has 2 cores and wrk's two threads run on them too, so a second shard mostly takes"
+        echo "CPU from wrk and from the first shard: this is no measure of how shards scale on a bigger machine."
+        echo
+    fi
+} >"$MD"
+
+# ---- the bar chart ---------------------------------------------------------------------------------
+SVG="$BASE.svg"
+awk -F, -v title="req/s per server, wrk -t2 -c100, median of $RUNS ($STAMP)" '
+    NR == 1 || $5 == "unavailable" { next }
+    { n++; w[n] = $1; label[n] = $2 ($3 == "-" ? "" : " (" $3 ")"); v[n] = $5; if ($5 > max[$1]) max[$1] = $5 }
+    END {
+        bar = 22; left = 330; width = 520; y = 50; h = 60 + n * (bar + 6) + 2 * 40
+        printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n", left + width + 110, h
+        printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+        printf "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", title
+        split("close keepalive", ws, " ")
+        for (k = 1; k <= 2; k++) {
+            wl = ws[k]
+            if (!(wl in max)) continue
+            printf "<text x=\"10\" y=\"%d\" font-weight=\"bold\">%s</text>\n", y + 10, (wl == "close" ? "close-per-request" : "keep-alive")
+            y += 22
+            for (i = 1; i <= n; i++) {
+                if (w[i] != wl) continue
+                len = max[wl] > 0 ? v[i] / max[wl] * width : 0
+                color = label[i] ~ /^appliance/ ? "#2b6cb0" : (label[i] ~ /^plain-netty/ ? "#9f7aea" : "#718096")
+                printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + bar - 6, label[i]
+                printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, len, bar, color
+                printf "<text x=\"%.1f\" y=\"%d\">%d</text>\n", left + len + 6, y + bar - 6, v[i]
+                y += bar + 6
+            }
+            y += 18
+        }
+        print "</svg>"
+    }' "$CSV" >"$SVG"
+
+# ---- time per syscall (needs the appliance's --admin-port) -----------------------------------------
+syscall_step() {
+    if ! "$APPLIANCE" --help 2>&1 | grep -q -- '--admin-port'; then
+        loud "SYSCALL CHART SKIPPED: this appliance has no --admin-port yet, so it serves no" \
+             "wasix_syscall_seconds_total / wasix_syscall_calls_total to chart."
+        {
+            echo "## Time per syscall"
+            echo
+            echo "**Skipped**: the appliance built here has no \`--admin-port\`, which serves the metrics this chart reads."
+            echo
+        } >>"$MD"
+        return 0
+    fi
+    local csv="$BASE-syscalls.csv" svg="$BASE-syscalls.svg"
+    echo "workload,guest,syscall,calls,seconds,ns_per_call" >"$csv"
+    for spec in "close hello" "keepalive keepalive"; do
+        local workload="${spec% *}" guest="${spec#* }" port admin log
+        port="$(free_port)"
+        admin="$(free_port)"
+        [[ "$admin" == "$port" ]] && admin=$((port + 1))
+        log="$(mktemp "${TMPDIR:-/tmp}/load-metrics.XXXXXX")"
+        exec 9>"$LOCK"
+        flock 9
+        PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run --admin-port "127.0.0.1:$admin" "$guest" >"$log" 2>&1 &
+        SERVER_PID=$!
+        for _ in $(seq 600); do http_ok "$port" && break; sleep 0.05; done
+        run_wrk "$workload" "$WARMUP" "$port" >/dev/null
+        run_wrk "$workload" "$DURATION" "$port" >/dev/null
+        curl -s -m 5 "http://127.0.0.1:$admin/metrics" >"$log.metrics" || true
+        stop_server
+        flock -u 9
+        awk -v w="$workload" -v g="$guest" '
+            /^wasix_syscall_(seconds|calls)_total\{/ {
+                match($0, /syscall="[^"]*"/); name = substr($0, RSTART + 9, RLENGTH - 10)
+                if ($0 ~ /^wasix_syscall_seconds_total/) sec[name] += $NF; else calls[name] += $NF
+            }
+            END { for (s in calls) if (calls[s] > 0) printf "%s,%s,%s,%d,%.6f,%.0f\n", w, g, s, calls[s], sec[s], sec[s] / calls[s] * 1e9 }' \
+            "$log.metrics" | sort -t, -k5 -g -r >>"$csv"
+        if ! grep -q "^$workload," "$csv"; then
+            loud "SYSCALL CHART: /metrics on 127.0.0.1:$admin gave no wasix_syscall_* samples for $guest"
+        fi
+        rm -f "$log" "$log.metrics"
+    done
+    awk -F, -v title="time in the host per syscall under wrk (${DURATION} s), seconds summed over shards" '
+        NR == 1 { next }
+        { n++; w[n] = $1; label[n] = $2 ": " $3; sec[n] = $5; ns[n] = $6; if ($5 > max) max = $5 }
+        END {
+            bar = 20; left = 260; width = 480; h = 50 + n * (bar + 6)
+            printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n", left + width + 200, h
+            printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            printf "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", title
+            y = 40
+            for (i = 1; i <= n; i++) {
+                len = max > 0 ? sec[i] / max * width : 0
+                printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + bar - 5, label[i]
+                printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#2b6cb0\"/>\n", left, y, len, bar
+                printf "<text x=\"%.1f\" y=\"%d\">%.3f s, %d ns/call</text>\n", left + len + 6, y + bar - 5, sec[i], ns[i]
+                y += bar + 6
+            }
+            print "</svg>"
+        }' "$csv" >"$svg"
+    {
+        echo "## Time per syscall (from --admin-port /metrics)"
+        echo
+        echo "| workload | guest | syscall | calls | seconds in host | ns per call |"
+        echo "|---|---|---|---:|---:|---:|"
+        tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %d | %.3f | %d |\n", $1, $2, $3, $4, $5, $6}'
+        echo
+        echo "Chart: $(basename "$svg")"
+        echo
+    } >>"$MD"
+}
+((QUICK)) || syscall_step
+
+say ""
+cat "$MD" >&2
+say "run.sh: wrote $CSV, $MD and $SVG"
+
+# ---- the CI gate -----------------------------------------------------------------------------------
+if ((GATE)); then
+    BASELINE="$HERE/baseline.csv"
+    [[ -f "$BASELINE" ]] || die "no baseline at $BASELINE"
+    fail=0
+    say ""
+    say "Gate: each ratio must stay above $GATE_FACTOR x its baseline (bench/load/baseline.csv); absolute rates never fail."
+    while IFS=, read -r metric workload server peer base _; do
+        [[ "$metric" == metric || "$metric" == \#* || -z "$metric" ]] && continue
+        mine="$(rate "$workload" "$server" "$AUTO")"
+        case "$peer" in
+            plain-netty) theirs="$(rate "$workload" plain-netty "$AUTO")" ;;
+            *) theirs="$(rate "$workload" "$peer" -)" ;;
+        esac
+        now="$(ratio "$mine" "$theirs")"
+        if [[ -z "$now" ]]; then
+            say "  FAIL $metric: not measured (see above)"
+            fail=1
+            continue
+        fi
+        floor="$(awk -v b="$base" -v f="$GATE_FACTOR" 'BEGIN {printf "%.2f", b * f}')"
+        if awk -v n="$now" -v f="$floor" 'BEGIN {exit !(n < f)}'; then
+            say "  FAIL $metric = $now (baseline $base, floor $floor)"
+            fail=1
+        else
+            say "  ok   $metric = $now (baseline $base, floor $floor)"
+        fi
+    done <"$BASELINE"
+    ((fail == 0)) || { say "run.sh: load gate FAILED: a ratio fell far below its baseline"; exit 1; }
+    say "run.sh: load gate passed"
+fi
