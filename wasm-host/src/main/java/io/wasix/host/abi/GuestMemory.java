@@ -84,7 +84,12 @@ public final class GuestMemory {
             int in = at & (Memory.PAGE_SIZE - 1);
             int n = Math.min(len, Memory.PAGE_SIZE - in);
             if (bufferPages != null) {
-                bufferPages[page].get(in, dst, off, n);
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) { // a heap page: a plain arraycopy, without the buffer's own checks
+                    System.arraycopy(b.array(), b.arrayOffset() + in, dst, off, n);
+                } else {
+                    b.get(in, dst, off, n);
+                }
             } else {
                 System.arraycopy(arrayPages[page], in, dst, off, n);
             }
@@ -116,7 +121,40 @@ public final class GuestMemory {
 
     public void write(int addr, byte[] data, int offset, int len) {
         check(addr, len);
-        memory.write(addr, data, offset, len);
+        if (!writePages(addr, data, offset, len)) {
+            memory.write(addr, data, offset, len);
+        }
+    }
+
+    /**
+     * Copies into Chicory's pages with arraycopy when they are heap arrays (its ByteBuffer pages' bulk put
+     * costs several times a plain copy); false when they cannot be reached. Bounds already checked.
+     */
+    private boolean writePages(int addr, byte[] src, int off, int len) {
+        if (bufferPages == null && arrayPages == null) {
+            return false;
+        }
+        Objects.checkFromIndexSize(off, len, src.length);
+        int at = addr;
+        while (len > 0) {
+            int page = at >>> MemoryPages.PAGE_SHIFT;
+            int in = at & (Memory.PAGE_SIZE - 1);
+            int n = Math.min(len, Memory.PAGE_SIZE - in);
+            if (bufferPages != null) {
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) {
+                    System.arraycopy(src, off, b.array(), b.arrayOffset() + in, n);
+                } else {
+                    b.put(in, src, off, n);
+                }
+            } else {
+                System.arraycopy(src, off, arrayPages[page], in, n);
+            }
+            at += n;
+            off += n;
+            len -= n;
+        }
+        return true;
     }
 
     public void write(int addr, byte[] data) {

@@ -70,4 +70,23 @@ class GuestMemoryTest {
             assertThrows(IndexOutOfBoundsException.class, () -> m.readInto(0, dst, 8, 16)); // a host bug, not EFAULT
         }
     }
+
+    @Test
+    void writeCopiesAcrossPagesAndAfterGrowth() {
+        for (Supplier<Memory> make : memories()) {
+            Memory mem = make.get();
+            GuestMemory m = new GuestMemory(mem);
+            mem.grow(3); // to the maximum, 4 pages
+            byte[] pattern = new byte[PAGE + 300];
+            for (int i = 0; i < pattern.length; i++) {
+                pattern[i] = (byte) (i * 17 + 3);
+            }
+            int addr = 2 * PAGE - 200; // page 1 into page 2 and 3, the pages growth added
+            m.write(addr, pattern, 0, pattern.length);
+            assertArrayEquals(pattern, mem.readBytes(addr, pattern.length), mem.getClass().getName());
+            assertEquals(0, mem.read(addr - 1));
+            assertEquals(0, mem.read(addr + pattern.length));
+            assertEquals(Errno.FAULT, assertThrows(WasiException.class, () -> m.write(4 * PAGE - 4, pattern, 0, 8)).errno());
+        }
+    }
 }
