@@ -1,6 +1,8 @@
 package io.wasix.host.abi;
 
 import com.dylibso.chicory.runtime.Memory;
+import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * Bounds-checked view of one instance's linear memory. Every pointer and length the guest hands us goes
@@ -9,9 +11,15 @@ import com.dylibso.chicory.runtime.Memory;
  */
 public final class GuestMemory {
     private final Memory memory;
+    /** Chicory's own pages when it lets us see them, for copies that need no temporary array. */
+    private final ByteBuffer[] bufferPages;
+    private final byte[][] arrayPages;
 
     public GuestMemory(Memory memory) {
         this.memory = memory;
+        Object pages = MemoryPages.of(memory);
+        this.bufferPages = pages instanceof ByteBuffer[] b ? b : null;
+        this.arrayPages = pages instanceof byte[][] a ? a : null;
     }
 
     /** Checks that [addr, addr+len) lies in memory, treating both as unsigned 32-bit values. */
@@ -59,6 +67,38 @@ public final class GuestMemory {
         return memory.readBytes(addr, len);
     }
 
+    /**
+     * Copies guest bytes into {@code dst} without the temporary array {@link #readBytes} makes: straight from
+     * Chicory's pages when {@link MemoryPages} can reach them.
+     */
+    public void readInto(int addr, byte[] dst, int off, int len) {
+        check(addr, len);
+        Objects.checkFromIndexSize(off, len, dst.length);
+        if (bufferPages == null && arrayPages == null) {
+            System.arraycopy(memory.readBytes(addr, len), 0, dst, off, len);
+            return;
+        }
+        int at = addr;
+        while (len > 0) {
+            int page = at >>> MemoryPages.PAGE_SHIFT;
+            int in = at & (Memory.PAGE_SIZE - 1);
+            int n = Math.min(len, Memory.PAGE_SIZE - in);
+            if (bufferPages != null) {
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) { // a heap page: a plain arraycopy, without the buffer's own checks
+                    System.arraycopy(b.array(), b.arrayOffset() + in, dst, off, n);
+                } else {
+                    b.get(in, dst, off, n);
+                }
+            } else {
+                System.arraycopy(arrayPages[page], in, dst, off, n);
+            }
+            at += n;
+            off += n;
+            len -= n;
+        }
+    }
+
     public void writeU8(int addr, int value) {
         check(addr, 1);
         memory.writeByte(addr, (byte) value);
@@ -81,7 +121,40 @@ public final class GuestMemory {
 
     public void write(int addr, byte[] data, int offset, int len) {
         check(addr, len);
-        memory.write(addr, data, offset, len);
+        if (!writePages(addr, data, offset, len)) {
+            memory.write(addr, data, offset, len);
+        }
+    }
+
+    /**
+     * Copies into Chicory's pages with arraycopy when they are heap arrays (its ByteBuffer pages' bulk put
+     * costs several times a plain copy); false when they cannot be reached. Bounds already checked.
+     */
+    private boolean writePages(int addr, byte[] src, int off, int len) {
+        if (bufferPages == null && arrayPages == null) {
+            return false;
+        }
+        Objects.checkFromIndexSize(off, len, src.length);
+        int at = addr;
+        while (len > 0) {
+            int page = at >>> MemoryPages.PAGE_SHIFT;
+            int in = at & (Memory.PAGE_SIZE - 1);
+            int n = Math.min(len, Memory.PAGE_SIZE - in);
+            if (bufferPages != null) {
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) {
+                    System.arraycopy(src, off, b.array(), b.arrayOffset() + in, n);
+                } else {
+                    b.put(in, src, off, n);
+                }
+            } else {
+                System.arraycopy(src, off, arrayPages[page], in, n);
+            }
+            at += n;
+            off += n;
+            len -= n;
+        }
+        return true;
     }
 
     public void write(int addr, byte[] data) {

@@ -1,6 +1,7 @@
 package io.wasix.host.fs;
 
 import io.wasix.host.abi.Errno;
+import io.wasix.host.abi.GuestMemory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -329,6 +330,22 @@ final class MemNode implements Vnode, OpenFile {
 
     @Override
     public int write(long pos, byte[] buf, int off, int len) {
+        makeRoom(pos, len);
+        System.arraycopy(buf, off, data, (int) pos, len);
+        mtim = ctim = Nanos.now();
+        return len;
+    }
+
+    @Override
+    public int writeFrom(long pos, GuestMemory src, int addr, int len) {
+        makeRoom(pos, len);
+        src.readInto(addr, data, (int) pos, len);
+        mtim = ctim = Nanos.now();
+        return len;
+    }
+
+    /** Checks and grows (charging the quota) so that [pos, pos+len) can be written. */
+    private void makeRoom(long pos, int len) {
         fs.checkWritable();
         long end = pos + len;
         if (end > MAX_FILE_SIZE) {
@@ -337,9 +354,17 @@ final class MemNode implements Vnode, OpenFile {
         if (end > size) {
             grow(end);
         }
-        System.arraycopy(buf, off, data, (int) pos, len);
-        mtim = ctim = Nanos.now();
-        return len;
+    }
+
+    @Override
+    public int readTo(long pos, GuestMemory dst, int addr, int len) {
+        if (pos >= size) {
+            return 0;
+        }
+        int n = (int) Math.min(len, size - pos);
+        dst.write(addr, data, (int) pos, n);
+        atim = Nanos.now();
+        return n;
     }
 
     @Override

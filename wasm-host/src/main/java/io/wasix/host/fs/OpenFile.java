@@ -1,5 +1,7 @@
 package io.wasix.host.fs;
 
+import io.wasix.host.abi.GuestMemory;
+
 /**
  * The data of an open regular file, addressed by absolute position (the fd layer keeps the offset).
  * Owned by the guest thread.
@@ -15,6 +17,25 @@ public interface OpenFile {
      */
     default int writeOwned(long pos, byte[] buf) {
         return write(pos, buf, 0, buf.length);
+    }
+
+    /**
+     * Writes {@code len} guest bytes at {@code addr} (already bounds-checked) at {@code pos}, copying them
+     * straight into the file's storage where it has any, so the syscall layer needs no array of its own.
+     */
+    default int writeFrom(long pos, GuestMemory src, int addr, int len) {
+        return write(pos, src.readBytes(addr, len), 0, len);
+    }
+
+    /**
+     * Reads up to {@code len} bytes at {@code pos} into guest memory at {@code addr} (already bounds-checked),
+     * straight from the file's storage where it has any; returns how many.
+     */
+    default int readTo(long pos, GuestMemory dst, int addr, int len) {
+        byte[] tmp = new byte[len];
+        int n = read(pos, tmp, 0, len);
+        dst.write(addr, tmp, 0, n);
+        return n;
     }
 
     long size();

@@ -52,6 +52,10 @@ public final class PathWalker {
         if (path.charAt(0) == '/') {
             throw Errno.NOTCAPABLE.fail();
         }
+        Walk plain = plainWalk(base, path, followFinal);
+        if (plain != null) {
+            return plain;
+        }
         ArrayList<Vnode> stack = new ArrayList<>();
         stack.add(base);
         ArrayDeque<String> pending = new ArrayDeque<>();
@@ -110,6 +114,37 @@ public final class PathWalker {
                 throw Errno.NOTDIR.fail();
             }
             stack.add(n);
+        }
+    }
+
+    /**
+     * The common case without the collections of the general walk: every component a name (no ".", "..",
+     * empty or over-long one, no trailing slash) and every directory on the way a directory, not a symlink
+     * to one. Anything else, error or not, is null, and {@link #walk} starts over the general way, so both
+     * ways always agree.
+     */
+    private static Walk plainWalk(Vnode base, String path, boolean followFinal) {
+        int len = path.length();
+        Vnode dir = base;
+        int start = 0;
+        while (true) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? len : slash;
+            int n = end - start;
+            if (n == 0 || n > NAME_MAX || slash == len - 1 || dir.kind() != Kind.DIRECTORY
+                    || (path.charAt(start) == '.' && (n == 1 || (n == 2 && path.charAt(start + 1) == '.')))) {
+                return null;
+            }
+            String name = n == len ? path : path.substring(start, end);
+            Vnode node = dir.lookup(name);
+            if (slash < 0) {
+                return node != null && node.kind() == Kind.SYMLINK && followFinal ? null : new Walk(dir, name, node, false);
+            }
+            if (node == null || node.kind() != Kind.DIRECTORY) {
+                return null;
+            }
+            dir = node;
+            start = slash + 1;
         }
     }
 

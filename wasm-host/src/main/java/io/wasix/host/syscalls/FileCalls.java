@@ -41,10 +41,15 @@ final class FileCalls extends FsCalls {
             if (!f.writable()) {
                 throw Errno.BADF.fail();
             }
-            byte[] data = gather(m, m.iovecs((int) a[1], (int) a[2]));
+            IoVec[] vecs = m.iovecs((int) a[1], (int) a[2]);
             // Linux appends a pwrite on an O_APPEND fd, whatever its offset says.
             long pos = (e.flags() & FdTable.FDFLAG_APPEND) != 0 ? f.data().size() : offset(a[3]);
-            m.writeI32((int) a[4], f.data().write(pos, data, 0, data.length));
+            if (vecs.length == 1) {
+                m.writeI32((int) a[4], f.data().writeFrom(pos, m, vecs[0].ptr(), vecs[0].len()));
+            } else {
+                byte[] data = gather(m, vecs);
+                m.writeI32((int) a[4], f.data().write(pos, data, 0, data.length));
+            }
             return 0;
         });
         r.preview1("fd_seek", List.of(I32, I64, I32, I32), (m, a) -> seek(m, (int) a[0], a[1], (int) a[2], (int) a[3]));
@@ -158,9 +163,13 @@ final class FileCalls extends FsCalls {
         if (!f.writable()) {
             throw Errno.BADF.fail();
         }
-        byte[] data = gather(m, vecs);
         long pos = (e.flags() & FdTable.FDFLAG_APPEND) != 0 ? f.data().size() : f.position();
-        int n = f.data().writeOwned(pos, data);
+        int n;
+        if (vecs.length == 1) { // the common case: straight from guest memory into the file, no array between
+            n = f.data().writeFrom(pos, m, vecs[0].ptr(), vecs[0].len());
+        } else { // one write of all the iovecs' bytes, so that a refused quota leaves nothing half written
+            n = f.data().writeOwned(pos, gather(m, vecs));
+        }
         f.position(pos + n);
         return n;
     }
@@ -174,6 +183,9 @@ final class FileCalls extends FsCalls {
         int want = (int) Math.min(Math.min(IoVec.total(vecs), avail), MAX_READ);
         if (want == 0) {
             return 0;
+        }
+        if (vecs.length == 1) { // straight from the file into guest memory
+            return f.data().readTo(pos, m, vecs[0].ptr(), want);
         }
         byte[] tmp = new byte[want];
         int n = f.data().read(pos, tmp, 0, want);
@@ -193,7 +205,7 @@ final class FileCalls extends FsCalls {
         byte[] data = new byte[(int) total];
         int off = 0;
         for (IoVec v : vecs) {
-            System.arraycopy(m.readBytes(v.ptr(), v.len()), 0, data, off, v.len());
+            m.readInto(v.ptr(), data, off, v.len());
             off += v.len();
         }
         return data;

@@ -59,22 +59,33 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
         return v;
     }
 
+    /** Where guest paths and filestats are staged, reused by every call (one guest thread). */
+    private final byte[] scratch = new byte[PATH_SCRATCH];
+    private static final int PATH_SCRATCH = 4096;
+
     /** A guest path: UTF-8 (else EILSEQ). */
-    static String path(GuestMemory m, long ptr, long len) {
-        byte[] raw = m.readBytes((int) ptr, (int) len);
+    String path(GuestMemory m, long ptr, long len) {
+        int n = (int) len;
+        byte[] raw;
+        if (Integer.compareUnsigned(n, PATH_SCRATCH) <= 0) {
+            raw = scratch; // no array per call: the String below is the only copy kept
+            m.readInto((int) ptr, raw, 0, n);
+        } else {
+            raw = m.readBytes((int) ptr, n); // longer than any path the walker accepts; it will say so
+        }
         boolean ascii = true;
-        for (byte b : raw) {
-            if (b < 0) {
+        for (int i = 0; i < n; i++) {
+            if (raw[i] < 0) {
                 ascii = false;
                 break;
             }
         }
         if (ascii) {
-            return new String(raw, StandardCharsets.ISO_8859_1); // the common case, without a decoder
+            return new String(raw, 0, n, StandardCharsets.ISO_8859_1); // the common case, without a decoder
         }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw, 0, n)).toString();
         } catch (CharacterCodingException e) {
             throw Errno.ILSEQ.fail();
         }
@@ -135,18 +146,20 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     void writeStat(GuestMemory m, int ptr, Stat s) {
-        byte[] b = new byte[FILESTAT_SIZE];
-        if (s != null) {
+        byte[] b = scratch;
+        if (s == null) {
+            java.util.Arrays.fill(b, 0, FILESTAT_SIZE, (byte) 0);
+        } else { // every byte is stored below, padding included, so the reused array needs no clearing
             LE_LONG.set(b, 0, s.dev());
             LE_LONG.set(b, 8, s.ino());
-            b[16] = (byte) s.kind().fileType().ordinal();
+            LE_LONG.set(b, 16, (long) s.kind().fileType().ordinal()); // filetype, then 7 bytes of padding
             LE_LONG.set(b, 24, s.nlink());
             LE_LONG.set(b, 32, s.size());
             LE_LONG.set(b, 40, s.atim());
             LE_LONG.set(b, 48, s.mtim());
             LE_LONG.set(b, 56, s.ctim());
         }
-        m.write(ptr, b); // one bounds check and one copy for the whole struct
+        m.write(ptr, b, 0, FILESTAT_SIZE); // one bounds check and one copy for the whole struct
     }
 
     static Times times(long atim, long mtim, int flags) {

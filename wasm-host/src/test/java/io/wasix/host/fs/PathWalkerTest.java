@@ -60,4 +60,39 @@ class PathWalkerTest {
         assertNull(w.node()); // creating through a dangling link creates its target, as open(O_CREAT) does
         assertEquals("nowhere", w.name());
     }
+
+    /** The plain-path shortcut and the general walk must agree: the same result, or the same errno. */
+    @Test
+    void everyPathWalksAsTheGeneralWayWould() {
+        r.lookup("d").mkdir("e");
+        r.lookup("d").symlink("up", "..");
+        r.lookup("d").lookup("e").createFile("g");
+        String[] parts = {"d", "e", "f", "g", "ld", "up", "dangling", "none", ".", ".."};
+        for (String a : parts) {
+            for (String b : parts) {
+                for (String path : new String[] {a, a + "/" + b, a + "/" + b + "/g", a + "/" + b + "/"}) {
+                    for (boolean follow : new boolean[] {false, true}) {
+                        String got = describe(() -> PathWalker.walk(r, path, follow));
+                        String want = describe(() -> generalWalk(path, follow));
+                        assertEquals(want, got, path + " follow=" + follow);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The general walk alone: "./" in front keeps a path off the shortcut without changing where it leads. */
+    private PathWalker.Walk generalWalk(String path, boolean follow) {
+        return PathWalker.walk(r, "./" + path, follow);
+    }
+
+    private static String describe(java.util.function.Supplier<PathWalker.Walk> walk) {
+        try {
+            PathWalker.Walk w = walk.get();
+            return "parent=" + System.identityHashCode(w.parent()) + " name=" + w.name() + " node="
+                    + System.identityHashCode(w.node()) + " dir=" + w.mustBeDir();
+        } catch (WasiException e) {
+            return e.errno().name();
+        }
+    }
 }
