@@ -1,6 +1,5 @@
 package io.wasix.appliance;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
@@ -62,9 +61,7 @@ final class Shard implements Runnable {
             Instance instance = Instance.builder(module.module())
                     .withImportValues(h.imports())
                     .withMachineFactory(module.machine())
-                    // One flat byte[]: compiled guests load and store through it faster than through
-                    // Chicory's default paged ByteBuffers (measured under wrk, bench/results/load-*.md).
-                    .withMemoryFactory(ByteArrayMemory::new)
+                    .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
             boot.mark(BootReport.Milestone.SHARD_STARTED);

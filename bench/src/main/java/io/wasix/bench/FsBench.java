@@ -66,7 +66,8 @@ public class FsBench {
             host = new WasixHost(HostConfig.of(Transport.NIO).withMounts(mounts())
                     .withStdio(InputStream.nullInputStream(), OutputStream.nullOutputStream(), System.err));
             Instance instance = Instance.builder(module).withImportValues(host.imports())
-                    .withMachineFactory(MachineFactoryCompiler.compile(module)).withStart(false).build();
+                    .withMachineFactory(MachineFactoryCompiler.compile(module)).withMemoryFactory(WasixHost::newMemory)
+                    .withStart(false).build();
             writeSmall = instance.export("fs_write_small");
             writeBig = instance.export("fs_write_big");
             stat = instance.export("stat_storm");

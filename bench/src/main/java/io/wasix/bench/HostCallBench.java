@@ -82,7 +82,8 @@ public class HostCallBench {
         var transport = TransportChoice.choose(null).transport();
         SyscallMetrics m = metrics.equals("on") ? new SyscallMetrics(0, true, null) : SyscallMetrics.off();
         host = new WasixHost(HostConfig.of(transport).withAllowOutbound(true), m);
-        var builder = Instance.builder(module).withImportValues(host.imports()).withStart(false);
+        var builder = Instance.builder(module).withImportValues(host.imports())
+                .withMemoryFactory(WasixHost::newMemory).withStart(false);
         if (mode.equals("compiled")) {
             builder.withMachineFactory(MachineFactoryCompiler.compile(module));
         }

@@ -1,11 +1,14 @@
 package io.wasix.host;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
@@ -54,6 +57,15 @@ public final class WasixHost implements AutoCloseable {
         this.state = new GuestState(config, net);
         this.metrics = metrics;
         this.functions = Syscalls.all(state, metrics);
+    }
+
+    /**
+     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(WasixHost::newMemory)}):
+     * a byte[] per page. Compiled guests load and store through it faster than through Chicory's default
+     * ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and from it page by page.
+     */
+    public static Memory newMemory(MemoryLimits limits) {
+        return new ByteArrayMemory(limits);
     }
 
     /** What this host's syscalls report to. Any thread may read its snapshot. */

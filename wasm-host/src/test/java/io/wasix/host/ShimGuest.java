@@ -145,6 +145,7 @@ final class ShimGuest implements AutoCloseable {
         return Instance.builder(module)
                 .withImportValues(host.imports())
                 .withMachineFactory(machine)
+                .withMemoryFactory(WasixHost::newMemory) // the memory the appliance's shards use
                 .withStart(false)
                 .build();
     }
