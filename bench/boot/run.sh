@@ -5,6 +5,8 @@
 #   bench/boot/run.sh [RUNS]            RUNS >= 10 (default 10), rounds interleaved across the rows
 #   env: LOAD_SECONDS (default 3)       length of the load run that reads RSS under load (0: skip)
 #        BOOT_PORT_RANGE=LO-HI          ports to use (default: a free port the kernel picks, each run)
+#        BASELINE_IMAGE=DIR, BASELINE_LABEL   add a row for an image built from another commit
+#        BENCH_LOCK=all                 hold the bench lock once for all runs (default: once per run)
 #
 # Needs a built image (mvn -q package -DskipTests), gcc, node and npm; podman for the container rows.
 # Rows: the jlinked launcher with the AOT cache (its boot report is collected too), the same on epoll (a
@@ -13,11 +15,15 @@
 # container image, if a top-level Dockerfile exists; the container engine's own cost, timed on a static
 # C binary in a FROM scratch image; and the peers: our native C server, Node, Bun (npm @oven/bun-linux-x64).
 # Every run is timed by firstresponse.c (our code): fork+exec, then connect + GET every 200 us.
-# Each run holds /tmp/wasix-bench.lock, so only one measurement runs on the machine at a time.
+# Each run holds /tmp/wasix-bench.lock, so only one measurement runs on the machine at a time. With
+# BENCH_LOCK=all the script takes the lock once for all the timed and load runs instead (a few minutes):
+# when others hold the lock often, 80 separate waits for it can take the better part of an hour.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 RUNS=${1:-10}
+BENCH_LOCK=${BENCH_LOCK:-run}
+LOCKED=(flock /tmp/wasix-bench.lock)
 LOAD_SECONDS=${LOAD_SECONDS:-3}
 ((RUNS >= 10)) || { echo "run.sh: at least 10 runs (got $RUNS)" >&2; exit 2; }
 CACHE=bench/boot/.cache
@@ -62,6 +68,11 @@ row() { NAMES+=("$1"); CMDS+=("$2"); }
 row "appliance, AOT cache" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run"
 row "appliance, AOT cache, --transport epoll" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run --transport epoll"
 row "appliance, no AOT cache (JDK CDS)" "env JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=$PLAIN_CDS $IMAGE/bin/appliance run"
+# BASELINE_IMAGE=DIR (a jlinked image built from another commit, BASELINE_LABEL names it): the same boot of
+# that image in the same run, so a change is judged against its own before, not against another day's noise.
+if [[ -n ${BASELINE_IMAGE:-} ]]; then
+    row "appliance, AOT cache, baseline: ${BASELINE_LABEL:-$BASELINE_IMAGE}" "$BASELINE_IMAGE/bin/appliance run"
+fi
 
 ENGINE=""
 command -v podman >/dev/null 2>&1 && ENGINE=podman
@@ -116,8 +127,8 @@ measure() {
     for attempt in 1 2 3; do
         port=$(next_port)
         # shellcheck disable=SC2086 # the command is a word list by design
-        if line=$(flock /tmp/wasix-bench.lock "$CACHE/firstresponse" "$port" "$load" -- ${CMDS[$i]} \
-                2>"$RAW/$i.err.$run" </dev/null); then
+        if line=$("${LOCKED[@]}" "$CACHE/firstresponse" "$port" "$load" -- ${CMDS[$i]} \
+                2>"$RAW/$i.err.$run" </dev/null 9>&-); then
             echo "$line run=$run load=$load" >>"$RAW/$i.txt"
             return 0
         fi
@@ -127,6 +138,12 @@ measure() {
     echo "failed run=$run load=$load" >>"$RAW/$i.txt"
 }
 
+if [[ $BENCH_LOCK == all ]]; then
+    say "waiting for /tmp/wasix-bench.lock, held for all the runs below"
+    exec 9>>/tmp/wasix-bench.lock
+    flock 9
+    LOCKED=(env) # the script holds it on fd 9; the servers get fd 9 closed, so none can keep it
+fi
 say "timing ${#NAMES[@]} rows x $RUNS runs, interleaved"
 for run in $(seq "$RUNS"); do
     for i in "${!NAMES[@]}"; do
@@ -140,6 +157,10 @@ if ((LOAD_SECONDS > 0)); then
     for i in "${!NAMES[@]}"; do
         measure "$i" load "$LOAD_SECONDS"
     done
+fi
+if [[ $BENCH_LOCK == all ]]; then
+    flock -u 9
+    exec 9>&-
 fi
 
 # ------------------------------------------------------------------ sizes, then the report

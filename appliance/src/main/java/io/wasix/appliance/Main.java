@@ -53,12 +53,19 @@ public final class Main {
             boot.requestPrint();
         }
 
+        // Netty's first use (choosing the transport) and Chicory's parser share no state: with a second
+        // core, loading the module next to it takes it off the boot's critical path.
+        var loading = new java.util.concurrent.FutureTask<GuestModule>(
+                () -> GuestModule.load(settings.module(), settings.interpreter()));
+        Thread loader = new Thread(loading, "module-load");
+        loader.setDaemon(true);
+        loader.start();
         TransportChoice transport;
         GuestModule module;
         try {
             transport = TransportChoice.choose(settings.transport(), settings.shards());
             boot.mark(BootReport.Milestone.TRANSPORT_CHOSEN);
-            module = GuestModule.load(settings.module(), settings.interpreter());
+            module = loaded(loading);
         } catch (TransportChoice.TransportUnavailableException e) {
             return fail(EXIT_LOAD_ERROR, e.getMessage());
         } catch (GuestModule.LoadException e) {
@@ -147,6 +154,25 @@ public final class Main {
             b.append("; ").append(f);
         }
         return b.toString();
+    }
+
+    /** The module the loader thread loaded, its LoadException, or its unchecked failure as is. */
+    private static GuestModule loaded(java.util.concurrent.FutureTask<GuestModule> loading)
+            throws GuestModule.LoadException {
+        while (true) {
+            try {
+                return loading.get();
+            } catch (InterruptedException e) {
+                // keep waiting: the loader is bounded by the module's size
+            } catch (java.util.concurrent.ExecutionException e) {
+                switch (e.getCause()) {
+                    case GuestModule.LoadException le -> throw le;
+                    case RuntimeException re -> throw re;
+                    case Error err -> throw err;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
     }
 
     private static int fail(int status, String message) {

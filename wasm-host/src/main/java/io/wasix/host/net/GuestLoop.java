@@ -30,7 +30,8 @@ public final class GuestLoop {
 
     public GuestLoop(Transport transport) {
         this.transport = transport;
-        this.loop = new ManualIoEventLoop(Thread.currentThread(), transport.ioHandlerFactory());
+        ManualIoEventLoop spare = TransportChoice.adoptSpare(transport);
+        this.loop = spare != null ? spare : new ManualIoEventLoop(Thread.currentThread(), transport.ioHandlerFactory());
     }
 
     public Transport transport() {

@@ -62,6 +62,13 @@ public enum Transport {
             System.setProperty("io.netty.machineId", java.util.HexFormat.ofDelimiter(":").formatHex(
                     java.nio.ByteBuffer.allocate(8).putLong(id).array()));
         }
+        // Netty's pooled allocator asks its JFR events whether they are enabled at the first chunk, and
+        // asking initializes the event class, which registers it and builds JFR's metadata repository:
+        // ~150 ms before the first response (boot report). With no recording at start, keep Netty's events
+        // off; a recording started later with jcmd then lacks them (our own syscall events still work).
+        if (System.getProperty("io.netty.jfr.enabled") == null && !jdk.jfr.FlightRecorder.isInitialized()) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
     }
 
     private final String label;

@@ -3,12 +3,29 @@ package io.wasix.host.net;
 import io.netty.channel.ManualIoEventLoop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The transport picked at start, with the reason each better one was passed over (containers block
  * io_uring with EPERM or ENOSYS; a low RLIMIT_MEMLOCK stops its ring). Immutable; any thread.
  */
 public record TransportChoice(Transport transport, List<String> fallbacks) {
+
+    /**
+     * The event loops the last successful probe built, not yet run and owned by no thread, by transport
+     * ordinal: the next {@link GuestLoop}s of that transport adopt them, so a shard does not build the ring
+     * the probe has just built and torn down (io_uring enables its ring on the thread that first runs it).
+     * Any thread.
+     */
+    @SuppressWarnings("unchecked")
+    private static final Queue<ManualIoEventLoop>[] SPARE = new Queue[Transport.values().length];
+
+    static {
+        for (int i = 0; i < SPARE.length; i++) {
+            SPARE[i] = new ConcurrentLinkedQueue<>();
+        }
+    }
 
     /** Picks the best available transport, or the one asked for, for one event loop. */
     public static TransportChoice choose(Transport requested) {
@@ -40,8 +57,9 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
     }
 
     /**
-     * Netty's own availability check, then an actual IoHandler built and torn down: io_uring can pass the
-     * first and still fail to set up its ring (memlock), and Netty does not fall back by itself.
+     * Netty's own availability check, then the actual IoHandlers built: io_uring can pass the first and still
+     * fail to set up its ring (memlock), and Netty does not fall back by itself. On failure they are torn down;
+     * on success they wait in {@link #SPARE} for the shards.
      */
     private static Throwable probe(Transport t, int loops) {
         Throwable cause;
@@ -56,20 +74,37 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
         List<ManualIoEventLoop> built = new ArrayList<>();
         try {
             for (int i = 0; i < loops; i++) {
-                built.add(new ManualIoEventLoop(Thread.currentThread(), t.ioHandlerFactory()));
+                built.add(new ManualIoEventLoop(null, t.ioHandlerFactory())); // owned by whoever adopts it
             }
-            return null;
         } catch (Throwable e) {
+            built.forEach(TransportChoice::close);
             // No cause attached: describe() would otherwise report only the root and lose the count.
             return built.isEmpty() ? e : new IllegalStateException(
                     "only " + built.size() + " of " + loops + " event loops could be set up: " + describe(e));
-        } finally {
-            for (ManualIoEventLoop loop : built) {
-                loop.shutdown();
-                while (!loop.isTerminated()) {
-                    loop.runNow();
-                }
+        }
+        for (Queue<ManualIoEventLoop> spare : SPARE) { // an earlier choice's leftovers: one set at a time
+            for (ManualIoEventLoop old; (old = spare.poll()) != null; ) {
+                close(old);
             }
+        }
+        SPARE[t.ordinal()].addAll(built);
+        return null;
+    }
+
+    /** A loop the probe built for {@code t}, for the calling thread to own and run; null when none is left. */
+    static ManualIoEventLoop adoptSpare(Transport t) {
+        ManualIoEventLoop loop = SPARE[t.ordinal()].poll();
+        if (loop != null) {
+            loop.setOwningThread(Thread.currentThread());
+        }
+        return loop;
+    }
+
+    private static void close(ManualIoEventLoop loop) {
+        loop.setOwningThread(Thread.currentThread());
+        loop.shutdown();
+        while (!loop.isTerminated()) {
+            loop.runNow();
         }
     }
 
