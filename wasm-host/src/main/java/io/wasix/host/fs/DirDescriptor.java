@@ -1,6 +1,5 @@
 package io.wasix.host.fs;
 
-import io.wasix.host.fd.Descriptor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,11 +8,10 @@ import java.util.List;
  * out, and resumes the listing after that entry's name, in name order: entries added or removed meanwhile
  * never make a listing repeat or skip one that stayed. Owned by the guest thread.
  */
-public final class DirDescriptor implements Descriptor {
+public final class DirDescriptor extends FsDescriptor {
     /** Cookies 1 and 2 are "." and ".."; names start after them. */
     public static final int FIRST_NAME_COOKIE = 2;
 
-    private final Vnode node;
     private final String preopenName;
     /** Bits of a cookie that index into one listing; listings are at most this long. */
     public static final int INDEX_BITS = 24;
@@ -22,35 +20,15 @@ public final class DirDescriptor implements Descriptor {
     private final List<List<DirEntry>> batches = new ArrayList<>();
     private long firstBatch;
     private long remembered;
-    private long rightsBase, rightsInheriting;
 
     public DirDescriptor(Vnode node, String preopenName, long base, long inheriting) {
-        this.node = node;
+        super(node, base, inheriting);
         this.preopenName = preopenName;
-        this.rightsBase = base;
-        this.rightsInheriting = inheriting;
-    }
-
-    public Vnode node() {
-        return node;
     }
 
     /** The guest path it was preopened as, or null for a directory opened by path_open. */
     public String preopenName() {
         return preopenName;
-    }
-
-    public long rightsBase() {
-        return rightsBase;
-    }
-
-    public long rightsInheriting() {
-        return rightsInheriting;
-    }
-
-    public void rights(long base, long inheriting) {
-        rightsBase = base;
-        rightsInheriting = inheriting;
     }
 
     /**

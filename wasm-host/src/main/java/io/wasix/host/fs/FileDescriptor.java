@@ -1,29 +1,20 @@
 package io.wasix.host.fs;
 
-import io.wasix.host.fd.Descriptor;
 
 /**
  * An open regular file: the open file description that fd_dup'ed fds share, so they share its offset, as on
  * Linux. Owned by the guest thread.
  */
-public final class FileDescriptor implements Descriptor {
-    private final Vnode node;
+public final class FileDescriptor extends FsDescriptor {
     private final OpenFile data;
     private final boolean readable, writable;
     private long position;
-    private long rightsBase, rightsInheriting;
 
     public FileDescriptor(Vnode node, OpenFile data, boolean readable, boolean writable, long base, long inheriting) {
-        this.node = node;
+        super(node, base, inheriting);
         this.data = data;
         this.readable = readable;
         this.writable = writable;
-        this.rightsBase = base;
-        this.rightsInheriting = inheriting;
-    }
-
-    public Vnode node() {
-        return node;
     }
 
     public OpenFile data() {
@@ -45,19 +36,6 @@ public final class FileDescriptor implements Descriptor {
 
     public void position(long p) {
         position = p;
-    }
-
-    public long rightsBase() {
-        return rightsBase;
-    }
-
-    public long rightsInheriting() {
-        return rightsInheriting;
-    }
-
-    public void rights(long base, long inheriting) {
-        rightsBase = base;
-        rightsInheriting = inheriting;
     }
 
     @Override

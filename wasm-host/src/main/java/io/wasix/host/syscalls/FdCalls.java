@@ -10,6 +10,7 @@ import io.wasix.host.fd.FdTable;
 import io.wasix.host.fd.StdioDescriptor;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
+import io.wasix.host.fs.FsDescriptor;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.net.GuestSocket;
 import java.io.IOException;
@@ -118,12 +119,9 @@ final class FdCalls {
         m.writeU8(ret, d.fileType().ordinal());
         m.writeU16(ret + 2, e.flags());
         long base = ALL_RIGHTS, inheriting = ALL_RIGHTS;
-        if (d instanceof FileDescriptor f) {
+        if (d instanceof FsDescriptor f) {
             base = f.rightsBase();
             inheriting = f.rightsInheriting();
-        } else if (d instanceof DirDescriptor dd) {
-            base = dd.rightsBase();
-            inheriting = dd.rightsInheriting();
         }
         m.writeI64(ret + 8, base);
         m.writeI64(ret + 16, inheriting);

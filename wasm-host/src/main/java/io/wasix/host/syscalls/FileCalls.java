@@ -11,6 +11,7 @@ import io.wasix.host.fd.Descriptor;
 import io.wasix.host.fd.FdTable;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
+import io.wasix.host.fs.FsDescriptor;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.fs.Stat;
 import io.wasix.host.fs.Times;
@@ -130,11 +131,10 @@ final class FileCalls extends FsCalls {
             return 0;
         });
         r.preview1("fd_fdstat_set_rights", List.of(I32, I64, I64), (m, a) -> {
-            switch (state.fds.get((int) a[0])) {
-                case FileDescriptor f -> f.rights(narrow(f.rightsBase(), a[1]), narrow(f.rightsInheriting(), a[2]));
-                case DirDescriptor d -> d.rights(narrow(d.rightsBase(), a[1]), narrow(d.rightsInheriting(), a[2]));
-                default -> throw Errno.NOTSUP.fail(); // sockets and stdio keep all their rights
+            if (!(state.fds.get((int) a[0]) instanceof FsDescriptor d)) {
+                throw Errno.NOTSUP.fail(); // sockets and stdio keep all their rights
             }
+            d.rights(narrow(d.rightsBase(), a[1]), narrow(d.rightsInheriting(), a[2]));
             return 0;
         });
         r.wasix("fd_dup", i32s(2), (m, a) -> {

@@ -2,9 +2,9 @@ package io.wasix.host.syscalls;
 
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
-import io.wasix.host.fd.Descriptor;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
+import io.wasix.host.fs.FsDescriptor;
 import io.wasix.host.fs.PathWalker;
 import io.wasix.host.fs.PathWalker.Walk;
 import io.wasix.host.fs.Rights;
@@ -117,32 +117,19 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     Vnode nodeOf(int fd, long rights) {
-        return switch (state.fds.get(fd)) {
-            case FileDescriptor f -> {
-                need(f.rightsBase(), rights);
-                yield f.node();
-            }
-            case DirDescriptor d -> {
-                need(d.rightsBase(), rights);
-                yield d.node();
-            }
-            default -> throw Errno.BADF.fail();
-        };
+        if (!(state.fds.get(fd) instanceof FsDescriptor d)) {
+            throw Errno.BADF.fail();
+        }
+        need(d.rightsBase(), rights);
+        return d.node();
     }
 
     Stat fdStat(int fd) {
-        Descriptor d = state.fds.get(fd);
-        return switch (d) {
-            case FileDescriptor f -> {
-                need(f.rightsBase(), Rights.FD_FILESTAT_GET);
-                yield f.node().stat();
-            }
-            case DirDescriptor dd -> {
-                need(dd.rightsBase(), Rights.FD_FILESTAT_GET);
-                yield dd.node().stat();
-            }
-            default -> null; // stdio, sockets: all zero but the type
-        };
+        if (!(state.fds.get(fd) instanceof FsDescriptor d)) {
+            return null; // stdio, sockets: all zero but the type
+        }
+        need(d.rightsBase(), Rights.FD_FILESTAT_GET);
+        return d.node().stat();
     }
 
     void writeStat(GuestMemory m, int ptr, Stat s) {
