@@ -48,7 +48,7 @@ public final class PlainNettyServer {
         var group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
         var bootstrap = new ServerBootstrap()
                 .group(group)
-                .channelFactory(transport::newServerChannel)
+                .channelFactory(() -> transport.newServerChannel(true)) // Netty's default: dual-stack
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<DuplexChannel>() {

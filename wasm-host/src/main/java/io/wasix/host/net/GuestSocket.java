@@ -11,6 +11,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
 import io.wasix.host.fd.Descriptor;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
@@ -93,7 +94,7 @@ public final class GuestSocket implements Descriptor {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
-        ServerChannel ch = net.transport().newServerChannel();
+        ServerChannel ch = net.transport().newServerChannel(ipv6);
         ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
         ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
         if (options.reusePort || net.forceReusePort()) {
@@ -188,6 +189,13 @@ public final class GuestSocket implements Descriptor {
                 child.unsafe().closeForcibly();
                 return;
             }
+            if (!ipv6 && child.remoteAddress() instanceof InetSocketAddress peer && peer.getAddress() instanceof Inet6Address) {
+                // Only on io_uring, whose IPv4 listeners are dual-stack (see Transport): an AF_INET socket on
+                // Linux never meets an IPv6 peer, so reset it as the kernel would have refused it.
+                child.config().setOption(ChannelOption.SO_LINGER, 0);
+                child.unsafe().closeForcibly();
+                return;
+            }
             acceptQueue.add(child);
             readinessSeq++;
             if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
@@ -220,7 +228,7 @@ public final class GuestSocket implements Descriptor {
             case CONNECTED, LISTENING -> throw Errno.ISCONN.fail(); // Linux answers EISCONN for a listener too
             default -> throw Errno.INVAL.fail();
         }
-        DuplexChannel ch = net.transport().newSocketChannel();
+        DuplexChannel ch = net.transport().newSocketChannel(ipv6);
         if (local != null) {
             ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
         }
@@ -557,7 +565,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     /**
-     * Netty opens its sockets dual-stack IPv6, so an AF_INET4 socket bound to 0.0.0.0 is really bound to [::]:
+     * Netty opens io_uring sockets dual-stack IPv6, so there an AF_INET4 socket bound to 0.0.0.0 is bound to [::]:
      * report the address the guest bound, as getsockname on an AF_INET socket would.
      */
     private InetSocketAddress asGuestFamily(InetSocketAddress local) {

@@ -18,7 +18,9 @@ import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The Netty transports the guest's sockets can run on, best first. Each knows how to make its IoHandler and
@@ -30,8 +32,10 @@ public enum Transport {
             return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
         }
         @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
-        @Override public ServerChannel newServerChannel() { return new IoUringServerSocketChannel(); }
-        @Override public DuplexChannel newSocketChannel() { return new IoUringSocketChannel(); }
+        // Netty makes every io_uring socket dual-stack AF_INET6 and binds both 0.0.0.0 and ::ffff:0.0.0.0 as
+        // [::], so an IPv4 listener here also completes IPv6 handshakes; GuestSocket resets those peers.
+        @Override public ServerChannel newServerChannel(boolean ipv6) { return new IoUringServerSocketChannel(); }
+        @Override public DuplexChannel newSocketChannel(boolean ipv6) { return new IoUringSocketChannel(); }
         @Override public ChannelOption<Boolean> reusePortOption() { return IoUringChannelOption.SO_REUSEPORT; }
     },
     EPOLL("epoll") {
@@ -39,15 +43,19 @@ public enum Transport {
             return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
         }
         @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
-        @Override public ServerChannel newServerChannel() { return new EpollServerSocketChannel(); }
-        @Override public DuplexChannel newSocketChannel() { return new EpollSocketChannel(); }
+        @Override public ServerChannel newServerChannel(boolean ipv6) { return new EpollServerSocketChannel(family(ipv6)); }
+        @Override public DuplexChannel newSocketChannel(boolean ipv6) { return new EpollSocketChannel(family(ipv6)); }
         @Override public ChannelOption<Boolean> reusePortOption() { return EpollChannelOption.SO_REUSEPORT; }
     },
     NIO("nio") {
         @Override public Throwable unavailabilityCause() { return null; }
         @Override public IoHandlerFactory ioHandlerFactory() { return NioIoHandler.newFactory(); }
-        @Override public ServerChannel newServerChannel() { return new NioServerSocketChannel(); }
-        @Override public DuplexChannel newSocketChannel() { return new NioSocketChannel(); }
+        @Override public ServerChannel newServerChannel(boolean ipv6) {
+            return new NioServerSocketChannel(SelectorProvider.provider(), family(ipv6));
+        }
+        @Override public DuplexChannel newSocketChannel(boolean ipv6) {
+            return new NioSocketChannel(SelectorProvider.provider(), family(ipv6));
+        }
         @Override public ChannelOption<Boolean> reusePortOption() {
             return NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
         }
@@ -87,9 +95,18 @@ public enum Transport {
 
     public abstract IoHandlerFactory ioHandlerFactory();
 
-    public abstract ServerChannel newServerChannel();
+    /**
+     * A listening channel for a guest socket of the given family. IPv6 sockets are dual-stack, as Linux makes
+     * them by default; IPv4 sockets are AF_INET where Netty allows it, so a listener on 0.0.0.0 is IPv4 only.
+     */
+    public abstract ServerChannel newServerChannel(boolean ipv6);
 
-    public abstract DuplexChannel newSocketChannel();
+    /** A connecting channel for a guest socket of the given family. */
+    public abstract DuplexChannel newSocketChannel(boolean ipv6);
+
+    private static SocketProtocolFamily family(boolean ipv6) {
+        return ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    }
 
     public abstract ChannelOption<Boolean> reusePortOption();
 
