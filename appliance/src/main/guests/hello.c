@@ -126,8 +126,10 @@ void _start(void) {
     int32_t err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_DEFAULT, &lfd);
     if (err != 0) fail("sock_open", err);
 
-    /* Best effort: a host without SO_REUSEADDR can still serve. */
+    /* Best effort: a host without SO_REUSEADDR can still serve. A response leaves in one send, so Nagle
+     * only delays it; accepted sockets inherit TCP_NODELAY from the listener, as on Linux. */
     (void)sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1);
+    (void)sock_set_opt_flag(lfd, WX_OPT_NO_DELAY, 1);
 
     wx_addr_port_t addr;
     wx_addr_ipv4_in(&addr, ip[0], ip[1], ip[2], ip[3], port);

@@ -359,6 +359,9 @@ void _start(void) {
     err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_DEFAULT, &lfd);
     if (err != 0) fail("sock_open", err);
     (void)sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1);
+    /* Whole responses leave in one send; with Nagle on, a response written while the previous one is
+     * unacknowledged would wait for the peer's delayed ACK. Accepted sockets inherit it from the listener. */
+    (void)sock_set_opt_flag(lfd, WX_OPT_NO_DELAY, 1);
     wx_addr_port_t addr;
     wx_addr_ipv4_in(&addr, ip[0], ip[1], ip[2], ip[3], port);
     if ((err = sock_bind(lfd, &addr)) != 0) fail("sock_bind", err);

@@ -2,6 +2,7 @@ package io.wasix.host.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.util.internal.PlatformDependent;
 import io.wasix.host.abi.Errno;
 
 /**
@@ -18,7 +19,7 @@ public final class SocketOptions {
 
     boolean reuseAddr;
     boolean reusePort;
-    Boolean noDelay;            // null: the transport's default
+    boolean noDelay;            // Nagle on, as Linux starts a TCP socket
     Boolean keepAlive;
     int recvBufSize;            // 0: the kernel's default
     int sendBufSize;
@@ -46,7 +47,8 @@ public final class SocketOptions {
 
     /** Applies what the guest set to a new connection channel. */
     void applyTo(Channel ch) {
-        if (noDelay != null) {
+        // Netty turns TCP_NODELAY on as it makes a channel; undo that unless the guest asked for it too.
+        if (noDelay != PlatformDependent.canEnableTcpNoDelayByDefault()) {
             ch.config().setOption(ChannelOption.TCP_NODELAY, noDelay);
         }
         if (keepAlive != null) {
@@ -97,7 +99,7 @@ public final class SocketOptions {
         return switch (opt) {
             case REUSE_ADDR -> reuseAddr;
             case REUSE_PORT -> reusePort;
-            case NO_DELAY -> conn != null ? conn.config().getOption(ChannelOption.TCP_NODELAY) : noDelay != null && noDelay;
+            case NO_DELAY -> conn != null ? conn.config().getOption(ChannelOption.TCP_NODELAY) : noDelay;
             case KEEP_ALIVE -> conn != null ? conn.config().getOption(ChannelOption.SO_KEEPALIVE) : keepAlive != null && keepAlive;
             case ONLY_V6 -> false;
             case LISTENING -> s.isListening();
