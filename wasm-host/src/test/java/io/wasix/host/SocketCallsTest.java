@@ -613,6 +613,38 @@ class SocketCallsTest {
     }
 
     @TransportTest
+    void aNonBlockingListenerHandsOutNonBlockingConnectionsAsWasmerDoes(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int blocking = g.accept(lfd, 0);
+                g.ok("fd_fdstat_get", blocking, EVENTS);
+                assertEquals(0, g.u16(EVENTS + 2), "a blocking listener's connection keeps the fdflags asked for");
+                g.close(blocking);
+            }
+            g.setFlags(lfd, NONBLOCK);
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = -1;
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (cfd < 0 && System.nanoTime() < deadline) {
+                    if (g.call("sock_accept_v2", lfd, 0, RET, ADDR_OUT) == 0) {
+                        cfd = g.i32(RET);
+                    } else {
+                        Thread.sleep(5);
+                    }
+                }
+                assertTrue(cfd >= 0, "the connection arrives");
+                g.ok("fd_fdstat_get", cfd, EVENTS);
+                assertEquals(NONBLOCK, g.u16(EVENTS + 2), "fdflags 0, yet NONBLOCK from the listener");
+                g.iovec(IOVS, 0, BUF, 16);
+                g.expect(Errno.AGAIN, "sock_recv", cfd, IOVS, 1, 0, RET, RET + 4); // nothing sent yet
+                g.close(cfd);
+            }
+            g.close(lfd);
+        }
+    }
+
+    @TransportTest
     void recvTimeout(Transport t) throws Exception {
         try (ShimGuest g = ShimGuest.open(t)) {
             int lfd = g.listener();

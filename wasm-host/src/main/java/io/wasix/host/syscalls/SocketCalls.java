@@ -159,9 +159,12 @@ final class SocketCalls {
         FdTable.Entry e = state.fds.entry(fd);
         GuestSocket listener = asSocket(e.descriptor());
         GuestSocket conn = listener.accept(e.nonBlocking());
+        // As in wasmer, a non-blocking listener hands out non-blocking connections whatever fdflags says
+        // (Linux's accept4 would not): guests written against wasmer read such sockets until EAGAIN.
+        int flags = (fdflags & FdTable.FDFLAG_NONBLOCK) | (e.nonBlocking() ? FdTable.FDFLAG_NONBLOCK : 0);
         int newFd;
         try {
-            newFd = state.fds.add(conn, fdflags & FdTable.FDFLAG_NONBLOCK);
+            newFd = state.fds.add(conn, flags);
         } catch (RuntimeException ex) {
             conn.close();
             throw ex;
