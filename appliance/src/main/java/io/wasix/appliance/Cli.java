@@ -78,30 +78,31 @@ final class Cli {
         String envVar = environment.get("APPLIANCE_ENV");
         if (envVar != null && !envVar.isBlank()) {
             for (String kv : envVar.trim().split("\\s+")) {
-                env.add(checkEnv(kv));
+                env.add(checkEnv(kv, "APPLIANCE_ENV"));
             }
         }
-        int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"));
-        Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
+        // A variable's mistake names the variable: the user may never have typed the flag.
+        int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"), "APPLIANCE_SHARDS");
+        Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"), "APPLIANCE_TRANSPORT");
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
         boolean bootReport = truthy(environment.get("APPLIANCE_BOOT_REPORT"));
         List<String> guestArgs = new ArrayList<>();
         boolean stats = truthy(environment.get("APPLIANCE_STATS"));
         boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
         String adminVar = environment.get("APPLIANCE_ADMIN_PORT");
-        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar);
+        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar, "APPLIANCE_ADMIN_PORT");
         Mounts mounts = new Mounts();
         for (String d : words(environment.get("APPLIANCE_DIR"))) {
-            mounts.dir(d);
+            mounts.dir(d, "APPLIANCE_DIR");
         }
         for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
-            mounts.mapdir(d);
+            mounts.mapdir(d, "APPLIANCE_MAPDIR");
         }
         for (String g : words(environment.get("APPLIANCE_TMPFS"))) {
-            mounts.tmpfs(g);
+            mounts.tmpfs(g, "APPLIANCE_TMPFS");
         }
         for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
-            mounts.quota(q);
+            mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
 
@@ -184,14 +185,23 @@ final class Cli {
     }
 
     private static String checkEnv(String kv) throws UsageException {
+        return checkEnv(kv, "--env");
+    }
+
+    /** {@code source}: the flag or variable the value came from, which the message names. */
+    private static String checkEnv(String kv, String source) throws UsageException {
         int eq = kv.indexOf('=');
         if (eq <= 0) {
-            throw new UsageException("--env wants KEY=VALUE, got '" + kv + "'");
+            throw new UsageException(source + " wants KEY=VALUE, got '" + kv + "'");
         }
         return kv;
     }
 
     private static int parseShards(String s) throws UsageException {
+        return parseShards(s, "--shards");
+    }
+
+    private static int parseShards(String s, String source) throws UsageException {
         try {
             int n = Integer.parseInt(s.trim());
             if (n >= 1 && n <= 1024) {
@@ -200,22 +210,30 @@ final class Cli {
         } catch (NumberFormatException e) {
             // fall through to the message
         }
-        throw new UsageException("--shards wants a number from 1 to 1024, got '" + s + "'");
+        throw new UsageException(source + " wants a number from 1 to 1024, got '" + s + "'");
     }
 
     private static Transport parseTransport(String s) throws UsageException {
+        return parseTransport(s, "--transport");
+    }
+
+    private static Transport parseTransport(String s, String source) throws UsageException {
         if (s.equals("auto")) {
             return null;
         }
         try {
             return Transport.byLabel(s);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException(source + ": " + e.getMessage());
         }
     }
 
     /** [HOST:]PORT, HOST 127.0.0.1 when left out; an IPv6 HOST goes in brackets ([::1]:9100). */
     static InetSocketAddress parseAdminPort(String s) throws UsageException {
+        return parseAdminPort(s, "--admin-port");
+    }
+
+    private static InetSocketAddress parseAdminPort(String s, String source) throws UsageException {
         String host = "127.0.0.1";
         String port = s.trim();
         int colon = port.lastIndexOf(':');
@@ -233,11 +251,11 @@ final class Cli {
             p = -1;
         }
         if (p < 0 || p > 65535 || host.isEmpty()) {
-            throw new UsageException("--admin-port wants [HOST:]PORT, got '" + s + "'");
+            throw new UsageException(source + " wants [HOST:]PORT, got '" + s + "'");
         }
         InetSocketAddress a = new InetSocketAddress(host, p);
         if (a.isUnresolved()) {
-            throw new UsageException("--admin-port: unknown host '" + host + "'");
+            throw new UsageException(source + ": unknown host '" + host + "'");
         }
         return a;
     }

@@ -1,7 +1,6 @@
 package io.wasix.appliance;
 
 import io.wasix.host.HostConfig;
-import io.wasix.host.WasixHost;
 import io.wasix.host.net.TransportChoice;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,10 +70,10 @@ public final class Main {
         } catch (GuestModule.LoadException e) {
             return fail(EXIT_LOAD_ERROR, e.getMessage());
         }
-        List<String> missing = WasixHost.missingImports(module.module());
-        if (!missing.isEmpty()) {
-            return fail(EXIT_LOAD_ERROR, module.name() + " imports what this host does not provide: "
-                    + String.join(", ", missing));
+        // The module's own defects were listed by GuestModule.load; whether N shards fit depends on the run.
+        String heap = ModuleCheck.heapProblem(module.module(), settings.shards(), Runtime.getRuntime().maxMemory());
+        if (heap != null) {
+            return fail(EXIT_LOAD_ERROR, module.name() + ": " + heap);
         }
         boot.mark(BootReport.Milestone.MODULE_LOADED);
 

@@ -1,0 +1,63 @@
+package io.wasix.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** The trap line's function, in each way a module runs: compiled at load time, interpreted, and with fallback. */
+class TrapSiteTest {
+    private static final Path GUESTS = Path.of("src/test/guests");
+    private static final Path HOST_GUESTS = Path.of("../wasm-host/src/test/guests");
+
+    @Test
+    void interpretedTrapIsNamed() throws Exception {
+        assertEquals("boom (function #0)", trapSite(HOST_GUESTS.resolve("trap.wasm"), true));
+    }
+
+    @Test
+    void compiledTrapIsNamed() throws Exception {
+        assertEquals("boom (function #0)", trapSite(HOST_GUESTS.resolve("trap.wasm"), false));
+    }
+
+    @Test
+    void interpretedStackExhaustionIsNamed() throws Exception {
+        assertEquals("descend (function #0)", trapSite(GUESTS.resolve("stack-exhaust.wasm"), true));
+    }
+
+    @Test
+    void compiledStackExhaustionIsNamed() throws Exception {
+        assertEquals("descend (function #0)", trapSite(GUESTS.resolve("stack-exhaust.wasm"), false));
+    }
+
+    /** inner_too_large is called by outer_too_large inside the interpreter: no Java frame of its own. */
+    @Test
+    void aTrapInAnInterpretedFallbackFunctionIsNamed() throws Exception {
+        assertEquals("inner_too_large (function #2)", trapSite(GUESTS.resolve("fallback-trap.wasm"), false));
+    }
+
+    @Test
+    void withoutANameSectionTheIndexIsGiven() throws Exception {
+        WasmModule m = Parser.parse(HOST_GUESTS.resolve("trap.wasm"));
+        assertEquals("boom (function #0)", TrapSite.name(m, 0));
+        assertEquals("function #7", TrapSite.name(m, 7));
+    }
+
+    private static String trapSite(Path wasm, boolean interpreter) throws Exception {
+        GuestModule g = GuestModule.load(wasm.toString(), interpreter);
+        Machine[] machine = new Machine[1];
+        Function<Instance, Machine> recording = i -> machine[0] = g.machine().apply(i);
+        Instance instance = Instance.builder(g.module()).withMachineFactory(recording).withStart(false).build();
+        var trap = assertThrows(ChicoryException.class, () -> instance.export("_start").apply());
+        assertTrue(interpreter == machine[0] instanceof NamingInterpreter, "the machine the mode asks for");
+        return TrapSite.describe(trap, g.module(), machine[0]);
+    }
+}
