@@ -42,7 +42,8 @@ final class Cli {
               --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
               --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
-              --quiet               no boot line on stderr: the guest's output only
+              --quiet               no boot line on stderr, so no transport fallback reasons either:
+                                    the guest's output only (errors are still printed)
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
@@ -52,6 +53,8 @@ final class Cli {
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
               APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
+              A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
+              arguments after --: appliance run -- ARGS...
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
             """;

@@ -42,8 +42,20 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
 
     /** A module that cannot be used, with a one-line reason. */
     static final class LoadException extends Exception {
+        private final boolean notFound;
+
         LoadException(String message) {
+            this(message, false);
+        }
+
+        LoadException(String message, boolean notFound) {
             super(message, null, false, false);
+            this.notFound = notFound;
+        }
+
+        /** The name is neither a file nor a bundled guest (perhaps a guest argument given without --). */
+        boolean notFound() {
+            return notFound;
         }
     }
 
@@ -59,7 +71,7 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         Path path = Path.of(nameOrPath);
         if (!Files.isRegularFile(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
-                    + String.join(", ", BUNDLED.keySet()) + ")");
+                    + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
         WasmModule m;
         try {

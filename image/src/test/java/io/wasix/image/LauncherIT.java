@@ -242,6 +242,26 @@ class LauncherIT {
         assertEquals("appliance: APPLIANCE_SHARDS wants a number from 1 to 1024, got 'x'", r.stderr.strip());
     }
 
+    /**
+     * APPLIANCE_MODULE set: a MODULE argument still replaces it (the command line wins), a word that names no
+     * module says how to pass guest arguments, and after -- they reach the variable's guest.
+     */
+    @Test
+    void aModuleVariableAndGuestArguments() throws Exception {
+        Map<String, String> module = Map.of("APPLIANCE_MODULE", TEST_GUESTS.resolve("trap.wasm").toString());
+        assertEquals(7, runToEnd(List.of("run", TEST_GUESTS.resolve("exit.wasm").toString()), module).status);
+        Result word = runToEnd(List.of("run", "--verbose-guest-word"), module);
+        assertEquals(2, word.status, word.stderr); // a word that looks like a flag is still our flag
+        Result arg = runToEnd(List.of("run", "some-arg"), module);
+        assertEquals(1, arg.status, arg.stderr);
+        assertTrue(arg.stderr.strip().startsWith("appliance: some-arg: no such file, and no bundled guest of that name"),
+                arg.stderr);
+        assertTrue(arg.stderr.strip().endsWith("is set, and a MODULE argument replaces it: to pass arguments to its "
+                + "guest, put -- before them"), arg.stderr);
+        Result dashed = runToEnd(List.of("run", "--", "some-arg"), module);
+        assertEquals(134, dashed.status, "the variable's guest ran: " + dashed.stderr);
+    }
+
     @Test
     void missingImportsAreListedBeforeStart() throws Exception {
         Result r = runToEnd(List.of("run", TEST_GUESTS.resolve("missing-import.wasm").toString()));
