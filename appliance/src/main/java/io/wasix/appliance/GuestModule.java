@@ -115,6 +115,21 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         return instance -> new FallbackMachine(compiled.apply(instance), new FallbackInterpreter(instance, ids), interpreted);
     }
 
+    /**
+     * The module whose name section names functions in a trap line. The build-time compiler's copy of a bundled
+     * guest keeps no name section, so its original is parsed then, once the guest has trapped.
+     */
+    WasmModule withNames() {
+        if (module.nameSection() != null || !mode.equals("compiled at build time")) {
+            return module;
+        }
+        try {
+            return bundledWasm(name);
+        } catch (LoadException | RuntimeException e) {
+            return module; // the index alone still places the trap
+        }
+    }
+
     /** A bundled guest's original module, from the .wasm the build puts beside its compiled classes. */
     private static WasmModule bundledWasm(String name) throws LoadException {
         try (var in = GuestModule.class.getResourceAsStream("guests/" + name + ".wasm")) {

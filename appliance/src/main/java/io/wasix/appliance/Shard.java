@@ -73,9 +73,9 @@ final class Shard implements Runnable {
         } catch (GuestStoppedException e) {
             outcome = new Outcome.Stopped();
         } catch (ChicoryException e) {
-            outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.module(), machine));
+            outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
-            outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.module(), machine));
+            outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (RuntimeException | Error e) {
             outcome = new Outcome.Failed("shard " + index + ": host error: " + GuestModule.oneLine(e), e);
         } finally {

@@ -4,12 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionImport;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +49,38 @@ class TrapSiteTest {
     @Test
     void aTrapInAnInterpretedFallbackFunctionIsNamed() throws Exception {
         assertEquals("inner_too_large (function #2)", trapSite(GUESTS.resolve("fallback-trap.wasm"), false));
+    }
+
+    /**
+     * The bundled hello guest, compiled at build time by the Maven plugin, whose first host call traps: the
+     * plugin's classes run wasm functions as func_N methods too, so the line names the function: the import
+     * stub the trap came through, the innermost wasm function.
+     */
+    @Test
+    void aTrapInAGuestCompiledAtBuildTimeIsNamed() throws Exception {
+        GuestModule g = GuestModule.load("hello", false);
+        assertEquals("compiled at build time", g.mode());
+        WasmModule m = g.module();
+        List<ImportFunction> trapping = new ArrayList<>();
+        var imports = m.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            if (imports.getImport(i) instanceof FunctionImport f) {
+                trapping.add(new HostFunction(f.module(), f.name(), m.typeSection().getType(f.typeIndex()),
+                        (instance, args) -> {
+                            throw new TrapException("trapped in the host, for the test");
+                        }));
+            }
+        }
+        Machine[] machine = new Machine[1];
+        Instance instance = Instance.builder(m)
+                .withImportValues(ImportValues.builder().withFunctions(trapping).build())
+                .withMachineFactory(i -> machine[0] = g.machine().apply(i))
+                .withMemoryFactory(io.wasix.host.WasixHost::newMemory)
+                .withStart(false)
+                .build();
+        var trap = assertThrows(TrapException.class, () -> instance.export("_start").apply());
+        assertEquals("environ_sizes_get (function #0)", TrapSite.describe(trap, g.withNames(), machine[0]),
+                "the first import hello calls; its name from the original .wasm, as the compiled copy has none");
     }
 
     @Test
