@@ -42,7 +42,8 @@ final class Cli {
               --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
               --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
-              --quiet               no boot line on stderr: the guest's output only
+              --quiet               no boot line on stderr, so no transport fallback reasons either:
+                                    the guest's output only (errors are still printed)
               -h, --help            this text
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
@@ -52,6 +53,8 @@ final class Cli {
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
               APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
+              A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
+              arguments after --: appliance run -- ARGS...
             Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
             loaded or linked; 2 on a usage error; 134 when the guest traps.
             """;
@@ -78,30 +81,31 @@ final class Cli {
         String envVar = environment.get("APPLIANCE_ENV");
         if (envVar != null && !envVar.isBlank()) {
             for (String kv : envVar.trim().split("\\s+")) {
-                env.add(checkEnv(kv));
+                env.add(checkEnv(kv, "APPLIANCE_ENV"));
             }
         }
-        int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"));
-        Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"));
+        // A variable's mistake names the variable: the user may never have typed the flag.
+        int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"), "APPLIANCE_SHARDS");
+        Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"), "APPLIANCE_TRANSPORT");
         boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
         boolean bootReport = truthy(environment.get("APPLIANCE_BOOT_REPORT"));
         List<String> guestArgs = new ArrayList<>();
         boolean stats = truthy(environment.get("APPLIANCE_STATS"));
         boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
         String adminVar = environment.get("APPLIANCE_ADMIN_PORT");
-        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar);
+        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar, "APPLIANCE_ADMIN_PORT");
         Mounts mounts = new Mounts();
         for (String d : words(environment.get("APPLIANCE_DIR"))) {
-            mounts.dir(d);
+            mounts.dir(d, "APPLIANCE_DIR");
         }
         for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
-            mounts.mapdir(d);
+            mounts.mapdir(d, "APPLIANCE_MAPDIR");
         }
         for (String g : words(environment.get("APPLIANCE_TMPFS"))) {
-            mounts.tmpfs(g);
+            mounts.tmpfs(g, "APPLIANCE_TMPFS");
         }
         for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
-            mounts.quota(q);
+            mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
 
@@ -184,14 +188,23 @@ final class Cli {
     }
 
     private static String checkEnv(String kv) throws UsageException {
+        return checkEnv(kv, "--env");
+    }
+
+    /** {@code source}: the flag or variable the value came from, which the message names. */
+    private static String checkEnv(String kv, String source) throws UsageException {
         int eq = kv.indexOf('=');
         if (eq <= 0) {
-            throw new UsageException("--env wants KEY=VALUE, got '" + kv + "'");
+            throw new UsageException(source + " wants KEY=VALUE, got '" + kv + "'");
         }
         return kv;
     }
 
     private static int parseShards(String s) throws UsageException {
+        return parseShards(s, "--shards");
+    }
+
+    private static int parseShards(String s, String source) throws UsageException {
         try {
             int n = Integer.parseInt(s.trim());
             if (n >= 1 && n <= 1024) {
@@ -200,22 +213,30 @@ final class Cli {
         } catch (NumberFormatException e) {
             // fall through to the message
         }
-        throw new UsageException("--shards wants a number from 1 to 1024, got '" + s + "'");
+        throw new UsageException(source + " wants a number from 1 to 1024, got '" + s + "'");
     }
 
     private static Transport parseTransport(String s) throws UsageException {
+        return parseTransport(s, "--transport");
+    }
+
+    private static Transport parseTransport(String s, String source) throws UsageException {
         if (s.equals("auto")) {
             return null;
         }
         try {
             return Transport.byLabel(s);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException(source + ": " + e.getMessage());
         }
     }
 
     /** [HOST:]PORT, HOST 127.0.0.1 when left out; an IPv6 HOST goes in brackets ([::1]:9100). */
     static InetSocketAddress parseAdminPort(String s) throws UsageException {
+        return parseAdminPort(s, "--admin-port");
+    }
+
+    private static InetSocketAddress parseAdminPort(String s, String source) throws UsageException {
         String host = "127.0.0.1";
         String port = s.trim();
         int colon = port.lastIndexOf(':');
@@ -233,11 +254,11 @@ final class Cli {
             p = -1;
         }
         if (p < 0 || p > 65535 || host.isEmpty()) {
-            throw new UsageException("--admin-port wants [HOST:]PORT, got '" + s + "'");
+            throw new UsageException(source + " wants [HOST:]PORT, got '" + s + "'");
         }
         InetSocketAddress a = new InetSocketAddress(host, p);
         if (a.isUnresolved()) {
-            throw new UsageException("--admin-port: unknown host '" + host + "'");
+            throw new UsageException(source + ": unknown host '" + host + "'");
         }
         return a;
     }

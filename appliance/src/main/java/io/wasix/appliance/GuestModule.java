@@ -1,9 +1,9 @@
 package io.wasix.appliance;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
+import com.dylibso.chicory.compiler.internal.Compiler;
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
@@ -13,6 +13,8 @@ import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -30,14 +32,30 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
     /** Bundled guests by name: their parsed module and their build-time compiled machine. */
     private record Bundled(Supplier<WasmModule> load, Function<Instance, Machine> machine) {}
 
-    private static final Map<String, Bundled> BUNDLED = Map.of(
-            "hello", new Bundled(HelloGuest::load, HelloGuest::create),
-            "keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
+    /** In the order --help lists them, which error messages keep. */
+    private static final Map<String, Bundled> BUNDLED = new LinkedHashMap<>();
+
+    static {
+        BUNDLED.put("hello", new Bundled(HelloGuest::load, HelloGuest::create));
+        BUNDLED.put("keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
+    }
 
     /** A module that cannot be used, with a one-line reason. */
     static final class LoadException extends Exception {
+        private final boolean notFound;
+
         LoadException(String message) {
+            this(message, false);
+        }
+
+        LoadException(String message, boolean notFound) {
             super(message, null, false, false);
+            this.notFound = notFound;
+        }
+
+        /** The name is neither a file nor a bundled guest (perhaps a guest argument given without --). */
+        boolean notFound() {
+            return notFound;
         }
     }
 
@@ -46,14 +64,14 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         if (bundled != null && !Files.exists(Path.of(nameOrPath))) {
             if (interpreter) {
                 // Not bundled.load: the build-time compiler's copy of the module has no code bodies left.
-                return new GuestModule(nameOrPath, bundledWasm(nameOrPath), InterpreterMachine::new, "interpreted");
+                return new GuestModule(nameOrPath, bundledWasm(nameOrPath), NamingInterpreter::new, "interpreted");
             }
             return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
         if (!Files.isRegularFile(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
-                    + String.join(", ", BUNDLED.keySet()) + ")");
+                    + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
         WasmModule m;
         try {
@@ -63,15 +81,52 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         } catch (RuntimeException e) {
             throw new LoadException(path + ": cannot be read: " + oneLine(e));
         }
-        checkExports(path.toString(), m);
+        List<String> problems = ModuleCheck.problems(m);
+        if (!problems.isEmpty()) {
+            throw new LoadException(path + ": " + String.join("; ", problems));
+        }
         if (interpreter) {
-            return new GuestModule(path.toString(), m, InterpreterMachine::new, "interpreted");
+            return new GuestModule(path.toString(), m, NamingInterpreter::new, "interpreted");
         }
         try {
-            var factory = MachineFactoryCompiler.builder(m).withInterpreterFallback(InterpreterFallback.WARN).compile();
-            return new GuestModule(path.toString(), m, factory, "compiled at load time");
+            return new GuestModule(path.toString(), m, compile(m), "compiled at load time");
         } catch (ChicoryException e) {
             throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
+        }
+    }
+
+    /**
+     * Compiles as MachineFactoryCompiler does, through the compiler it wraps, which also says which functions
+     * were too large for a JVM method and fell back to the interpreter: those then run on a
+     * {@link FallbackInterpreter}, so a trap in one of them is named.
+     */
+    private static Function<Instance, Machine> compile(WasmModule m) {
+        var result = Compiler.builder(m)
+                .withClassCollectorFactory(ClassLoadingCollector::new)
+                .withInterpreterFallback(InterpreterFallback.WARN)
+                .build()
+                .compile();
+        Function<Instance, Machine> compiled = ((ClassLoadingCollector) result.collector()).machineFactory();
+        var interpreted = java.util.Set.copyOf(result.interpretedFunctions());
+        if (interpreted.isEmpty()) {
+            return compiled;
+        }
+        int[] ids = interpreted.stream().mapToInt(Integer::intValue).sorted().toArray();
+        return instance -> new FallbackMachine(compiled.apply(instance), new FallbackInterpreter(instance, ids), interpreted);
+    }
+
+    /**
+     * The module whose name section names functions in a trap line. The build-time compiler's copy of a bundled
+     * guest keeps no name section, so its original is parsed then, once the guest has trapped.
+     */
+    WasmModule withNames() {
+        if (module.nameSection() != null || !mode.equals("compiled at build time")) {
+            return module;
+        }
+        try {
+            return bundledWasm(name);
+        } catch (LoadException | RuntimeException e) {
+            return module; // the index alone still places the trap
         }
     }
 
@@ -84,23 +139,6 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
             return Parser.parse(in);
         } catch (java.io.IOException e) {
             throw new LoadException(name + ": cannot read the bundled guest's .wasm: " + oneLine(e));
-        }
-    }
-
-    private static void checkExports(String name, WasmModule m) throws LoadException {
-        boolean start = false;
-        boolean memory = false;
-        var exports = m.exportSection();
-        for (int i = 0; i < exports.exportCount(); i++) {
-            var e = exports.getExport(i);
-            start |= e.name().equals("_start") && e.exportType() == ExternalType.FUNCTION;
-            memory |= e.name().equals("memory") && e.exportType() == ExternalType.MEMORY;
-        }
-        if (!start) {
-            throw new LoadException(name + ": exports no _start function (is it a WASI command module?)");
-        }
-        if (!memory) {
-            throw new LoadException(name + ": exports no memory");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.wasix.appliance;
 
 import io.wasix.host.HostConfig;
-import io.wasix.host.WasixHost;
 import io.wasix.host.net.TransportChoice;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,12 +68,12 @@ public final class Main {
         } catch (TransportChoice.TransportUnavailableException e) {
             return fail(EXIT_LOAD_ERROR, e.getMessage());
         } catch (GuestModule.LoadException e) {
-            return fail(EXIT_LOAD_ERROR, e.getMessage());
+            return fail(EXIT_LOAD_ERROR, e.getMessage() + moduleVariableHint(e, settings.module()));
         }
-        List<String> missing = WasixHost.missingImports(module.module());
-        if (!missing.isEmpty()) {
-            return fail(EXIT_LOAD_ERROR, module.name() + " imports what this host does not provide: "
-                    + String.join(", ", missing));
+        // The module's own defects were listed by GuestModule.load; whether N shards fit depends on the run.
+        String heap = ModuleCheck.heapProblem(module.module(), settings.shards(), Runtime.getRuntime().maxMemory());
+        if (heap != null) {
+            return fail(EXIT_LOAD_ERROR, module.name() + ": " + heap);
         }
         boot.mark(BootReport.Milestone.MODULE_LOADED);
 
@@ -173,6 +172,19 @@ public final class Main {
                 }
             }
         }
+    }
+
+    /**
+     * A MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable; a user of an image that
+     * sets the variable may have meant the word as the guest's argument, so a word that names no module says how.
+     */
+    private static String moduleVariableHint(GuestModule.LoadException e, String module) {
+        String variable = System.getenv("APPLIANCE_MODULE");
+        if (!e.notFound() || variable == null || variable.isBlank() || variable.equals(module)) {
+            return "";
+        }
+        return "; APPLIANCE_MODULE=" + variable + " is set, and a MODULE argument replaces it: to pass arguments "
+                + "to its guest, put -- before them";
     }
 
     private static int fail(int status, String message) {

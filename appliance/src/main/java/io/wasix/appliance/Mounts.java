@@ -16,27 +16,41 @@ import java.util.Locale;
  */
 final class Mounts {
     private final List<MountSpec> specs = new ArrayList<>();
-    private final List<String> quotas = new ArrayList<>();
+    /** --quota values with the flag or variable each came from, which a message names. */
+    private final List<String[]> quotas = new ArrayList<>();
 
     void dir(String arg) throws UsageException {
+        dir(arg, "--dir");
+    }
+
+    /** {@code source}: the flag or APPLIANCE_* variable the value came from; messages name it. */
+    void dir(String arg, String source) throws UsageException {
         int sep = arg.indexOf("::");
         String host = sep < 0 ? arg : arg.substring(0, sep);
         String guest = sep < 0 ? arg : arg.substring(sep + 2);
-        specs.add(MountSpec.host(hostDir(host, "--dir"), guest(guest, "--dir")));
+        specs.add(MountSpec.host(hostDir(host, source), guest(guest, source)));
     }
 
     void mapdir(String arg) throws UsageException {
+        mapdir(arg, "--mapdir");
+    }
+
+    void mapdir(String arg, String source) throws UsageException {
         int sep = arg.indexOf(':');
         if (sep <= 0) {
-            throw new UsageException("--mapdir wants GUEST:HOST, got '" + arg + "'");
+            throw new UsageException(source + " wants GUEST:HOST, got '" + arg + "'");
         }
         String guest = arg.substring(0, sep);
         String host = arg.substring(arg.startsWith("::", sep) ? sep + 2 : sep + 1);
-        specs.add(MountSpec.host(hostDir(host, "--mapdir"), guest(guest, "--mapdir")));
+        specs.add(MountSpec.host(hostDir(host, source), guest(guest, source)));
     }
 
     void tmpfs(String guest) throws UsageException {
-        specs.add(MountSpec.memory(guest(guest, "--tmpfs")));
+        tmpfs(guest, "--tmpfs");
+    }
+
+    void tmpfs(String guest, String source) throws UsageException {
+        specs.add(MountSpec.memory(guest(guest, source)));
     }
 
     void roLayer(String arg) throws UsageException {
@@ -47,24 +61,30 @@ final class Mounts {
     }
 
     void quota(String arg) {
-        quotas.add(arg);
+        quota(arg, "--quota");
+    }
+
+    void quota(String arg, String source) {
+        quotas.add(new String[] {arg, source});
     }
 
     /** The mounts, quotas applied. */
     List<MountSpec> build() throws UsageException {
         List<MountSpec> out = new ArrayList<>(specs.isEmpty() ? MountSpec.defaults() : specs);
-        for (String q : quotas) {
+        for (String[] quota : quotas) {
+            String q = quota[0];
+            String source = quota[1];
             int eq = q.lastIndexOf('=');
             if (eq <= 0) {
-                throw new UsageException("--quota wants GUEST=BYTES[:INODES], got '" + q + "'");
+                throw new UsageException(source + " wants GUEST=BYTES[:INODES], got '" + q + "'");
             }
             String guest = q.substring(0, eq);
             String[] limits = q.substring(eq + 1).split(":", -1);
             if (limits.length > 2) {
-                throw new UsageException("--quota wants GUEST=BYTES[:INODES], got '" + q + "'");
+                throw new UsageException(source + " wants GUEST=BYTES[:INODES], got '" + q + "'");
             }
-            long bytes = size(limits[0], q);
-            long inodes = limits.length == 2 ? size(limits[1], q) : Quota.UNLIMITED;
+            long bytes = size(limits[0], q, source);
+            long inodes = limits.length == 2 ? size(limits[1], q, source) : Quota.UNLIMITED;
             boolean found = false;
             for (int i = 0; i < out.size(); i++) {
                 if (out.get(i).guestPath().equals(guest)) {
@@ -73,7 +93,7 @@ final class Mounts {
                 }
             }
             if (!found) {
-                throw new UsageException("--quota " + q + ": no mount at " + guest);
+                throw new UsageException(source + " " + q + ": no mount at " + guest);
             }
         }
         return List.copyOf(out);
@@ -95,7 +115,7 @@ final class Mounts {
     }
 
     /** "4096", "64K", "10M", "1G" (powers of 1024); "unlimited" or "-" for none. */
-    private static long size(String s, String arg) throws UsageException {
+    private static long size(String s, String arg, String source) throws UsageException {
         String t = s.trim().toUpperCase(Locale.ROOT);
         if (t.equals("UNLIMITED") || t.equals("-")) {
             return Quota.UNLIMITED;
@@ -120,6 +140,6 @@ final class Mounts {
         } catch (NumberFormatException | ArithmeticException e) {
             // fall through to the message
         }
-        throw new UsageException("--quota wants sizes like 4096, 64K, 10M or 1G, got '" + arg + "'");
+        throw new UsageException(source + " wants sizes like 4096, 64K, 10M or 1G, got '" + arg + "'");
     }
 }

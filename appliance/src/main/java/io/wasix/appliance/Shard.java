@@ -1,6 +1,7 @@
 package io.wasix.appliance;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
@@ -9,7 +10,6 @@ import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * One instance of the guest module on its own platform thread, with its own memory, fds and event loop.
@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  * called from any thread.
  */
 final class Shard implements Runnable {
-    private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
-
     private final int index;
     private final GuestModule module;
     private final HostConfig config;
@@ -30,6 +28,8 @@ final class Shard implements Runnable {
     private final BootReport boot;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
+    /** The guest's machine, once built; the trap line asks it where an interpreted trap was. Shard thread. */
+    private Machine machine;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
             Consumer<Outcome> onEnd, BootReport boot) {
@@ -60,7 +60,7 @@ final class Shard implements Runnable {
             }
             Instance instance = Instance.builder(module.module())
                     .withImportValues(h.imports())
-                    .withMachineFactory(module.machine())
+                    .withMachineFactory(this::newMachine)
                     .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
@@ -73,9 +73,9 @@ final class Shard implements Runnable {
         } catch (GuestStoppedException e) {
             outcome = new Outcome.Stopped();
         } catch (ChicoryException e) {
-            outcome = new Outcome.Trapped(GuestModule.oneLine(e), trapSite(e));
+            outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
-            outcome = new Outcome.Trapped("call stack exhausted", trapSite(e));
+            outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (RuntimeException | Error e) {
             outcome = new Outcome.Failed("shard " + index + ": host error: " + GuestModule.oneLine(e), e);
         } finally {
@@ -108,20 +108,8 @@ final class Shard implements Runnable {
         }
     }
 
-    /**
-     * The wasm function a trap happened in. Compiled guests run as methods named func_N (N the wasm function
-     * index), so the innermost such frame is the trap site; its name comes from the name section if present.
-     */
-    private String trapSite(Throwable e) {
-        for (StackTraceElement frame : e.getStackTrace()) {
-            var m = COMPILED_FUNCTION.matcher(frame.getMethodName());
-            if (m.matches()) {
-                int idx = Integer.parseInt(m.group(1));
-                var names = module.module().nameSection();
-                String name = names == null ? null : names.nameOfFunction(idx);
-                return name == null ? "function #" + idx : name + " (function #" + idx + ")";
-            }
-        }
-        return null;
+    private Machine newMachine(Instance instance) {
+        machine = module.machine().apply(instance);
+        return machine;
     }
 }

@@ -75,6 +75,27 @@ class CliTest {
         assertTrue(dir.getMessage().contains("no such host directory"), dir.getMessage());
     }
 
+    /** A variable's mistake names the variable; the same mistake as a flag names the flag. */
+    @Test
+    void aBadVariableIsNamedAndNotTheFlag() throws Exception {
+        Map<String, String> bad = Map.of(
+                "APPLIANCE_SHARDS", "APPLIANCE_SHARDS wants a number from 1 to 1024, got 'x'",
+                "APPLIANCE_TRANSPORT", "APPLIANCE_TRANSPORT: unknown transport 'x' (expected auto, io_uring, epoll or nio)",
+                "APPLIANCE_ENV", "APPLIANCE_ENV wants KEY=VALUE, got 'x'",
+                "APPLIANCE_ADMIN_PORT", "APPLIANCE_ADMIN_PORT wants [HOST:]PORT, got 'x'",
+                "APPLIANCE_MAPDIR", "APPLIANCE_MAPDIR wants GUEST:HOST, got 'x'",
+                "APPLIANCE_QUOTA", "APPLIANCE_QUOTA wants GUEST=BYTES[:INODES], got 'x'",
+                "APPLIANCE_DIR", "APPLIANCE_DIR: no such host directory: x");
+        for (var e : bad.entrySet()) {
+            var thrown = assertThrows(UsageException.class, () -> parse(Map.of(e.getKey(), "x"), "run"));
+            assertEquals(e.getValue(), thrown.getMessage());
+        }
+        assertEquals("--shards wants a number from 1 to 1024, got 'x'",
+                assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards", "x")).getMessage());
+        assertEquals("--quota wants GUEST=BYTES[:INODES], got 'x'",
+                assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--tmpfs", "/", "--quota", "x")).getMessage());
+    }
+
     @Test
     void helpIsNotAnError() throws Exception {
         assertNull(parse(Map.of(), "--help"));

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 class LauncherIT {
     private static final Path LAUNCHER = Path.of("target/appliance/bin/appliance");
     private static final Path TEST_GUESTS = Path.of("../wasm-host/src/test/guests");
+    private static final Path APPLIANCE_GUESTS = Path.of("../appliance/src/test/guests");
 
     @Test
     void bootsTheDefaultGuestAndAnswers() throws Exception {
@@ -159,6 +161,107 @@ class LauncherIT {
         assertTrue(r.stderr.lines().anyMatch(l -> l.startsWith("appliance: guest trapped: ") && l.contains("boom")), r.stderr);
     }
 
+    /** --interpreter: Chicory's interpreter leaves no function in the trap; ours records it as the trap unwinds. */
+    @Test
+    void anInterpretedTrapNamesTheFunction() throws Exception {
+        Result r = runToEnd(List.of("run", "--interpreter", TEST_GUESTS.resolve("trap.wasm").toString()));
+        assertEquals(134, r.status, r.stderr);
+        assertEquals(1, trapLines(r).size(), r.stderr);
+        assertTrue(trapLines(r).get(0).endsWith(" in boom (function #0)"), r.stderr);
+    }
+
+    @Test
+    void callStackExhaustionNamesTheFunctionCompiled() throws Exception {
+        Result r = runToEnd(List.of("run", APPLIANCE_GUESTS.resolve("stack-exhaust.wasm").toString()));
+        assertEquals(134, r.status, r.stderr);
+        assertEquals(List.of("appliance: guest trapped: call stack exhausted in descend (function #0)"), trapLines(r), r.stderr);
+    }
+
+    @Test
+    void callStackExhaustionNamesTheFunctionInterpreted() throws Exception {
+        Result r = runToEnd(List.of("run", "--interpreter", APPLIANCE_GUESTS.resolve("stack-exhaust.wasm").toString()));
+        assertEquals(134, r.status, r.stderr);
+        assertEquals(List.of("appliance: guest trapped: call stack exhausted in descend (function #0)"), trapLines(r), r.stderr);
+    }
+
+    /**
+     * Two functions too large for a JVM method run in the interpreter; the trap is in the inner one, which the
+     * outer one calls inside the interpreter, so the Java frames (which show only where the interpreter was
+     * entered, the outer one) would name the wrong function.
+     */
+    @Test
+    void aTrapInAFunctionLeftToTheInterpreterNamesIt() throws Exception {
+        Result r = runToEnd(List.of("run", APPLIANCE_GUESTS.resolve("fallback-trap.wasm").toString()));
+        assertEquals(134, r.status, r.stderr);
+        assertTrue(r.stderr.contains("using interpreted mode for WASM function index: 2 (name: inner_too_large)"), r.stderr);
+        assertEquals(List.of("appliance: guest trapped: integer divide by zero in inner_too_large (function #2)"),
+                trapLines(r), r.stderr);
+    }
+
+    /** Built for another runtime: the missing imports explain the missing memory export, so they come first. */
+    @Test
+    void missingImportsLeadTheOtherDefectsOnOneLine() throws Exception {
+        Path guest = APPLIANCE_GUESTS.resolve("foreign-imports.wasm");
+        Result r = runToEnd(List.of("run", guest.toString()));
+        assertEquals(1, r.status, r.stderr);
+        assertEquals("appliance: " + guest + ": imports what this host does not provide: wasix_32v1.frobnicate, "
+                + "env.memory (memory); exports no memory", r.stderr.strip());
+    }
+
+    @Test
+    void aMemoryTooLargeForThisHostIsOneLine() throws Exception {
+        Path guest = APPLIANCE_GUESTS.resolve("big-memory.wasm");
+        Result r = runToEnd(List.of("run", guest.toString()));
+        assertEquals(1, r.status, r.stderr);
+        assertEquals("appliance: " + guest + ": its memory starts at 65536 pages (4096 MiB), more than the 32767 "
+                + "pages (2047 MiB) a guest memory can have here", r.stderr.strip());
+    }
+
+    /**
+     * The boot line names every transport passed over and why; --quiet drops it, reasons included, so that
+     * stderr stays the guest's own (README, --help). No native transport forces both fallbacks.
+     */
+    @Test
+    void fallbackReasonsAreInTheBootLineAndQuietDropsThem() throws Exception {
+        Map<String, String> noNative = Map.of("JDK_JAVA_OPTIONS", "-Dio.netty.transport.noNative=true");
+        String exit = TEST_GUESTS.resolve("exit.wasm").toString();
+        Result loud = runToEnd(List.of("run", exit), noNative);
+        assertEquals(7, loud.status, loud.stderr);
+        assertTrue(loud.stderr.lines().anyMatch(l -> l.startsWith("appliance: ") && l.contains(" started on nio, ")
+                && l.contains("; io_uring unavailable: ") && l.contains("; epoll unavailable: ")), loud.stderr);
+        Result quiet = runToEnd(List.of("run", "--quiet", exit), noNative);
+        assertEquals(7, quiet.status, quiet.stderr);
+        assertEquals(List.of(), quiet.stderr.lines().filter(l -> !l.startsWith("NOTE: Picked up JDK_JAVA_OPTIONS")).toList());
+    }
+
+    /** An APPLIANCE_* variable's mistake names the variable, not the flag the user never typed. */
+    @Test
+    void aBadVariableIsNamed() throws Exception {
+        Result r = runToEnd(List.of("run"), Map.of("APPLIANCE_SHARDS", "x"));
+        assertEquals(2, r.status, r.stderr);
+        assertEquals("appliance: APPLIANCE_SHARDS wants a number from 1 to 1024, got 'x'", r.stderr.strip());
+    }
+
+    /**
+     * APPLIANCE_MODULE set: a MODULE argument still replaces it (the command line wins), a word that names no
+     * module says how to pass guest arguments, and after -- they reach the variable's guest.
+     */
+    @Test
+    void aModuleVariableAndGuestArguments() throws Exception {
+        Map<String, String> module = Map.of("APPLIANCE_MODULE", TEST_GUESTS.resolve("trap.wasm").toString());
+        assertEquals(7, runToEnd(List.of("run", TEST_GUESTS.resolve("exit.wasm").toString()), module).status);
+        Result word = runToEnd(List.of("run", "--verbose-guest-word"), module);
+        assertEquals(2, word.status, word.stderr); // a word that looks like a flag is still our flag
+        Result arg = runToEnd(List.of("run", "some-arg"), module);
+        assertEquals(1, arg.status, arg.stderr);
+        assertTrue(arg.stderr.strip().startsWith("appliance: some-arg: no such file, and no bundled guest of that name"),
+                arg.stderr);
+        assertTrue(arg.stderr.strip().endsWith("is set, and a MODULE argument replaces it: to pass arguments to its "
+                + "guest, put -- before them"), arg.stderr);
+        Result dashed = runToEnd(List.of("run", "--", "some-arg"), module);
+        assertEquals(134, dashed.status, "the variable's guest ran: " + dashed.stderr);
+    }
+
     @Test
     void missingImportsAreListedBeforeStart() throws Exception {
         Result r = runToEnd(List.of("run", TEST_GUESTS.resolve("missing-import.wasm").toString()));
@@ -194,10 +297,20 @@ class LauncherIT {
 
     private record Result(int status, String stderr) {}
 
+    private static List<String> trapLines(Result r) {
+        return r.stderr.lines().filter(l -> l.startsWith("appliance: guest trapped: ")).toList();
+    }
+
     private static Result runToEnd(List<String> args) throws Exception {
+        return runToEnd(args, Map.of());
+    }
+
+    private static Result runToEnd(List<String> args, Map<String, String> env) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         return new Result(p.exitValue(), err);
