@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The trap line's function, in each way a module runs: compiled at load time, interpreted, and with fallback. */
 class TrapSiteTest {
@@ -47,21 +48,21 @@ class TrapSiteTest {
 
     /** inner_too_large is called by outer_too_large inside the interpreter: no Java frame of its own. */
     @Test
-    void aTrapInAnInterpretedFallbackFunctionIsNamed() throws Exception {
-        assertEquals("inner_too_large (function #2)", trapSite(GUESTS.resolve("fallback-trap.wasm"), false));
+    void aTrapInAnInterpretedFallbackFunctionIsNamed(@TempDir Path dir) throws Exception {
+        assertEquals("inner_too_large (function #2)", trapSite(FallbackGuest.write(dir), false));
     }
 
     /**
-     * The guest above is only a test of the fallback while its functions stay too large to compile (3,000 steps
-     * each; 2,500 still compiled with Chicory 1.7.5): say so loudly if a compiler change fits them in a method.
+     * The guest above is only a test of the fallback while its functions stay too large to compile: say so
+     * loudly if a compiler change fits them in a JVM method.
      */
     @Test
-    void theFallbackGuestReallyFallsBack() throws Exception {
-        GuestModule g = GuestModule.load(GUESTS.resolve("fallback-trap.wasm").toString(), false);
+    void theFallbackGuestReallyFallsBack(@TempDir Path dir) throws Exception {
+        GuestModule g = GuestModule.load(FallbackGuest.write(dir).toString(), false);
         Machine[] machine = new Machine[1];
         Instance.builder(g.module()).withMachineFactory(i -> machine[0] = g.machine().apply(i)).withStart(false).build();
         assertTrue(machine[0] instanceof FallbackMachine,
-                "fallback-trap.wasm compiled whole: make its functions larger; got " + machine[0]);
+                "FallbackGuest compiled whole: make its functions larger; got " + machine[0]);
     }
 
     /**

@@ -184,20 +184,6 @@ class LauncherIT {
         assertEquals(List.of("appliance: guest trapped: call stack exhausted in descend (function #0)"), trapLines(r), r.stderr);
     }
 
-    /**
-     * Two functions too large for a JVM method run in the interpreter; the trap is in the inner one, which the
-     * outer one calls inside the interpreter, so the Java frames (which show only where the interpreter was
-     * entered, the outer one) would name the wrong function.
-     */
-    @Test
-    void aTrapInAFunctionLeftToTheInterpreterNamesIt() throws Exception {
-        Result r = runToEnd(List.of("run", APPLIANCE_GUESTS.resolve("fallback-trap.wasm").toString()));
-        assertEquals(134, r.status, r.stderr);
-        assertTrue(r.stderr.contains("using interpreted mode for WASM function index: 2 (name: inner_too_large)"), r.stderr);
-        assertEquals(List.of("appliance: guest trapped: integer divide by zero in inner_too_large (function #2)"),
-                trapLines(r), r.stderr);
-    }
-
     /** Built for another runtime: the missing imports explain the missing memory export, so they come first. */
     @Test
     void missingImportsLeadTheOtherDefectsOnOneLine() throws Exception {
