@@ -165,6 +165,179 @@ class SocketBoundsTest {
         }
     }
 
+    // ------------------------------------------------------------------ timeouts (items 7 and 8)
+
+    /**
+     * A loopback listener whose accept queue is full and never drained: Linux then drops new SYNs (it does not
+     * refuse them), so a connect to it stays in progress, retrying, for as long as the test runs. With backlog
+     * 1 the queue takes two connections; the third connect attempt times out, which is how we know it is full.
+     */
+    private static ServerSocket fullListener(List<Socket> fillers) throws Exception {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 16; i++) {
+            Socket f = new Socket();
+            try {
+                f.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), 300);
+                fillers.add(f);
+            } catch (SocketTimeoutException full) {
+                f.close();
+                return server;
+            }
+        }
+        server.close();
+        throw new AssertionError("16 connections did not fill a backlog of 1: this kernel does not drop SYNs on a"
+                + " full accept queue, so the test has no connect that stays in progress");
+    }
+
+    @TransportTest
+    void recvAndSendOnASocketStillConnectingEndAtTheirTimeouts(Transport t) throws Exception {
+        List<Socket> fillers = new ArrayList<>();
+        try (ShimGuest g = ShimGuest.open(t); ServerSocket server = fullListener(fillers)) {
+            int fd = g.openStream();
+            g.setFlags(fd, NONBLOCK);
+            g.addrIn(ADDR_IN, server.getLocalPort());
+            g.expect(Errno.INPROGRESS, "sock_connect", fd, ADDR_IN);
+            g.setFlags(fd, 0);
+            // Linux: SO_RCVTIMEO and SO_SNDTIMEO bound the wait for the handshake too, then EAGAIN
+            g.setTime(fd, OPT_RECV_TIMEOUT, 200_000_000L);
+            long t0 = System.nanoTime();
+            assertEquals(Errno.AGAIN, Errno.of(g.tryRecv(fd, 16)), "recv on a socket still connecting");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 150 && ms < 2000, "recv waited " + ms + " ms, its timeout is 200");
+
+            g.setTime(fd, OPT_SEND_TIMEOUT, 200_000_000L);
+            g.ciovecs("x".getBytes(US_ASCII));
+            t0 = System.nanoTime();
+            g.expect(Errno.AGAIN, "sock_send", fd, IOVS, 1, 0, RET);
+            ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 150 && ms < 2000, "send waited " + ms + " ms, its timeout is 200");
+            g.ok("sock_status", fd, RET);
+            assertEquals(0, g.u8(RET), "still Opening");
+            g.close(fd);
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+        }
+    }
+
+    @TransportTest
+    void aZeroRecvTimeoutMeansNoTimeout(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                g.setTime(cfd, OPT_RECV_TIMEOUT, 0);
+                g.ok("sock_get_opt_time", cfd, OPT_RECV_TIMEOUT, OPT);
+                assertEquals(1, g.u8(OPT), "Some(0) reads back as set");
+                assertEquals(0, g.i64(OPT + 8));
+                CompletableFuture<Void> later = async(() -> {
+                    Thread.sleep(300);
+                    c.getOutputStream().write('z');
+                    return null;
+                });
+                long t0 = System.nanoTime();
+                // Linux: a zero SO_RCVTIMEO is no timeout, so recv waits for the byte (wasmer: EAGAIN at once)
+                assertEquals("z", new String(g.recv(cfd, 16), US_ASCII));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms >= 200, "recv returned after " + ms + " ms, the byte came at ~300");
+                later.join();
+                g.close(cfd);
+            }
+            g.close(lfd);
+        }
+    }
+
+    @TransportTest
+    void aZeroSendTimeoutMeansNoTimeout(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                g.setTime(cfd, OPT_SEND_TIMEOUT, 0);
+                // fill the kernel's buffers and the host's: non-blocking sends until EAGAIN
+                g.setFlags(cfd, NONBLOCK);
+                hugeIovecs(g, 0, 0);
+                long queued = 0;
+                int errno = 0;
+                for (int i = 0; i < 1000 && errno == 0; i++) {
+                    errno = g.call("sock_send", cfd, HUGE_IOVS, HUGE_COUNT, 0, RET);
+                    queued += errno == 0 ? g.i32(RET) : 0;
+                    g.pump(1);
+                    hugeIovecs(g, 0, 0); // the pump's subscription overwrote some of them
+                }
+                assertEquals(Errno.AGAIN, Errno.of(errno), "after " + queued + " bytes");
+                long total = queued + 1000;
+                CompletableFuture<Long> drain = async(() -> {
+                    Thread.sleep(300);
+                    return c.getInputStream().transferTo(OutputStream.nullOutputStream());
+                });
+                g.setFlags(cfd, 0);
+                g.iovec(IOVS, 0, BUF, 1000);
+                long t0 = System.nanoTime();
+                g.ok("sock_send", cfd, IOVS, 1, 0, RET); // waits for the reader, not EAGAIN at once
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertEquals(1000, g.i32(RET));
+                assertTrue(ms >= 200, "send returned after " + ms + " ms, the reader started at ~300");
+                g.close(cfd);
+                assertEquals(total, (long) g.pumpUntil(drain), "bytes the reader got");
+            }
+            g.close(lfd);
+        }
+    }
+
+    // ------------------------------------------------------------------ stdin (item 11)
+
+    /**
+     * stdin is a real pipe here: the read end of a {@code cat} child's stdout, read through the JDK's
+     * FileInputStream as the launcher reads System.in, with the test writing into cat.
+     */
+    @TransportTest
+    void nonBlockingStdinIsAgainUntilAByteIsReady(Transport t) throws Exception {
+        Process cat = new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (ShimGuest g = ShimGuest.open(t, cfg -> cfg.withStdio(cat.getInputStream(), System.out, System.err))) {
+            OutputStream feed = cat.getOutputStream();
+            g.setFlags(0, NONBLOCK);
+            g.iovec(IOVS, 0, BUF, 100);
+            long t0 = System.nanoTime();
+            g.expect(Errno.AGAIN, "fd_read", 0, IOVS, 1, RET);
+            assertTrue(System.nanoTime() - t0 < 100_000_000L, "a non-blocking stdin read does not wait");
+
+            feed.write("hello\n".getBytes(US_ASCII));
+            feed.flush();
+            int errno = Errno.AGAIN.code();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (errno == Errno.AGAIN.code() && System.nanoTime() < deadline) {
+                g.pump(5);
+                errno = g.call("fd_read", 0, IOVS, 1, RET);
+            }
+            assertEquals(Errno.SUCCESS, Errno.of(errno), "stdin read once cat passed the bytes on");
+            assertEquals("hello\n", new String(g.bytes(BUF, g.i32(RET)), US_ASCII));
+
+            // blocking again: waits for the next bytes, then reads the end of input as 0
+            g.setFlags(0, 0);
+            CompletableFuture<Void> later = async(() -> {
+                Thread.sleep(100);
+                feed.write("bye".getBytes(US_ASCII));
+                feed.close();
+                return null;
+            });
+            StringBuilder got = new StringBuilder();
+            for (int i = 0; i < 10; i++) {
+                g.ok("fd_read", 0, IOVS, 1, RET);
+                if (g.i32(RET) == 0) {
+                    break;
+                }
+                got.append(new String(g.bytes(BUF, g.i32(RET)), US_ASCII));
+            }
+            assertEquals("bye", got.toString());
+            assertEquals(0, g.i32(RET), "end of input");
+            later.join();
+        } finally {
+            cat.destroy();
+        }
+    }
+
     /** Writes {@code payload} in ten pieces 20 ms apart, then optionally half-closes. */
     private static Void trickle(OutputStream out, byte[] payload, boolean keepOpen) throws Exception {
         int piece = payload.length / 10;
