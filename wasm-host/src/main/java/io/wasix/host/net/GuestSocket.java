@@ -22,9 +22,10 @@ import java.util.ArrayDeque;
  * at once, so EADDRINUSE and the chosen port are known at bind time, as on Linux; it accepts nothing until
  * sock_listen turns reading on. sock_connect creates a client channel. Received bytes and accepted
  * connections wait in bounded queues; when one is full, the channel stops reading (autoRead off) so the
- * kernel, not the host, holds the excess. Sends, shutdowns and closes are queued on the channel and return
- * at once; a close waits for the last queued write to complete before closing the channel, because
- * io_uring would otherwise drop a write still in flight.
+ * kernel, not the host, holds the excess. A send queues at most the channel's room under its write high-water
+ * mark at a time, so the host holds little more than that per connection, whatever the guest sends. Shutdowns
+ * and closes are queued on the channel and return at once; a close waits for the last queued write to complete
+ * before closing the channel, because io_uring would otherwise drop a write still in flight.
  *
  * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
  * that the guest's blocking calls make. No locks.
