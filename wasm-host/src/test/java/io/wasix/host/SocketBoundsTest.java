@@ -52,6 +52,15 @@ class SocketBoundsTest {
     @TransportTest
     void aNonBlockingSendOfTwoGibibytesTakesWhatFitsAndItArrivesIntact(Transport t) throws Exception {
         assertTrue(HUGE_TOTAL > (1L << 31) - 2 * MEMORY_SIZE && HUGE_TOTAL <= Integer.MAX_VALUE, "total " + HUGE_TOTAL);
+        nonBlockingHugeWrite(t, "sock_send");
+    }
+
+    @TransportTest
+    void aNonBlockingFdWriteOfTwoGibibytesOnASocketTakesWhatFits(Transport t) throws Exception {
+        nonBlockingHugeWrite(t, "fd_write");
+    }
+
+    private static void nonBlockingHugeWrite(Transport t, String call) throws Exception {
         try (ShimGuest g = ShimGuest.open(t)) {
             int lfd = g.listener();
             try (Socket c = client(g.localPort(lfd))) {
@@ -59,10 +68,14 @@ class SocketBoundsTest {
                 g.setFlags(cfd, NONBLOCK);
                 hugeIovecs(g, 0, 0);
                 byte[] image = g.bytes(0, MEMORY_SIZE);
-                g.ok("sock_send", cfd, HUGE_IOVS, HUGE_COUNT, 0, RET);
+                if (call.equals("fd_write")) {
+                    g.ok("fd_write", cfd, HUGE_IOVS, HUGE_COUNT, RET);
+                } else {
+                    g.ok("sock_send", cfd, HUGE_IOVS, HUGE_COUNT, 0, RET);
+                }
                 int n = g.i32(RET);
                 // Linux: a non-blocking send on a socket takes what its buffers hold, and says how much
-                assertTrue(n > 0 && n < BOUND, "a non-blocking send of " + HUGE_TOTAL + " bytes took " + n);
+                assertTrue(n > 0 && n < BOUND, "a non-blocking " + call + " of " + HUGE_TOTAL + " bytes took " + n);
                 CompletableFuture<byte[]> got = async(() -> c.getInputStream().readNBytes(n));
                 byte[] data = g.pumpUntil(got);
                 for (int off = 0; off < n; off += MEMORY_SIZE) {
@@ -335,6 +348,41 @@ class SocketBoundsTest {
             later.join();
         } finally {
             cat.destroy();
+        }
+    }
+
+    @TransportTest
+    void aWaitAllReceiveLargerThanTheInboundQueueCompletes(Transport t) throws Exception {
+        // 1 MiB, four times the host's inbound high-water mark: the connection stops reading when its queue is
+        // full, and WAITALL must let it read again as it drains the queue, or it waits for ever
+        byte[] pattern = new byte[MEMORY_SIZE];
+        new java.util.Random(5).nextBytes(pattern);
+        int reps = 8;
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                CompletableFuture<Void> writer = async(() -> {
+                    for (int i = 0; i < reps; i++) {
+                        c.getOutputStream().write(pattern);
+                    }
+                    return null;
+                });
+                // every iovec is the whole memory: the pattern repeats with the same period, so each piece
+                // lands where its copy in the previous period did, and memory ends up holding the pattern
+                for (int i = 0; i < reps; i++) {
+                    g.iovec(IOVS, i, 0, MEMORY_SIZE);
+                }
+                g.ok("sock_recv", cfd, IOVS, reps, 2 /* WAITALL */, RET + 60, RET + 56);
+                assertEquals(reps * MEMORY_SIZE, g.i32(RET + 60), "WAITALL of " + reps * MEMORY_SIZE + " bytes");
+                byte[] mem = g.bytes(0, MEMORY_SIZE);
+                // all but the 8 bytes the result and flags were written to after the copy
+                assertEquals(-1, Arrays.mismatch(pattern, 0, RET + 56, mem, 0, RET + 56));
+                assertEquals(-1, Arrays.mismatch(pattern, RET + 64, MEMORY_SIZE, mem, RET + 64, MEMORY_SIZE));
+                writer.join();
+                g.close(cfd);
+            }
+            g.close(lfd);
         }
     }
 
