@@ -1,6 +1,7 @@
 package io.wasix.host.abi;
 
 import com.dylibso.chicory.runtime.Memory;
+import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -95,6 +96,69 @@ public final class GuestMemory {
             }
             at += n;
             off += n;
+            len -= n;
+        }
+    }
+
+    /**
+     * Appends {@code len} guest bytes from {@code addr} to {@code dst}: one copy, page by page, with no
+     * temporary array when the pages can be reached (a socket send's only copy).
+     */
+    public void readInto(int addr, ByteBuf dst, int len) {
+        check(addr, len);
+        if (bufferPages == null && arrayPages == null) {
+            dst.writeBytes(memory.readBytes(addr, len));
+            return;
+        }
+        int at = addr;
+        while (len > 0) {
+            int page = at >>> MemoryPages.PAGE_SHIFT;
+            int in = at & (Memory.PAGE_SIZE - 1);
+            int n = Math.min(len, Memory.PAGE_SIZE - in);
+            if (bufferPages != null) {
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) {
+                    dst.writeBytes(b.array(), b.arrayOffset() + in, n);
+                } else {
+                    dst.writeBytes(b.slice(in, n));
+                }
+            } else {
+                dst.writeBytes(arrayPages[page], in, n);
+            }
+            at += n;
+            len -= n;
+        }
+    }
+
+    /**
+     * Copies {@code len} bytes of {@code src}, from {@code index} (its reader index is left alone), to guest
+     * memory at {@code addr}: one copy, page by page (a socket receive's only copy).
+     */
+    public void writeFrom(int addr, ByteBuf src, int index, int len) {
+        check(addr, len);
+        if (bufferPages == null && arrayPages == null) {
+            byte[] tmp = new byte[len];
+            src.getBytes(index, tmp);
+            memory.write(addr, tmp);
+            return;
+        }
+        int at = addr;
+        while (len > 0) {
+            int page = at >>> MemoryPages.PAGE_SHIFT;
+            int in = at & (Memory.PAGE_SIZE - 1);
+            int n = Math.min(len, Memory.PAGE_SIZE - in);
+            if (bufferPages != null) {
+                ByteBuffer b = bufferPages[page];
+                if (b.hasArray()) {
+                    src.getBytes(index, b.array(), b.arrayOffset() + in, n);
+                } else {
+                    src.getBytes(index, b.slice(in, n));
+                }
+            } else {
+                src.getBytes(index, arrayPages[page], in, n);
+            }
+            at += n;
+            index += n;
             len -= n;
         }
     }

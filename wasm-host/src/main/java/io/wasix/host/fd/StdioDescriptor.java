@@ -38,6 +38,11 @@ public final class StdioDescriptor implements Descriptor {
         return Math.max(n, 0);
     }
 
+    /** Bytes that can be read without blocking (0 also at end of input: the JDK cannot tell the two apart). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     public void write(byte[] buf, int off, int len) throws IOException {
         out.write(buf, off, len);
         out.flush();

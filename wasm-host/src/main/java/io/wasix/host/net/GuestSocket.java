@@ -22,9 +22,10 @@ import java.util.ArrayDeque;
  * at once, so EADDRINUSE and the chosen port are known at bind time, as on Linux; it accepts nothing until
  * sock_listen turns reading on. sock_connect creates a client channel. Received bytes and accepted
  * connections wait in bounded queues; when one is full, the channel stops reading (autoRead off) so the
- * kernel, not the host, holds the excess. Sends, shutdowns and closes are queued on the channel and return
- * at once; a close waits for the last queued write to complete before closing the channel, because
- * io_uring would otherwise drop a write still in flight.
+ * kernel, not the host, holds the excess. A send queues at most the channel's room under its write high-water
+ * mark at a time, so the host holds little more than that per connection, whatever the guest sends. Shutdowns
+ * and closes are queued on the channel and return at once; a close waits for the last queued write to complete
+ * before closing the channel, because io_uring would otherwise drop a write still in flight.
  *
  * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
  * that the guest's blocking calls make. No locks.
@@ -348,25 +349,28 @@ public final class GuestSocket implements Descriptor {
     }
 
     /**
-     * Copies up to {@code len} received bytes into {@code dst}, waiting for some unless non-blocking.
+     * Copies received bytes into {@code dst}, waiting for some unless non-blocking. The wait, including one for
+     * a connect still in progress, ends at the RecvTimeout, as SO_RCVTIMEO ends Linux's (EAGAIN).
      *
      * @param peek leave the bytes queued
-     * @param waitAll keep waiting until {@code len} bytes came, the peer closes or an error arrives
+     * @param waitAll keep waiting (within the timeout) until {@code dst} is full, the peer closes or an error
+     *     arrives; bytes are copied as they come, so nothing is buffered for the whole request
      * @return bytes copied; 0 means end of stream
      */
-    public int recv(byte[] dst, int len, boolean nonBlocking, boolean peek, boolean waitAll) {
+    public int recv(GuestBuffers dst, boolean nonBlocking, boolean peek, boolean waitAll) {
+        int len = (int) Math.min(dst.total(), Integer.MAX_VALUE);
+        long deadline = deadline(options.recvTimeoutNanos);
         if (state == State.CONNECTING) {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+                net.loop().await(() -> state != State.CONNECTING, deadline);
             }
             if (state == State.CONNECTING) {
                 throw Errno.AGAIN.fail(); // Linux: a read on a socket still connecting is EAGAIN, not ENOTCONN
             }
         }
         requireConnected();
-        long deadline = GuestLoop.deadline(options.recvTimeoutNanos);
         if (!readable()) {
             if (nonBlocking) {
                 net.loop().poll();
@@ -381,30 +385,38 @@ public final class GuestSocket implements Descriptor {
             throw takePendingError().fail();
         }
         if (peek) {
-            return copyOut(dst, 0, len, true);
+            return copyOut(dst, len, true);
         }
-        int n = copyOut(dst, 0, len, false);
+        int n = copyOut(dst, len, false);
         everRead |= n > 0;
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
+            resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
             if (!net.loop().await(this::readable, deadline) || inboundBytes == 0) {
                 break;
             }
-            n += copyOut(dst, n, len, false);
+            n += copyOut(dst, len - n, false);
         }
         resumeReadingIfDrained();
         return n;
     }
 
-    private int copyOut(byte[] dst, int offset, int len, boolean peek) {
-        int n = offset;
+    /**
+     * A deadline for a socket timeout option. Zero means no timeout, as a zero SO_RCVTIMEO/SO_SNDTIMEO does on
+     * Linux (wasmer instead times out at once, and waits 30 s when none is set; guests are written for Linux).
+     */
+    private static long deadline(long timeoutNanos) {
+        return timeoutNanos == 0 ? GuestLoop.NO_DEADLINE : GuestLoop.deadline(timeoutNanos);
+    }
+
+    private int copyOut(GuestBuffers dst, int len, boolean peek) {
+        int n = 0;
         var it = inbound.iterator();
         while (n < len && it.hasNext()) {
             ByteBuf buf = it.next();
             int take = Math.min(buf.readableBytes(), len - n);
-            if (peek) {
-                buf.getBytes(buf.readerIndex(), dst, n, take);
-            } else {
-                buf.readBytes(dst, n, take);
+            dst.put(buf, buf.readerIndex(), take);
+            if (!peek) {
+                buf.skipBytes(take);
                 inboundBytes -= take;
                 if (!buf.isReadable()) {
                     it.remove();
@@ -413,7 +425,7 @@ public final class GuestSocket implements Descriptor {
             }
             n += take;
         }
-        return n - offset;
+        return n;
     }
 
     private void resumeReadingIfDrained() {
@@ -429,51 +441,85 @@ public final class GuestSocket implements Descriptor {
     }
 
     /**
-     * Queues {@code data} for sending. It returns once the data is queued on the channel, not when the kernel
-     * has it; only a channel over its write high-water mark makes a blocking send wait.
+     * Queues bytes of {@code src} for sending, at most what the channel has room for under its write high-water
+     * mark at a time (at least one byte while it is writable), so one call never buffers more than that however
+     * much the guest hands over. As Linux's send on a TCP socket: a blocking call goes on, waiting for room,
+     * until everything is queued, and returns what it queued so far when the SendTimeout passes (EAGAIN if
+     * nothing) or the connection fails (the error is then reported by the next call); a non-blocking call
+     * queues what fits now (EAGAIN if nothing). A connect still in progress is waited for within the same
+     * timeout. Queued is not sent: the channel flushes each piece to the kernel as the loop runs.
      *
-     * @return bytes accepted (all of them)
+     * @return bytes accepted
      */
-    public int send(ByteBuf data, boolean nonBlocking) {
+    public int send(GuestBuffers src, boolean nonBlocking) {
+        long total = Math.min(src.total(), Integer.MAX_VALUE);
+        long deadline = deadline(options.sendTimeoutNanos);
         if (state == State.CONNECTING && !nonBlocking) {
-            net.loop().await(() -> state != State.CONNECTING, GuestLoop.NO_DEADLINE);
+            net.loop().await(() -> state != State.CONNECTING, deadline);
         }
-        try {
-            if (state == State.CONNECTING) {
-                throw Errno.AGAIN.fail();
+        if (state == State.CONNECTING) {
+            throw Errno.AGAIN.fail();
+        }
+        requireConnected();
+        if (localOutputShut) {
+            throw Errno.PIPE.fail();
+        }
+        if (pendingError != null) {
+            throw takePendingError().fail();
+        }
+        if (!channel.isActive()) {
+            throw Errno.PIPE.fail();
+        }
+        if (total == 0) {
+            return 0; // as Linux: a zero-length send on a connection never waits
+        }
+        int sent = 0;
+        do {
+            int room = sendRoom(nonBlocking, deadline, sent > 0);
+            if (room == 0) {
+                break;
             }
-            requireConnected();
-            if (localOutputShut) {
-                throw Errno.PIPE.fail();
+            int take = (int) Math.min(room, total - sent);
+            ByteBuf buf = channel.alloc().buffer(take);
+            try {
+                src.take(buf, take);
+            } catch (RuntimeException e) {
+                buf.release();
+                throw e;
             }
-            if (pendingError != null) {
-                throw takePendingError().fail();
-            }
-            if (!channel.isActive()) {
-                throw Errno.PIPE.fail();
+            lastWrite = channel.writeAndFlush(buf);
+            lastWrite.addListener(writeDone);
+            sent += take;
+        } while (sent < total);
+        return sent;
+    }
+
+    /**
+     * How many bytes the channel takes now, waiting for room unless non-blocking. When nothing can be taken:
+     * 0 if this call already queued something ({@code partial}: it returns that count), else the errno.
+     */
+    private int sendRoom(boolean nonBlocking, long deadline, boolean partial) {
+        if (!channel.isWritable()) {
+            if (nonBlocking) {
+                if (partial) {
+                    return 0;
+                }
+                net.loop().poll();
+            } else {
+                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null, deadline);
             }
             if (!channel.isWritable()) {
-                if (nonBlocking) {
-                    net.loop().poll();
-                } else {
-                    net.loop().await(() -> channel.isWritable() || !channel.isActive(),
-                            GuestLoop.deadline(options.sendTimeoutNanos));
+                if (partial) {
+                    return 0;
                 }
-                if (!channel.isActive()) {
-                    throw Errno.PIPE.fail();
+                if (pendingError != null) {
+                    throw takePendingError().fail();
                 }
-                if (!channel.isWritable()) {
-                    throw Errno.AGAIN.fail();
-                }
+                throw (channel.isActive() ? Errno.AGAIN : Errno.PIPE).fail();
             }
-        } catch (RuntimeException e) {
-            data.release();
-            throw e;
         }
-        int n = data.readableBytes();
-        lastWrite = channel.writeAndFlush(data);
-        lastWrite.addListener(writeDone);
-        return n;
+        // Writable means under the high-water mark; the room can still be 0 when exactly at it.
+        return (int) Math.max(1, Math.min(channel.bytesBeforeUnwritable(), Integer.MAX_VALUE));
     }
 
     /**
@@ -493,11 +539,6 @@ public final class GuestSocket implements Descriptor {
             lastError = pendingError;
             readinessSeq++;
         }
-    }
-
-    /** The allocator of this socket's channel, for building send buffers. */
-    public io.netty.buffer.ByteBufAllocator alloc() {
-        return channel != null ? channel.alloc() : io.netty.buffer.ByteBufAllocator.DEFAULT;
     }
 
     /** WASIX sock_shutdown: a bitmask, RD=1, WR=2. */

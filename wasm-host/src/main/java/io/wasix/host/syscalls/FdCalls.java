@@ -60,7 +60,7 @@ final class FdCalls {
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.recvInto(state, m, s, vecs, e.nonBlocking(), false, false);
-            case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs);
+            case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs, e.nonBlocking());
             case FileDescriptor f -> files.readFile(m, e, f, vecs);
             case DirDescriptor d -> throw Errno.ISDIR.fail();
             case StdioDescriptor io -> throw Errno.BADF.fail();
@@ -70,11 +70,27 @@ final class FdCalls {
         return 0;
     }
 
-    private static int readStdio(GuestMemory m, StdioDescriptor io, IoVec[] vecs) {
-        long total = IoVec.total(vecs);
-        byte[] tmp = new byte[(int) Math.min(total, 1 << 16)];
+    /**
+     * Reads stdin. With NONBLOCK set it answers EAGAIN when no byte is ready, as read(2) on a pipe or tty does;
+     * the JDK cannot tell "nothing yet" from end of input without blocking, so at end of input a non-blocking
+     * read keeps answering EAGAIN (a blocking read sees the 0). A blocking read blocks the guest thread in the
+     * JDK, and with it the guest's socket loop, until a byte or the end comes: stdin is not a Netty channel.
+     */
+    private int readStdio(GuestMemory m, StdioDescriptor io, IoVec[] vecs, boolean nonBlocking) {
+        int want = (int) Math.min(IoVec.total(vecs), GuestState.COPY_BUFFER_SIZE);
+        if (want == 0) {
+            return 0;
+        }
         try {
-            int n = tmp.length == 0 ? 0 : io.read(tmp, 0, tmp.length);
+            if (nonBlocking) {
+                int ready = io.available();
+                if (ready <= 0) {
+                    throw Errno.AGAIN.fail();
+                }
+                want = Math.min(want, ready);
+            }
+            byte[] tmp = state.copyBuffer(want);
+            int n = io.read(tmp, 0, want);
             Streams.scatter(m, vecs, tmp, n);
             return n;
         } catch (IOException ex) {
@@ -87,7 +103,7 @@ final class FdCalls {
         IoVec[] vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
-            case GuestSocket s -> Streams.sendFrom(m, s, vecs, e.nonBlocking());
+            case GuestSocket s -> Streams.sendFrom(state, m, s, vecs, e.nonBlocking());
             case StdioDescriptor io when io.writable() -> writeStdio(m, io, vecs);
             case FileDescriptor f -> files.writeFile(m, e, f, vecs);
             case DirDescriptor d -> throw Errno.BADF.fail();

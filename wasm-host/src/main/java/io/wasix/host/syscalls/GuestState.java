@@ -24,7 +24,9 @@ public final class GuestState {
     /** WASIX getcwd/chdir: the guest's libc resolves relative paths against it. */
     String cwd = "/";
     private GuestMemory memory;
-    private byte[] copyBuffer = new byte[64 * 1024];
+    private final byte[] copyBuffer = new byte[COPY_BUFFER_SIZE];
+    /** The position in a socket call's iovecs; reused by every sock_send/sock_recv (and fd_read/fd_write on a socket). */
+    final IovecCursor iovecCursor = new IovecCursor();
 
     public GuestState(HostConfig config, GuestNetwork net) {
         this.config = config;
@@ -48,20 +50,18 @@ public final class GuestState {
     }
 
     /**
-     * A scratch array of at least {@code size} bytes for moving data between the host and guest memory, reused
-     * from call to call. Its contents are garbage; a caller uses it only until its call returns.
+     * A scratch array of at least {@code size} bytes (at most {@link #COPY_BUFFER_SIZE} are ever asked for) for
+     * moving data between the host and guest memory, reused from call to call. Its contents are garbage; a
+     * caller uses it only until its call returns.
      */
     byte[] copyBuffer(int size) {
-        if (size <= copyBuffer.length) {
-            return copyBuffer;
+        if (size > COPY_BUFFER_SIZE) {
+            throw new IllegalArgumentException("copy buffer of " + size + " bytes"); // a caller's bug: it bounds its reads
         }
-        if (size > MAX_KEPT_COPY_BUFFER) {
-            return new byte[size]; // a rare huge WAITALL read: not worth keeping
-        }
-        return copyBuffer = new byte[Integer.highestOneBit(size - 1) << 1];
+        return copyBuffer;
     }
 
-    private static final int MAX_KEPT_COPY_BUFFER = 4 * 1024 * 1024;
+    static final int COPY_BUFFER_SIZE = 64 * 1024;
 
     public FdTable fds() {
         return fds;

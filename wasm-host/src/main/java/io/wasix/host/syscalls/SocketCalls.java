@@ -194,7 +194,7 @@ final class SocketCalls {
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         GuestSocket s = asSocket(e.descriptor());
-        int n = Streams.sendFrom(m, s, vecs, e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0);
+        int n = Streams.sendFrom(state, m, s, vecs, e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0);
         m.writeI32(retN, n);
         return 0;
     }

@@ -1,7 +1,5 @@
 package io.wasix.host.syscalls;
 
-import io.netty.buffer.ByteBuf;
-import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.GuestMemory.IoVec;
 import io.wasix.host.net.GuestSocket;
@@ -15,31 +13,27 @@ final class Streams {
 
     static int recvInto(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking,
             boolean peek, boolean waitAll) {
-        long total = IoVec.total(vecs);
-        if (total == 0) {
+        if (IoVec.total(vecs) == 0) {
             return 0;
         }
-        // Size the copy by what can arrive now, not by the guest's (possibly huge) iovecs; only WAITALL needs
-        // room for everything it asked for. The buffer is the instance's reusable one: a fresh array per call
-        // was nearly all the host's allocation under load.
-        int size = (int) Math.min(waitAll ? total : Math.min(total, Math.max(s.available(), 64 * 1024)),
-                Integer.MAX_VALUE - 8);
-        byte[] tmp = state.copyBuffer(size);
-        int n = s.recv(tmp, size, nonBlocking, peek, waitAll);
-        scatter(m, vecs, tmp, n);
-        return n;
+        // Straight from the received buffers into the guest's iovecs, as the bytes arrive: no host buffer
+        // sized by the guest's request, even for a WAITALL of gigabytes.
+        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        try {
+            return s.recv(cursor, nonBlocking, peek, waitAll);
+        } finally {
+            cursor.clear();
+        }
     }
 
-    static int sendFrom(GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking) {
-        long total = IoVec.total(vecs);
-        if (total > Integer.MAX_VALUE) {
-            throw Errno.INVAL.fail();
+    static int sendFrom(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking) {
+        // The socket takes from the iovecs only what its channel has room for (see GuestSocket#send).
+        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        try {
+            return s.send(cursor, nonBlocking);
+        } finally {
+            cursor.clear();
         }
-        ByteBuf buf = s.alloc().buffer((int) total);
-        for (IoVec v : vecs) {
-            buf.writeBytes(m.readBytes(v.ptr(), v.len()));
-        }
-        return s.send(buf, nonBlocking);
     }
 
     /** Spreads the first {@code n} bytes of {@code src} over the iovecs, in order. */

@@ -89,4 +89,46 @@ class GuestMemoryTest {
             assertEquals(Errno.FAULT, assertThrows(WasiException.class, () -> m.write(4 * PAGE - 4, pattern, 0, 8)).errno());
         }
     }
+
+    @Test
+    void byteBufCopiesCrossPagesBothWaysOnEveryMemory() {
+        for (boolean direct : new boolean[] {true, false}) {
+            for (Supplier<Memory> make : memories()) {
+                Memory mem = make.get();
+                GuestMemory m = new GuestMemory(mem);
+                mem.grow(2);
+                byte[] pattern = new byte[PAGE + 300];
+                for (int i = 0; i < pattern.length; i++) {
+                    pattern[i] = (byte) (i * 13 + 1);
+                }
+                int addr = PAGE - 100;
+                mem.write(addr, pattern, 0, pattern.length);
+                io.netty.buffer.ByteBuf buf = direct
+                        ? io.netty.buffer.Unpooled.directBuffer(pattern.length + 3)
+                        : io.netty.buffer.Unpooled.buffer(pattern.length + 3);
+                try {
+                    buf.writeBytes(new byte[] {9, 9, 9});
+                    m.readInto(addr, buf, pattern.length); // appended after the 3 bytes already there
+                    assertEquals(pattern.length + 3, buf.writerIndex());
+                    byte[] out = new byte[pattern.length];
+                    buf.getBytes(3, out);
+                    assertArrayEquals(pattern, out, mem.getClass().getName());
+
+                    mem.fill((byte) 0, 0, 3 * PAGE);
+                    m.writeFrom(addr + 1, buf, 3, pattern.length); // from index 3, reader index untouched
+                    assertEquals(0, buf.readerIndex());
+                    assertArrayEquals(pattern, mem.readBytes(addr + 1, pattern.length), mem.getClass().getName());
+                    assertEquals(0, mem.read(addr));
+                    assertEquals(0, mem.read(addr + 1 + pattern.length));
+                    // past the end of memory: EFAULT before anything is copied
+                    assertEquals(Errno.FAULT, assertThrows(WasiException.class,
+                            () -> m.writeFrom(3 * PAGE - 8, buf, 3, 16)).errno());
+                    assertEquals(Errno.FAULT, assertThrows(WasiException.class,
+                            () -> m.readInto(3 * PAGE - 8, buf, 16)).errno());
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+    }
 }
