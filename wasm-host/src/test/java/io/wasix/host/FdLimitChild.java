@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   FdLimitChild sockets TRANSPORT   sock_bind, sock_listen, sock_connect once fds have run out
  *   FdLimitChild accept TRANSPORT    a one-request-per-connection server, until a client sends "ping"
+ *   FdLimitChild release TRANSPORT   fds held by the process, not the guest, run out; the guest waits in
+ *                                    accept; a line on stdin frees them; the guest must then accept
  * </pre>
  *
  * <p>Threading: main thread only; the guest runs on it.
@@ -29,6 +31,7 @@ final class FdLimitChild {
             switch (args[0]) {
                 case "sockets" -> sockets(g);
                 case "accept" -> accept(g);
+                case "release" -> release(g);
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -107,6 +110,43 @@ final class FdLimitChild {
         g.pump(20); // NIO and io_uring release a closed listener's fd when the loop runs
         g.addrIn(ADDR_IN, 0);
         report("after-close " + Errno.of(g.call("sock_bind", fresh, ADDR_IN)));
+    }
+
+    private static void release(ShimGuest g) {
+        int lfd = g.listener();
+        java.util.List<java.io.FileInputStream> held = new java.util.ArrayList<>();
+        while (held.size() < 100_000) {
+            try {
+                held.add(new java.io.FileInputStream("/dev/null"));
+            } catch (java.io.IOException outOfFds) {
+                break;
+            }
+        }
+        long[] releasedAt = new long[1];
+        Thread releaser = new Thread(() -> {
+            try {
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+                synchronized (releasedAt) {
+                    releasedAt[0] = System.nanoTime();
+                }
+                for (var f : held) {
+                    f.close();
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        releaser.setDaemon(true);
+        releaser.start();
+        report("port " + g.localPort(lfd) + " holding " + held.size());
+        int cfd = g.accept(lfd, 0); // the client waits in the kernel's queue until fds are free again
+        long acceptedAt = System.nanoTime();
+        g.tryRecv(cfd, 100);
+        g.send(cfd, "pong".getBytes(StandardCharsets.US_ASCII));
+        g.close(cfd);
+        synchronized (releasedAt) {
+            report("accepted " + (releasedAt[0] == 0 ? "before the release" : (acceptedAt - releasedAt[0]) / 1_000_000 + " ms after the release"));
+        }
     }
 
     private static void accept(ShimGuest g) {

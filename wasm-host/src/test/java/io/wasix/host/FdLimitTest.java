@@ -148,6 +148,48 @@ class FdLimitTest {
         }
     }
 
+    /**
+     * Fds freed outside the guest (here the process's own files; in the appliance another shard's or a file's)
+     * wake no channel of the guest's: its blocking accept must still return once accepting can succeed again,
+     * through the pause's timer.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    @Timeout(60)
+    void aBlockingAcceptWakesWhenFdsAreFreedElsewhere(Transport t) throws Exception {
+        Transports.require(t);
+        Process p = child(ACCEPT_FD_LIMIT, "release", t);
+        CompletableFuture<String> err = stderrOf(p);
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+            String first = out.readLine();
+            assertTrue(first != null && first.startsWith("port "), () -> "child: " + first + "\n" + stderrNow(p, err));
+            int port = Integer.parseInt(first.split(" ")[1]);
+            try (Socket c = new Socket()) {
+                c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+                c.setSoTimeout(10_000);
+                c.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(500);
+                assertEquals(0, c.getInputStream().available(), "no answer while the host has no fd to accept with");
+                long cpu0 = cpuTicks(p.pid());
+                Thread.sleep(500);
+                assertTrue(cpuTicks(p.pid()) - cpu0 < 10, "the waiting host burned " + (cpuTicks(p.pid()) - cpu0) + " ticks in 0.5 s");
+                p.getOutputStream().write('\n'); // free the fds
+                p.getOutputStream().flush();
+                assertEquals("pong", new String(c.getInputStream().readNBytes(4), StandardCharsets.US_ASCII),
+                        () -> "the client, once fds were free\n" + stderrNow(p, err));
+            }
+            String report = out.readLine();
+            assertTrue(report != null && report.matches("accepted \\d+ ms after the release"), report);
+            long ms = Long.parseLong(report.split(" ")[1]);
+            assertTrue(ms < 1_000, "accept resumed " + ms + " ms after fds were freed (the retry timer is 100 ms)");
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "child still running");
+            assertEquals(0, p.exitValue(), err.get(5, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static String stderrNow(Process p, CompletableFuture<String> err) {
         p.destroyForcibly();
         try {
