@@ -2,7 +2,8 @@
 ;; For every import <name> there is an export "call_<name>" with the same signature that
 ;; passes its parameters straight through and returns the import's result.
 ;; preview1's 3-parameter sock_accept is exported as "call_p1_sock_accept"
-;; (wasix_32v1's 4-parameter one is "call_sock_accept").
+;; (wasix_32v1's 4-parameter one is "call_sock_accept"); preview1's sock_recv, sock_send and
+;; sock_shutdown, the same functions under the other namespace, as "call_p1_sock_recv" and so on.
 ;; Extra exports: "trap" (executes unreachable) and "spin_store" (addr, value: i32.store, so a
 ;; test can provoke an out-of-bounds memory trap). Memory: 2 pages, max 2.
 ;; Build: scripts/build-guests.sh (wat2wasm --debug-names)
@@ -47,6 +48,9 @@
   (import "wasi_snapshot_preview1" "environ_get"         (func $environ_get         (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit"           (func $proc_exit           (param i32)))
   (import "wasi_snapshot_preview1" "sock_accept"         (func $p1_sock_accept      (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_recv"           (func $p1_sock_recv        (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_send"           (func $p1_sock_send        (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_shutdown"       (func $p1_sock_shutdown    (param i32 i32) (result i32)))
 
   (memory (export "memory") 2 2)
 
@@ -127,6 +131,12 @@
     (call $proc_exit (local.get 0)))
   (func (export "call_p1_sock_accept") (param i32 i32 i32) (result i32)
     (call $p1_sock_accept (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_p1_sock_recv") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (call $p1_sock_recv (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
+  (func (export "call_p1_sock_send") (param i32 i32 i32 i32 i32) (result i32)
+    (call $p1_sock_send (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "call_p1_sock_shutdown") (param i32 i32) (result i32)
+    (call $p1_sock_shutdown (local.get 0) (local.get 1)))
 
   ;; ---- trap helpers ------------------------------------------------------------------
   (func $trap (export "trap")

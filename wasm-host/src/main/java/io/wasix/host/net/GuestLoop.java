@@ -52,6 +52,14 @@ public final class GuestLoop {
         loop.execute(task);
     }
 
+    /**
+     * Runs {@code task} on this thread once {@code delayNanos} have passed, at the first loop run from then on;
+     * a blocking wait in the meantime wakes for it.
+     */
+    public void schedule(Runnable task, long delayNanos) {
+        loop.schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
     /** Runs whatever IO and tasks are ready, without blocking. */
     public void poll() {
         loop.runNow();

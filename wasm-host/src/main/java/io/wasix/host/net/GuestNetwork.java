@@ -77,13 +77,33 @@ public final class GuestNetwork {
             channel.closeFuture().addListener(f -> {
                 openChannels--;
                 listeners.remove(server);
+                channelClosed();
             });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
                 openChannels--;
                 openConnections--;
+                channelClosed();
             });
+        }
+    }
+
+    /**
+     * Runs {@code task} once, when the next of this guest's channels has closed (and so freed its fd). The same
+     * task asked for twice before then runs once.
+     */
+    void whenChannelCloses(Runnable task) {
+        onChannelClose.add(task);
+    }
+
+    private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
+
+    private void channelClosed() {
+        if (!onChannelClose.isEmpty()) {
+            var tasks = java.util.List.copyOf(onChannelClose);
+            onChannelClose.clear();
+            tasks.forEach(Runnable::run);
         }
     }
 

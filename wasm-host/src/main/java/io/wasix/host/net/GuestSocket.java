@@ -2,6 +2,7 @@ package io.wasix.host.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -45,6 +46,7 @@ public final class GuestSocket implements Descriptor {
     // listener side
     private ServerChannel server;
     private final ArrayDeque<Channel> acceptQueue = new ArrayDeque<>();
+    private boolean acceptPaused;      // out of fds: not reading the listener until one is freed
 
     // connection side
     private DuplexChannel channel;
@@ -95,14 +97,19 @@ public final class GuestSocket implements Descriptor {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
-        ServerChannel ch = net.transport().newServerChannel(ipv6);
-        ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
-        ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
-        if (options.reusePort || net.forceReusePort()) {
-            ch.config().setOption(net.transport().reusePortOption(), true);
-        }
-        if (options.recvBufSize > 0) {
-            ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize);
+        ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
+        try {
+            ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
+            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
+            if (options.reusePort || net.forceReusePort()) {
+                ch.config().setOption(net.transport().reusePortOption(), true);
+            }
+            if (options.recvBufSize > 0) {
+                ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize);
+            }
+        } catch (ChannelException e) {
+            ch.unsafe().closeForcibly();
+            throw NetErrors.errno(e).fail();
         }
         ch.config().setAutoRead(false);
         ch.pipeline().addLast(new AcceptHandler());
@@ -116,6 +123,18 @@ public final class GuestSocket implements Descriptor {
         server = ch;
         state = State.BOUND;
         net.listenerBound((InetSocketAddress) ch.localAddress());
+    }
+
+    /**
+     * Makes a channel, which opens its socket: out of fds (EMFILE, ENFILE) that fails here, and the guest gets
+     * the errno its socket(2) would have had on Linux, where sock_open has no channel to make yet.
+     */
+    private static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
+        try {
+            return make.get();
+        } catch (ChannelException e) {
+            throw NetErrors.errno(e).fail();
+        }
     }
 
     public void listen() {
@@ -174,7 +193,7 @@ public final class GuestSocket implements Descriptor {
             }
         }
         Channel child = acceptQueue.poll();
-        if (!server.config().isAutoRead() && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
+        if (!acceptPaused && !server.config().isAutoRead() && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
             server.config().setAutoRead(true);
             server.read();
         }
@@ -206,8 +225,49 @@ public final class GuestSocket implements Descriptor {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Accept errors (EMFILE and the like) are transient for a listener; the next accept retries.
-            lastError = NetErrors.errno(cause);
+            // Accept errors are transient for a listener; the next accept retries. The guest's accept does not
+            // see them, as on Linux, where the connection stays in the kernel's queue until an accept succeeds.
+            Errno e = NetErrors.errno(cause);
+            lastError = e;
+            if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
+                pauseAccepting();
+            }
+        }
+    }
+
+    /**
+     * Stops reading the listener after an accept failed for lack of fds or memory. The connection is still
+     * pending in the kernel, so the listener stays readable: reading on would fail again at once, for ever,
+     * burning a core while the guest waits. Accepting resumes when one of this guest's channels closes (its
+     * fd is free again: the usual way out, a server closing a connection) or, for fds freed elsewhere (another
+     * shard, a file, another process), after {@link #ACCEPT_RETRY_NANOS}. Netty's ServerBootstrap pauses 1 s
+     * on such errors; we retry sooner because a retry costs one failed accept(2), a few microseconds, while
+     * each second paused is a second a waiting client is not served.
+     */
+    private void pauseAccepting() {
+        if (acceptPaused || server == null) {
+            return;
+        }
+        acceptPaused = true;
+        server.config().setAutoRead(false);
+        net.whenChannelCloses(resumeAccepting);
+        net.loop().schedule(this::resumeAccepting, ACCEPT_RETRY_NANOS);
+    }
+
+    /** One instance, so that pausing again before any channel closed does not queue a second wake-up. */
+    private final Runnable resumeAccepting = this::resumeAccepting;
+
+    /** Bound on an accept pause when no channel of this guest closes; see {@link #pauseAccepting}. */
+    static final long ACCEPT_RETRY_NANOS = 100_000_000L;
+
+    private void resumeAccepting() {
+        if (!acceptPaused) {
+            return; // the other trigger came first
+        }
+        acceptPaused = false;
+        if (state == State.LISTENING && server != null && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
+            server.config().setAutoRead(true);
+            server.read();
         }
     }
 
@@ -217,19 +277,20 @@ public final class GuestSocket implements Descriptor {
         if (!net.allowOutbound()) {
             throw Errno.ACCES.fail();
         }
-        InetSocketAddress local = null;
         switch (state) {
-            case FRESH -> { }
-            case BOUND -> {
-                // bind() made a listener; a bind-then-connect socket becomes a client bound to that address.
-                local = (InetSocketAddress) server.localAddress();
-                closeServer();
-            }
+            case FRESH, BOUND -> { }
             case CONNECTING -> throw Errno.ALREADY.fail();
             case CONNECTED, LISTENING -> throw Errno.ISCONN.fail(); // Linux answers EISCONN for a listener too
             default -> throw Errno.INVAL.fail();
         }
-        DuplexChannel ch = net.transport().newSocketChannel(ipv6);
+        // Before the listener closes: a socket that cannot be made (EMFILE) leaves a bound socket bound.
+        DuplexChannel ch = newChannel(() -> net.transport().newSocketChannel(ipv6));
+        InetSocketAddress local = null;
+        if (state == State.BOUND) {
+            // bind() made a listener; a bind-then-connect socket becomes a client bound to that address.
+            local = (InetSocketAddress) server.localAddress();
+            closeServer();
+        }
         if (local != null) {
             ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
         }

@@ -59,6 +59,12 @@ public final class NetErrors {
         if (m.contains("network is unreachable")) return Errno.NETUNREACH;
         if (m.contains("no route to host")) return Errno.HOSTUNREACH;
         if (m.contains("timed out")) return Errno.TIMEDOUT;
+        // NIO reports the kernel's refusals only by their strerror text
+        if (m.contains("too many open files in system")) return Errno.NFILE;
+        if (m.contains("too many open files")) return Errno.MFILE;
+        if (m.contains("invalid argument")) return Errno.INVAL;
+        if (m.contains("protocol not available")) return Errno.NOPROTOOPT;
+        if (m.contains("no buffer space available")) return Errno.NOBUFS;
         return null;
     }
 
@@ -72,6 +78,7 @@ public final class NetErrors {
             case 12 -> Errno.NOMEM;
             case 13 -> Errno.ACCES;
             case 22 -> Errno.INVAL;
+            case 23 -> Errno.NFILE;
             case 24 -> Errno.MFILE;
             case 32 -> Errno.PIPE;
             case 38 -> Errno.NOSYS;

@@ -1,6 +1,7 @@
 package io.wasix.host.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.util.internal.PlatformDependent;
 import io.wasix.host.abi.Errno;
@@ -8,7 +9,12 @@ import io.wasix.host.abi.Errno;
 /**
  * A socket's options as the guest set them. They are kept here because a WASIX socket exists before its
  * Netty channel does (bind and connect create it), then applied to the channel when it appears and written
- * through to it afterwards. Option ids are WASIX Sockoption values. Owned by the guest thread.
+ * through to it afterwards. Option ids are WASIX Sockoption values.
+ *
+ * <p>No option call fails because the channel is gone: on Linux, setsockopt and getsockopt keep working on a
+ * socket whose peer reset it (a "linger 0, then close" after an error is common), so once Netty has closed the
+ * channel the stored values are set and answered instead. A value the kernel refuses becomes its errno. Owned
+ * by the guest thread.
  */
 public final class SocketOptions {
     // WASIX Sockoption ids
@@ -28,6 +34,9 @@ public final class SocketOptions {
     long sendTimeoutNanos = -1;
     long connectTimeoutNanos = -1;
     long acceptTimeoutNanos = -1;
+    // the buffer sizes the kernel last reported, answered once the channel has closed; 0: never read
+    private int kernelRecvBufSize;
+    private int kernelSendBufSize;
 
     /** An accepted connection inherits its listener's options, as on Linux. */
     SocketOptions copyForAccepted() {
@@ -45,23 +54,34 @@ public final class SocketOptions {
         return c;
     }
 
-    /** Applies what the guest set to a new connection channel. */
+    /**
+     * Applies what the guest set to a new connection channel. Best effort: an accepted connection may already
+     * be reset, and Linux never refuses these values (it clamps sizes), so a failure here is not the guest's.
+     */
     void applyTo(Channel ch) {
         // Netty turns TCP_NODELAY on as it makes a channel; undo that unless the guest asked for it too.
         if (noDelay != PlatformDependent.canEnableTcpNoDelayByDefault()) {
-            ch.config().setOption(ChannelOption.TCP_NODELAY, noDelay);
+            applyQuietly(ch, ChannelOption.TCP_NODELAY, noDelay);
         }
         if (keepAlive != null) {
-            ch.config().setOption(ChannelOption.SO_KEEPALIVE, keepAlive);
+            applyQuietly(ch, ChannelOption.SO_KEEPALIVE, keepAlive);
         }
         if (recvBufSize > 0) {
-            ch.config().setOption(ChannelOption.SO_RCVBUF, recvBufSize);
+            applyQuietly(ch, ChannelOption.SO_RCVBUF, recvBufSize);
         }
         if (sendBufSize > 0) {
-            ch.config().setOption(ChannelOption.SO_SNDBUF, sendBufSize);
+            applyQuietly(ch, ChannelOption.SO_SNDBUF, sendBufSize);
         }
         if (lingerNanos >= 0) {
-            ch.config().setOption(ChannelOption.SO_LINGER, (int) (lingerNanos / 1_000_000_000L));
+            applyQuietly(ch, ChannelOption.SO_LINGER, (int) (lingerNanos / 1_000_000_000L));
+        }
+    }
+
+    private static <T> void applyQuietly(Channel ch, ChannelOption<T> option, T value) {
+        try {
+            set(ch, option, value);
+        } catch (io.wasix.host.abi.WasiException refused) {
+            // see applyTo
         }
     }
 
@@ -99,8 +119,8 @@ public final class SocketOptions {
         return switch (opt) {
             case REUSE_ADDR -> reuseAddr;
             case REUSE_PORT -> reusePort;
-            case NO_DELAY -> conn != null ? conn.config().getOption(ChannelOption.TCP_NODELAY) : noDelay;
-            case KEEP_ALIVE -> conn != null ? conn.config().getOption(ChannelOption.SO_KEEPALIVE) : keepAlive != null && keepAlive;
+            case NO_DELAY -> get(conn, ChannelOption.TCP_NODELAY, noDelay);
+            case KEEP_ALIVE -> get(conn, ChannelOption.SO_KEEPALIVE, keepAlive != null && keepAlive);
             case ONLY_V6 -> false;
             case LISTENING -> s.isListening();
             default -> throw Errno.NOPROTOOPT.fail();
@@ -117,10 +137,12 @@ public final class SocketOptions {
         switch (opt) {
             case RECV_BUF_SIZE -> {
                 recvBufSize = (int) size;
+                kernelRecvBufSize = 0;
                 set(live, ChannelOption.SO_RCVBUF, recvBufSize);
             }
             case SEND_BUF_SIZE -> {
                 sendBufSize = (int) size;
+                kernelSendBufSize = 0;
                 set(s.connection(), ChannelOption.SO_SNDBUF, sendBufSize);
             }
             default -> throw Errno.NOPROTOOPT.fail();
@@ -131,8 +153,12 @@ public final class SocketOptions {
         Channel live = s.liveChannel();
         Channel conn = s.connection();
         return switch (opt) {
-            case RECV_BUF_SIZE -> live != null ? live.config().getOption(ChannelOption.SO_RCVBUF) : recvBufSize;
-            case SEND_BUF_SIZE -> conn != null ? conn.config().getOption(ChannelOption.SO_SNDBUF) : sendBufSize;
+            case RECV_BUF_SIZE -> isOpen(live)
+                    ? kernelRecvBufSize = get(live, ChannelOption.SO_RCVBUF, recvBufSize)
+                    : live == null ? recvBufSize : lastKnownSize(kernelRecvBufSize, recvBufSize, KernelDefaults.RECV_BUF);
+            case SEND_BUF_SIZE -> isOpen(conn)
+                    ? kernelSendBufSize = get(conn, ChannelOption.SO_SNDBUF, sendBufSize)
+                    : conn == null ? sendBufSize : lastKnownSize(kernelSendBufSize, sendBufSize, KernelDefaults.SEND_BUF);
             case TYPE -> 1; // Stream: the only socket type this host opens
             case PROTO -> 6; // TCP
             case LAST_ERROR -> s.takeLastError().code();
@@ -169,10 +195,66 @@ public final class SocketOptions {
         };
     }
 
-    /** Writes an option through to a channel that exists; before then it is applied when one appears. */
+    /**
+     * A closed channel's buffer size, as Linux still reports it: the kernel's last answer, else what the guest
+     * set doubled (Linux doubles SO_RCVBUF/SO_SNDBUF for its bookkeeping), else the kernel's default.
+     */
+    private static long lastKnownSize(int kernel, int set, int kernelDefault) {
+        if (kernel > 0) {
+            return kernel;
+        }
+        return set > 0 ? 2L * set : kernelDefault;
+    }
+
+    /**
+     * Writes an option through to a channel that is open. Before there is one, it is applied when one appears;
+     * once it has closed, only the stored value changes, as the option of a reset socket does on Linux.
+     */
     private static <T> void set(Channel ch, ChannelOption<T> option, T value) {
-        if (ch != null) {
+        if (!isOpen(ch)) {
+            return;
+        }
+        try {
             ch.config().setOption(option, value);
+        } catch (ChannelException e) {
+            if (!ch.isOpen()) {
+                return; // closed under us: the same as closed before
+            }
+            throw NetErrors.errno(e).fail();
+        }
+    }
+
+    /** Reads an option from a channel that is open, else answers {@code stored}. */
+    private static <T> T get(Channel ch, ChannelOption<T> option, T stored) {
+        if (!isOpen(ch)) {
+            return stored;
+        }
+        try {
+            return ch.config().getOption(option);
+        } catch (ChannelException e) {
+            if (!ch.isOpen()) {
+                return stored;
+            }
+            throw NetErrors.errno(e).fail();
+        }
+    }
+
+    private static boolean isOpen(Channel ch) {
+        return ch != null && ch.isOpen();
+    }
+
+    /** Linux's default buffer sizes (the middle of tcp_rmem / tcp_wmem), read once from /proc. */
+    private static final class KernelDefaults {
+        static final int RECV_BUF = read("/proc/sys/net/ipv4/tcp_rmem", 131072);
+        static final int SEND_BUF = read("/proc/sys/net/ipv4/tcp_wmem", 16384);
+
+        private static int read(String file, int fallback) {
+            try {
+                String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim().split("\\s+");
+                return Integer.parseInt(fields[1]);
+            } catch (java.io.IOException | RuntimeException e) {
+                return fallback; // not Linux, or no /proc: the usual defaults
+            }
         }
     }
 }

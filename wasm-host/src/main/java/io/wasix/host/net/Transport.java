@@ -77,6 +77,13 @@ public enum Transport {
         if (System.getProperty("io.netty.jfr.enabled") == null && !jdk.jfr.FlightRecorder.isInitialized()) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        // A multishot accept that ends in an error (EMFILE: the process is out of fds) is re-armed by Netty
+        // whether or not the channel still wants to read, so a listener paused for want of fds (GuestSocket)
+        // would fail accept(2) in a loop, one core busy. One accept per submission honours the pause; the cost
+        // is one more submission queue entry per accepted connection, batched into the same io_uring_enter.
+        if (System.getProperty("io.netty.iouring.acceptMultiShotEnabled") == null) {
+            System.setProperty("io.netty.iouring.acceptMultiShotEnabled", "false");
+        }
     }
 
     private final String label;

@@ -34,7 +34,8 @@ final class SocketCalls {
     void register(HostFunctions r) {
         r.wasix("sock_open", i32s(4), (m, a) -> open(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
         r.wasix("sock_bind", i32s(2), (m, a) -> {
-            socket((int) a[0]).bind(SockAddr.read(m, (int) a[1]));
+            GuestSocket s = socket((int) a[0]);
+            s.bind(addressFor(s, m, (int) a[1]));
             return 0;
         });
         r.wasix("sock_listen", i32s(2), (m, a) -> {
@@ -50,7 +51,7 @@ final class SocketCalls {
         r.wasix("sock_connect", i32s(2), (m, a) -> {
             FdTable.Entry e = state.fds.entry((int) a[0]);
             GuestSocket s = asSocket(e.descriptor());
-            s.connect(SockAddr.read(m, (int) a[1]), e.nonBlocking());
+            s.connect(addressFor(s, m, (int) a[1]), e.nonBlocking());
             return 0;
         });
         r.preview1("sock_recv", i32s(6), (m, a) -> recv(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5]));
@@ -103,6 +104,7 @@ final class SocketCalls {
         r.wasix("sock_set_opt_time", i32s(3), (m, a) -> {
             GuestSocket s = socket((int) a[0]);
             int ts = (int) a[2];
+            m.check(ts, 16); // the whole opt_ts, even when its tag says None and the rest is not read
             int tag = m.readU8(ts);
             long nanos = switch (tag) {
                 case 0 -> -1;
@@ -197,6 +199,23 @@ final class SocketCalls {
         int n = Streams.sendFrom(state, m, s, vecs, e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0);
         m.writeI32(retN, n);
         return 0;
+    }
+
+    /**
+     * The address a bind or connect names, which must be of the socket's family, as Linux requires: an AF_INET
+     * socket given an IPv6 address is EAFNOSUPPORT (inet_bind, tcp_v4_connect), and so is an AF_INET6 socket
+     * given an IPv4 one (inet6_bind, tcp_v6_connect: for TCP only a v4-mapped IPv6 address reaches IPv4, an
+     * AF_INET sockaddr never does). Linux answers EINVAL first when the length is a sockaddr_in's 16 bytes,
+     * below SIN6_LEN_RFC2133; a WASIX address has no length, and libc has already checked the caller's. The
+     * family is the tag the guest wrote, not the InetAddress Java makes of it (a v4-mapped IPv6 address comes
+     * out as an Inet4Address).
+     */
+    private static java.net.InetSocketAddress addressFor(GuestSocket s, GuestMemory m, int ptr) {
+        java.net.InetSocketAddress address = SockAddr.read(m, ptr); // EFAULT for the whole struct first
+        if ((m.readU8(ptr) == SockAddr.INET6) != s.ipv6()) {
+            throw Errno.AFNOSUPPORT.fail();
+        }
+        return address;
     }
 
     private GuestSocket socket(int fd) {
