@@ -104,7 +104,7 @@ public final class WasixHost implements AutoCloseable {
         return missing;
     }
 
-    /** Asks the guest to stop; its current or next blocking call unwinds with {@link GuestStoppedException}. */
+    /** Asks the guest to stop; its current wait or its next host call unwinds with {@link GuestStoppedException}. */
     public void stop() {
         loop.stop();
     }

@@ -104,6 +104,22 @@ class GracefulStopTest {
         }
     }
 
+    /** The hard stop: a guest whose every call finds its data ready (so never waits) stops at its next call. */
+    @TransportTest
+    void aHardStopReachesAGuestThatNeverWaits(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                c.getOutputStream().write(new byte[64]);
+                assertEquals(1, g.recv(cfd, 1).length, "data is there: this recv does not wait");
+                g.host.stop();
+                assertThrows(GuestStoppedException.class, () -> g.recv(cfd, 1), "recv with data ready");
+                assertThrows(GuestStoppedException.class, () -> g.call("sched_yield"), "any call");
+            }
+        }
+    }
+
     /** Connecting fails: the listener is closed (bounded: the close completes within a loop run). */
     private static void assertRefused(int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);

@@ -66,6 +66,16 @@ public final class GuestLoop {
     }
 
     /**
+     * Called as each host call begins: after {@link #stop}, the guest unwinds at its next call, even one that
+     * would not wait (data already queued, events already ready), so a guest that never waits still stops.
+     */
+    public void throwIfStopped() {
+        if (stopped) {
+            throw new GuestStoppedException();
+        }
+    }
+
+    /**
      * Runs the loop until {@code ready} holds or {@code deadlineNanos} (System.nanoTime based, or
      * {@link #NO_DEADLINE}) passes.
      *
@@ -165,7 +175,7 @@ public final class GuestLoop {
         return d < 0 || d == NO_DEADLINE ? NO_DEADLINE - 1 : d;
     }
 
-    /** Asks the guest to stop: its current or next blocking call throws {@link GuestStoppedException}. */
+    /** Asks the guest to stop: its current wait or its next host call throws {@link GuestStoppedException}. */
     public void stop() {
         stopped = true;
         loop.wakeup();

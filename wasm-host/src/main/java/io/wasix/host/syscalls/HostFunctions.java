@@ -72,6 +72,7 @@ final class HostFunctions {
      * a stopped guest) is still reported, as one that did not return.
      */
     private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        state.net.loop().throwIfStopped();
         SyscallEvent event = probe.beginEvent();
         long start = probe.timed() ? System.nanoTime() : 0;
         int errno = 0;
