@@ -138,7 +138,9 @@ public final class Main {
             case Outcome.Trapped(String message, String function) -> fail(EXIT_TRAP,
                     "guest trapped: " + message + (function == null ? "" : " in " + function));
             case Outcome.Failed(String message, Throwable cause) -> {
-                cause.printStackTrace();
+                if (cause != null) {
+                    cause.printStackTrace();
+                }
                 yield fail(EXIT_LOAD_ERROR, message);
             }
         };

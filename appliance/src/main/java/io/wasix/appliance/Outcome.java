@@ -11,6 +11,9 @@ sealed interface Outcome {
     /** The appliance stopped the guest (signal, or another shard ended first). */
     record Stopped() implements Outcome {}
 
-    /** The host failed: a bug, or the instance could not be created. */
+    /**
+     * The host failed: a bug, or the instance could not be created ({@code cause} is printed), or a limit of
+     * the run such as the heap ({@code cause} null: the message says it all).
+     */
     record Failed(String message, Throwable cause) implements Outcome {}
 }

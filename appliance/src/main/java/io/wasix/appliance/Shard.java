@@ -76,6 +76,10 @@ final class Shard implements Runnable {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
             outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
+        } catch (OutOfMemoryError e) {
+            // Most often a memory.grow the heap cannot hold: a limit of this run, not a host bug, so no stack trace.
+            outcome = new Outcome.Failed("shard " + index + ": out of memory (" + GuestModule.oneLine(e) + ") with a heap of "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...", null);
         } catch (RuntimeException | Error e) {
             outcome = new Outcome.Failed("shard " + index + ": host error: " + GuestModule.oneLine(e), e);
         } finally {

@@ -203,6 +203,18 @@ class LauncherIT {
                 + "pages (2047 MiB) a guest memory can have here", r.stderr.strip());
     }
 
+    /** A memory.grow the heap cannot hold ends the run with one line, not an OutOfMemoryError's stack trace. */
+    @Test
+    void aGuestThatOutgrowsTheHeapEndsInOneLine() throws Exception {
+        Path guest = APPLIANCE_GUESTS.resolve("grow-forever.wasm");
+        Result r = runToEnd(List.of("run", guest.toString()), Map.of("JDK_JAVA_OPTIONS", "-Xmx96m"));
+        assertEquals(1, r.status, r.stderr);
+        List<String> lines = r.stderr.lines().filter(l -> !l.startsWith("NOTE: Picked up JDK_JAVA_OPTIONS")).toList();
+        assertEquals(2, lines.size(), r.stderr); // the boot line, then the end
+        assertTrue(lines.get(1).startsWith("appliance: shard 0: out of memory (Java heap space) with a heap of "), r.stderr);
+        assertTrue(lines.get(1).endsWith("MiB; raise it with JDK_JAVA_OPTIONS=-Xmx..."), r.stderr);
+    }
+
     /**
      * The boot line names every transport passed over and why; --quiet drops it, reasons included, so that
      * stderr stays the guest's own (README, --help). No native transport forces both fallbacks.
