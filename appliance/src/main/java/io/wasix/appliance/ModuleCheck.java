@@ -53,11 +53,12 @@ final class ModuleCheck {
      * is allocated in full at start, and a heap that cannot hold it fails with OutOfMemoryError mid-boot.
      */
     static String heapProblem(WasmModule m, int shards, long maxHeap) {
-        long need = (long) initialPages(m) * Memory.PAGE_SIZE * shards;
+        int pages = initialPages(m);
+        long need = (long) pages * Memory.PAGE_SIZE * shards;
         if (need <= maxHeap) {
             return null;
         }
-        return "its memory starts at " + initialPages(m) + " pages (" + mib(initialPages(m)) + " MiB)"
+        return "its memory starts at " + pages + " pages (" + mib(pages) + " MiB)"
                 + (shards == 1 ? "" : " per shard, " + need / MIB + " MiB for " + shards + " shards")
                 + ", more than the JVM's heap (" + maxHeap / MIB + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...)";
     }

@@ -17,7 +17,9 @@ import java.util.Locale;
 final class Mounts {
     private final List<MountSpec> specs = new ArrayList<>();
     /** --quota values with the flag or variable each came from, which a message names. */
-    private final List<String[]> quotas = new ArrayList<>();
+    private final List<QuotaArg> quotas = new ArrayList<>();
+
+    private record QuotaArg(String value, String source) {}
 
     void dir(String arg) throws UsageException {
         dir(arg, "--dir");
@@ -65,15 +67,15 @@ final class Mounts {
     }
 
     void quota(String arg, String source) {
-        quotas.add(new String[] {arg, source});
+        quotas.add(new QuotaArg(arg, source));
     }
 
     /** The mounts, quotas applied. */
     List<MountSpec> build() throws UsageException {
         List<MountSpec> out = new ArrayList<>(specs.isEmpty() ? MountSpec.defaults() : specs);
-        for (String[] quota : quotas) {
-            String q = quota[0];
-            String source = quota[1];
+        for (QuotaArg quota : quotas) {
+            String q = quota.value();
+            String source = quota.source();
             int eq = q.lastIndexOf('=');
             if (eq <= 0) {
                 throw new UsageException(source + " wants GUEST=BYTES[:INODES], got '" + q + "'");

@@ -27,6 +27,8 @@ public final class GuestNetwork {
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
+    private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
     public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
         this(loop, allowOutbound, forceReusePort, HostEvents.NONE);
@@ -96,8 +98,6 @@ public final class GuestNetwork {
     void whenChannelCloses(Runnable task) {
         onChannelClose.add(task);
     }
-
-    private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
     private void channelClosed() {
         if (!onChannelClose.isEmpty()) {

@@ -13,14 +13,11 @@ final class Streams {
 
     static int recvInto(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking,
             boolean peek, boolean waitAll) {
-        if (IoVec.total(vecs) == 0) {
-            return 0;
-        }
         // Straight from the received buffers into the guest's iovecs, as the bytes arrive: no host buffer
         // sized by the guest's request, even for a WAITALL of gigabytes.
         IovecCursor cursor = state.iovecCursor.reset(m, vecs);
         try {
-            return s.recv(cursor, nonBlocking, peek, waitAll);
+            return cursor.total() == 0 ? 0 : s.recv(cursor, nonBlocking, peek, waitAll);
         } finally {
             cursor.clear();
         }
