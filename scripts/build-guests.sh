@@ -11,6 +11,14 @@
 #   *.c   -> clang (freestanding wasm32, no libc) -> same name .wasm beside it
 #   *.wat -> wat2wasm --debug-names             -> same name .wasm beside it
 #
+# A C source picks another profile, and may add flags, with a line in its first ten:
+#   // build-guests: PROFILE [EXTRA CLANG FLAGS...]
+# PROFILE is one of
+#   freestanding  the default: no libc, our own _start, imports only from wasix.h
+#   threads       freestanding, plus atomics and bulk memory, and an imported shared memory
+#                 (env.memory, as wasix-libc links it): add -Wl,--max-memory=N as an extra flag
+#   wasi-libc     Debian's wasi-libc (printf, files, crt1's _start), wasix.h for the sockets
+#
 # Why the .wasm files are committed: the Maven build and the tests only read the .wasm; a
 # fresh machine (or a developer laptop) usually has no clang with a wasm32 target and no
 # wat2wasm, and Maven should not need them. So the binaries live in git next to their
@@ -101,6 +109,28 @@ CFLAGS=(
     -Wl,--stack-first -Wl,-z,stack-size=65536
 )
 
+# Added to CFLAGS by `// build-guests: threads`: the threads proposal, with the memory imported and
+# shared the way wasix-libc links every module (env.memory, shared), so the host creates it.
+THREAD_FLAGS=(
+    -matomics -mbulk-memory -mmutable-globals
+    -Wl,--shared-memory -Wl,--import-memory
+    -Wl,--export=__stack_pointer
+)
+
+# `// build-guests: wasi-libc`: a hosted program on Debian's wasi-libc (crt1 provides _start).
+LIBC_CFLAGS=(
+    --target=wasm32-wasi --sysroot=/usr -mcpu=mvp
+    -std=c11 -O2 -g0 -fno-ident
+    "-ffile-prefix-map=$ROOT/="
+    -Wall -Wextra
+    -I appliance/src/main/guests
+)
+
+# The profile line of a C source, "PROFILE EXTRA..." (empty: freestanding).
+profile_of() {
+    head -n 10 "$1" | sed -n 's|^[[:space:]]*//[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1
+}
+
 # Probe once so a clang without the wasm32 backend / wasm-ld fails with a clear message.
 printf 'void _start(void) {}\n' > "$TMP/probe.c"
 if ! "$CLANG" "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
@@ -114,7 +144,19 @@ build_one() { # build_one SOURCE OUTPUT
     local src="$1" out="$2"
     mkdir -p "$(dirname "$out")"
     case "$src" in
-        *.c) "$CLANG" "${CFLAGS[@]}" -o "$out" "$src" ;;
+        *.c)
+            local line profile extra
+            line="$(profile_of "$src")"
+            read -r profile extra <<<"$line"
+            # shellcheck disable=SC2206 # the extra flags are words, split on purpose
+            local extras=($extra)
+            case "${profile:-freestanding}" in
+                freestanding) "$CLANG" "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) "$CLANG" "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                wasi-libc) "$CLANG" "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
+                   return 1 ;;
+            esac ;;
         *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
     esac
     chmod 0644 "$out" # clang marks its output executable; a .wasm is data

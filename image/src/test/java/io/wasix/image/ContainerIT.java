@@ -25,7 +25,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class ContainerIT {
     private static final Path TOP = Path.of("..");
-    private static final String IMAGE = "localhost/wasix-appliance:it";
+    /**
+     * Tagged per checkout, so that two worktrees running this test at once never build, run or remove each
+     * other's image.
+     */
+    private static final String IMAGE = "localhost/wasix-appliance:it-"
+            + Integer.toHexString(TOP.toAbsolutePath().normalize().toString().hashCode());
     private static final Path SECCOMP = Path.of("seccomp/io_uring.json");
     private static String engine;
     private static final List<String> containers = new ArrayList<>();
