@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.boot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,12 +14,12 @@ import java.nio.file.Path;
  * @param originNanos the origin on the System.nanoTime scale
  * @param source what the origin is, for the boot line and report ("exec", "process start (10 ms ticks)")
  */
-record BootClock(long originNanos, String source) {
+public record BootClock(long originNanos, String source) {
     /** USER_HZ, the unit of /proc/self/stat's start time; 100 on every Linux ABI we run on. */
     private static final int CLOCK_TICKS = 100;
 
     /** The clock of this process, read once (from main, before anything else). */
-    static BootClock ofThisProcess() {
+    public static BootClock ofThisProcess() {
         long nowNanos = System.nanoTime();
         long execMicros = execMicros(System.getenv("APPLIANCE_EXEC_TIME"));
         if (execMicros > 0) {
@@ -40,7 +40,7 @@ record BootClock(long originNanos, String source) {
     }
 
     /** E.g. "87 ms after exec", for the boot line. */
-    String sinceStart() {
+    public String sinceStart() {
         return Math.round(millisAt(System.nanoTime())) + " ms after " + source;
     }
 

@@ -1,9 +1,9 @@
-package io.wasix.appliance;
+package io.wasix.appliance.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.wasix.appliance.BootReport.Milestone;
+import io.wasix.appliance.boot.BootReport.Milestone;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import com.dylibso.chicory.runtime.StackFrame;
 import java.util.Deque;
@@ -11,7 +11,7 @@ import java.util.Deque;
  *
  * <p>Threading: owned by the shard's thread, which runs the guest and later reads the record.
  */
-final class InterpretedTrap {
+public final class InterpretedTrap {
     private StackFrame frame;
 
     /** A new call into the guest: forget any earlier record. */

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.boot;
 
 import io.wasix.host.HostEvents;
 import java.io.PrintStream;
@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * on the guest thread); marks are lock-free and cheap, so recording costs nothing worth measuring even
  * when nobody asked for the report. Printing happens on whichever thread completes the report.
  */
-final class BootReport implements HostEvents {
+public final class BootReport implements HostEvents {
     /** The milestones, in boot order. */
-    enum Milestone {
+    public enum Milestone {
         MAIN("main"),
         TRANSPORT_CHOSEN("transport chosen"),
         MODULE_LOADED("module loaded"),
@@ -41,7 +41,7 @@ final class BootReport implements HostEvents {
     private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
     private final AtomicBoolean printed = new AtomicBoolean();
 
-    BootReport(BootClock clock, PrintStream out) {
+    public BootReport(BootClock clock, PrintStream out) {
         this.clock = clock;
         this.out = out;
         for (int i = 0; i < at.length(); i++) {
@@ -50,16 +50,16 @@ final class BootReport implements HostEvents {
     }
 
     /** Asks for the report to be printed (--boot-report); the settings come after main's own mark. */
-    void requestPrint() {
+    public void requestPrint() {
         print = true;
     }
 
-    BootClock clock() {
+    public BootClock clock() {
         return clock;
     }
 
     /** Records {@code m} now, unless it was already recorded. */
-    void mark(Milestone m) {
+    public void mark(Milestone m) {
         at.compareAndSet(m.ordinal(), UNSET, System.nanoTime());
     }
 
@@ -81,7 +81,7 @@ final class BootReport implements HostEvents {
     }
 
     /** Prints the report if it was asked for and not printed yet (at exit: what happened so far). */
-    void printOnce() {
+    public void printOnce() {
         if (print && printed.compareAndSet(false, true)) {
             out.print(render());
             out.flush();

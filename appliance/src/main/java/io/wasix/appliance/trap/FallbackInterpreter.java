@@ -1,21 +1,24 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.MStack;
 import com.dylibso.chicory.runtime.StackFrame;
+import com.dylibso.chicory.runtime.internal.CompilerInterpreterMachine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import java.util.Deque;
 
 /**
- * Chicory's interpreter (--interpreter) that remembers which function a trap was raised in, so the trap
- * line can name it. Threading: the shard's thread, like any Machine.
+ * Runs the functions the compiler left to the interpreter (too large for a JVM method), as Chicory's own
+ * CompilerInterpreterMachine does, and remembers which one a trap was raised in. A call from one of them to a
+ * compiled function goes back through the instance's machine ({@link FallbackMachine}).
+ *
+ * <p>Threading: the shard's thread.
  */
-final class NamingInterpreter extends InterpreterMachine implements NamesInterpretedTraps {
+public final class FallbackInterpreter extends CompilerInterpreterMachine {
     private final InterpretedTrap trap = new InterpretedTrap();
 
-    NamingInterpreter(Instance instance) {
-        super(instance);
+    public FallbackInterpreter(Instance instance, int[] interpretedFunctions) {
+        super(instance, interpretedFunctions);
     }
 
     @Override
@@ -24,7 +27,6 @@ final class NamingInterpreter extends InterpreterMachine implements NamesInterpr
         return super.call(funcId, args);
     }
 
-    // A WasmException (the exception-handling proposal) is not a ChicoryException: the guest may catch it.
     @Override
     protected void eval(MStack stack, Instance instance, Deque<StackFrame> callStack) throws ChicoryException {
         try {
@@ -35,8 +37,7 @@ final class NamingInterpreter extends InterpreterMachine implements NamesInterpr
         }
     }
 
-    @Override
-    public int interpretedTrapFunction() {
+    int trapFunction() {
         return trap.functionIndex();
     }
 }

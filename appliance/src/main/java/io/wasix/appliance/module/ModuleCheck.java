@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.module;
 
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -13,7 +13,7 @@ import java.util.List;
  * built for another runtime (an imported env.memory is also why such a module exports none), so they lead;
  * then the exports a WASI command needs; then a memory too large for this host. Stateless; any thread.
  */
-final class ModuleCheck {
+public final class ModuleCheck {
     private static final long MIB = 1L << 20;
 
     private ModuleCheck() {}
@@ -52,7 +52,7 @@ final class ModuleCheck {
      * Null, or why {@code shards} instances of the module do not fit in the JVM's heap: each shard's memory
      * is allocated in full at start, and a heap that cannot hold it fails with OutOfMemoryError mid-boot.
      */
-    static String heapProblem(WasmModule m, int shards, long maxHeap) {
+    public static String heapProblem(WasmModule m, int shards, long maxHeap) {
         int pages = initialPages(m);
         long need = (long) pages * Memory.PAGE_SIZE * shards;
         if (need <= maxHeap) {

@@ -1,4 +1,6 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
+
+import io.wasix.appliance.module.GuestModule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
@@ -11,12 +11,12 @@ import com.dylibso.chicory.wasm.ChicoryException;
  *
  * <p>Threading: the shard's thread.
  */
-final class FallbackMachine implements Machine, NamesInterpretedTraps {
+public final class FallbackMachine implements Machine, NamesInterpretedTraps {
     private final Machine compiled;
     private final FallbackInterpreter interpreter;
     private final java.util.Set<Integer> interpreted;
 
-    FallbackMachine(Machine compiled, FallbackInterpreter interpreter, java.util.Set<Integer> interpreted) {
+    public FallbackMachine(Machine compiled, FallbackInterpreter interpreter, java.util.Set<Integer> interpreted) {
         this.compiled = compiled;
         this.interpreter = interpreter;
         this.interpreted = interpreted;

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.cli;
 
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.fs.Quota;
@@ -14,7 +14,7 @@ import java.util.Locale;
  * a read-only in-memory copy) and --quota (GUEST=BYTES[:INODES]), preopened in the order given. With none,
  * nothing is preopened, as in wasmtime. Runs on main.
  */
-final class Mounts {
+public final class Mounts {
     private final List<MountSpec> specs = new ArrayList<>();
     /** --quota values with the flag or variable each came from, which a message names. */
     private final List<QuotaArg> quotas = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.ShardStats;
 import java.io.BufferedInputStream;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *
  * <p>Threading: {@link #start} and {@link #close()} on main; everything else on the "admin" thread.
  */
-final class AdminServer implements AutoCloseable {
+public final class AdminServer implements AutoCloseable {
     private static final int READ_TIMEOUT_MS = 2_000;
     private static final int MAX_HEAD = 8192;
 

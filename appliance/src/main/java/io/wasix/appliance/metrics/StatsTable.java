@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
@@ -14,7 +14,7 @@ import java.util.Map;
  * several, one row per syscall that was called, most time in the host first. p50/p99 come from the
  * histogram, so they are as precise as its power-of-two buckets (and capped by the longest call). Stateless; main thread.
  */
-final class StatsTable {
+public final class StatsTable {
     private static final String HEADER = String.format(Locale.ROOT, "%-22s %10s %8s %11s %9s %9s %9s %10s  %s",
             "syscall", "calls", "errors", "total ms", "mean us", "p50 us", "p99 us", "max us", "errors by errno");
 

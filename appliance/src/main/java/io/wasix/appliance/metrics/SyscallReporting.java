@@ -1,4 +1,6 @@
-package io.wasix.appliance;
+package io.wasix.appliance.metrics;
+
+import io.wasix.appliance.cli.Settings;
 
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallMetrics;
@@ -14,7 +16,7 @@ import java.util.List;
  * <p>Threading: created, marked and closed on main; {@link #forShard} hands each shard's metrics to the
  * shard before its thread starts; the admin thread reads snapshots.
  */
-final class SyscallReporting implements AutoCloseable {
+public final class SyscallReporting implements AutoCloseable {
     private final Settings.Metrics settings;
     private final List<SyscallMetrics> shards = new ArrayList<>();
     private final AdminServer admin;
@@ -32,7 +34,7 @@ final class SyscallReporting implements AutoCloseable {
     }
 
     /** Starts the admin port when asked for; fails when it cannot be bound. */
-    static SyscallReporting start(Settings.Metrics settings, int shardCount) throws IOException {
+    public static SyscallReporting start(Settings.Metrics settings, int shardCount) throws IOException {
         SyscallReporting r = new SyscallReporting(settings, shardCount);
         if (r.admin != null) {
             var a = r.admin.address();
@@ -42,7 +44,7 @@ final class SyscallReporting implements AutoCloseable {
         return r;
     }
 
-    SyscallMetrics forShard(int index) {
+    public SyscallMetrics forShard(int index) {
         return shards.get(index);
     }
 
@@ -51,7 +53,7 @@ final class SyscallReporting implements AutoCloseable {
     }
 
     /** Whether /healthz answers 200: from the boot line until the first shard ends. */
-    void serving(boolean now) {
+    public void serving(boolean now) {
         serving = now;
     }
 

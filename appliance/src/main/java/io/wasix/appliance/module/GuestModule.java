@@ -1,4 +1,8 @@
-package io.wasix.appliance;
+package io.wasix.appliance.module;
+
+import io.wasix.appliance.trap.FallbackInterpreter;
+import io.wasix.appliance.trap.FallbackMachine;
+import io.wasix.appliance.trap.NamingInterpreter;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
@@ -27,7 +31,7 @@ import java.util.function.Supplier;
  * @param name what the boot line calls it
  * @param mode "compiled at build time", "compiled at load time" or "interpreted"
  */
-record GuestModule(String name, WasmModule module, Function<Instance, Machine> machine, String mode) {
+public record GuestModule(String name, WasmModule module, Function<Instance, Machine> machine, String mode) {
 
     /** Bundled guests by name: their parsed module and their build-time compiled machine. */
     private record Bundled(Supplier<WasmModule> load, Function<Instance, Machine> machine) {}
@@ -41,10 +45,10 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
     }
 
     /** A module that cannot be used, with a one-line reason. */
-    static final class LoadException extends Exception {
+    public static final class LoadException extends Exception {
         private final boolean notFound;
 
-        LoadException(String message) {
+        public LoadException(String message) {
             this(message, false);
         }
 
@@ -54,12 +58,12 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         }
 
         /** The name is neither a file nor a bundled guest (perhaps a guest argument given without --). */
-        boolean notFound() {
+        public boolean notFound() {
             return notFound;
         }
     }
 
-    static GuestModule load(String nameOrPath, boolean interpreter) throws LoadException {
+    public static GuestModule load(String nameOrPath, boolean interpreter) throws LoadException {
         Bundled bundled = BUNDLED.get(nameOrPath);
         if (bundled != null && !Files.exists(Path.of(nameOrPath))) {
             if (interpreter) {
@@ -119,7 +123,7 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
      * The module whose name section names functions in a trap line. The build-time compiler's copy of a bundled
      * guest keeps no name section, so its original is parsed then, once the guest has trapped.
      */
-    WasmModule withNames() {
+    public WasmModule withNames() {
         if (module.nameSection() != null || !mode.equals("compiled at build time")) {
             return module;
         }
@@ -132,7 +136,7 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
 
     /** A bundled guest's original module, from the .wasm the build puts beside its compiled classes. */
     private static WasmModule bundledWasm(String name) throws LoadException {
-        try (var in = GuestModule.class.getResourceAsStream("guests/" + name + ".wasm")) {
+        try (var in = GuestModule.class.getResourceAsStream("/io/wasix/appliance/guests/" + name + ".wasm")) {
             if (in == null) {
                 throw new LoadException(name + ": the bundled guest's .wasm is missing from this build");
             }
@@ -142,7 +146,7 @@ record GuestModule(String name, WasmModule module, Function<Instance, Machine> m
         }
     }
 
-    static String oneLine(Throwable e) {
+    public static String oneLine(Throwable e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return msg.replace('\n', ' ');
     }

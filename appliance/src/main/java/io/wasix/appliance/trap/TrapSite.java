@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * what our interpreters recorded ({@link NamesInterpretedTraps}). Frames are read innermost first, from the
  * deepest cause out: whichever kind comes first, a compiled function or the interpreter, is where the trap was.
  */
-final class TrapSite {
+public final class TrapSite {
     private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
     private static final Set<String> INTERPRETER_CLASSES = Set.of(InterpreterMachine.class.getName(),
             CompilerInterpreterMachine.class.getName(), NamingInterpreter.class.getName(),
@@ -29,7 +29,7 @@ final class TrapSite {
     private TrapSite() {}
 
     /** "name (function #N)", "function #N", or null when the trap cannot be placed. */
-    static String describe(Throwable trap, WasmModule module, Machine machine) {
+    public static String describe(Throwable trap, WasmModule module, Machine machine) {
         int index = functionIndex(trap, machine);
         return index < 0 ? null : name(module, index);
     }

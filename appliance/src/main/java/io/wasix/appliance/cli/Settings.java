@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.cli;
 
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;

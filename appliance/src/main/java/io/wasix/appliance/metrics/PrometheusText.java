@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.Histogram;
 import io.wasix.host.metrics.ShardStats;
@@ -11,7 +11,7 @@ import java.util.Map;
  * Renders shard snapshots in the Prometheus text exposition format (version 0.0.4). A syscall appears once
  * it has been called, so an idle appliance's page stays short. Stateless; any thread (the admin thread).
  */
-final class PrometheusText {
+public final class PrometheusText {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private PrometheusText() {}

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.cli;
 
 import io.wasix.host.net.Transport;
 import java.net.InetSocketAddress;
@@ -10,8 +10,8 @@ import java.util.Map;
  * Parses `appliance run ...` in the manner of wasmer and wasmtime. Every flag has an APPLIANCE_* variable for
  * containers, where arguments are awkward; a flag on the command line wins over its variable. Runs on main.
  */
-final class Cli {
-    static final String HELP = """
+public final class Cli {
+    public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
                    appliance --help
 
@@ -62,7 +62,7 @@ final class Cli {
     private Cli() {}
 
     /** Null means "help was printed". */
-    static Settings parse(String[] argv, Map<String, String> environment) throws UsageException {
+    public static Settings parse(String[] argv, Map<String, String> environment) throws UsageException {
         List<String> args = List.of(argv);
         if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
             return null;

@@ -1,24 +1,21 @@
-package io.wasix.appliance;
+package io.wasix.appliance.trap;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.MStack;
 import com.dylibso.chicory.runtime.StackFrame;
-import com.dylibso.chicory.runtime.internal.CompilerInterpreterMachine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import java.util.Deque;
 
 /**
- * Runs the functions the compiler left to the interpreter (too large for a JVM method), as Chicory's own
- * CompilerInterpreterMachine does, and remembers which one a trap was raised in. A call from one of them to a
- * compiled function goes back through the instance's machine ({@link FallbackMachine}).
- *
- * <p>Threading: the shard's thread.
+ * Chicory's interpreter (--interpreter) that remembers which function a trap was raised in, so the trap
+ * line can name it. Threading: the shard's thread, like any Machine.
  */
-final class FallbackInterpreter extends CompilerInterpreterMachine {
+public final class NamingInterpreter extends InterpreterMachine implements NamesInterpretedTraps {
     private final InterpretedTrap trap = new InterpretedTrap();
 
-    FallbackInterpreter(Instance instance, int[] interpretedFunctions) {
-        super(instance, interpretedFunctions);
+    public NamingInterpreter(Instance instance) {
+        super(instance);
     }
 
     @Override
@@ -27,6 +24,7 @@ final class FallbackInterpreter extends CompilerInterpreterMachine {
         return super.call(funcId, args);
     }
 
+    // A WasmException (the exception-handling proposal) is not a ChicoryException: the guest may catch it.
     @Override
     protected void eval(MStack stack, Instance instance, Deque<StackFrame> callStack) throws ChicoryException {
         try {
@@ -37,7 +35,8 @@ final class FallbackInterpreter extends CompilerInterpreterMachine {
         }
     }
 
-    int trapFunction() {
+    @Override
+    public int interpretedTrapFunction() {
         return trap.functionIndex();
     }
 }

@@ -1,7 +1,7 @@
-package io.wasix.appliance;
+package io.wasix.appliance.cli;
 
 /** A command-line or configuration mistake: printed as one line, exit status 2. */
-final class UsageException extends Exception {
+public final class UsageException extends Exception {
     UsageException(String message) {
         super(message, null, false, false);
     }

@@ -1,4 +1,4 @@
-package io.wasix.appliance;
+package io.wasix.appliance.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
