@@ -23,8 +23,9 @@ import java.util.Map;
  * event loop its sockets run on.
  *
  * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
- * host function runs on it. Only {@link #stop()} and {@link #stopGracefully} may be called from another
- * thread.
+ * host function runs on it. Only {@link #stop()}, {@link #stopGracefully}, {@link #heartbeats()} and
+ * {@link #metrics()} may be called from another thread; {@link #stop()} and {@link #close()} are ordered by
+ * {@code lifecycle}, so that no stop interrupts the guest thread once its host has closed.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
@@ -35,6 +36,8 @@ public final class WasixHost implements AutoCloseable {
     private final GuestState state;
     private final List<HostFunction> functions;
     private final SyscallMetrics metrics;
+    private final Object lifecycle = new Object();
+    private boolean closed; // guarded by lifecycle
 
     public WasixHost(HostConfig config) {
         this(config, SyscallMetrics.off(), HostEvents.NONE);
@@ -104,9 +107,39 @@ public final class WasixHost implements AutoCloseable {
         return missing;
     }
 
-    /** Asks the guest to stop; its current wait or its next host call unwinds with {@link GuestStoppedException}. */
+    /**
+     * Asks the guest to stop: its current wait or its next host call unwinds with {@link GuestStoppedException},
+     * and guest code that runs without calling the host unwinds with Chicory's ChicoryInterruptedException at
+     * its next call or backward branch, because its thread is interrupted (compiled code and the interpreter
+     * both check). A guest thread that stops itself is not interrupted: it is in a host call already. Once the
+     * host has closed, this does nothing.
+     */
     public void stop() {
-        loop.stop();
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            loop.stop();
+            for (Heartbeat h : heartbeats()) {
+                if (h.thread() != Thread.currentThread()) {
+                    h.thread().interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@code t}, which ended a guest's run, is how {@link #stop()} unwinds a guest:
+     * {@link GuestStoppedException} from a host call or a wait, Chicory's ChicoryInterruptedException from the
+     * guest's own code.
+     */
+    public static boolean isStop(Throwable t) {
+        return t instanceof GuestStoppedException || t instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException;
+    }
+
+    /** The heartbeats of the guest's threads, for a watchdog; any thread. */
+    public List<Heartbeat> heartbeats() {
+        return List.of(state.heartbeat());
     }
 
     /**
@@ -122,9 +155,16 @@ public final class WasixHost implements AutoCloseable {
         return loop.transport().label();
     }
 
-    /** Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. */
+    /**
+     * Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. Guest thread.
+     * Clears the thread's interrupt, which {@link #stop()} may have set: the thread outlives its guest.
+     */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+        }
+        Thread.interrupted();
         state.fds().closeAll();
         net.drainAndClose(DRAIN_NANOS);
     }

@@ -1,6 +1,7 @@
 package io.wasix.host.syscalls;
 
 import com.dylibso.chicory.runtime.Instance;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.HostConfig;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.fd.FdTable;
@@ -18,6 +19,8 @@ import io.wasix.host.net.GuestNetwork;
  */
 public final class GuestState {
     final HostConfig config;
+    /** The guest thread's: every host call beats it on the way in and out, for a watchdog to read. */
+    final Heartbeat heartbeat = new Heartbeat(Thread.currentThread());
     final FdTable fds = new FdTable();
     final GuestNetwork net;
     final Vfs vfs;
@@ -62,6 +65,10 @@ public final class GuestState {
     }
 
     static final int COPY_BUFFER_SIZE = 64 * 1024;
+
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
 
     public FdTable fds() {
         return fds;

@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
 import io.wasix.host.metrics.SyscallEvent;
@@ -17,8 +18,8 @@ import java.util.List;
  * Collects the host functions of one guest instance. Each syscall is written as a method returning an errno
  * (or throwing {@link WasiException}); this class gives it its wasm signature and its import names. Every
  * preview1 function is also served under wasix_32v1, which includes them. Every host function goes through
- * {@link #invoke}, the one place that counts, times, traces and records JFR events for syscalls. Built on
- * the guest thread.
+ * {@link #invoke}, the one place that counts, times, traces and records JFR events for syscalls, and beats
+ * the guest thread's {@link Heartbeat}. Built on the guest thread.
  */
 final class HostFunctions {
     static final String WASIX = "wasix_32v1";
@@ -72,6 +73,16 @@ final class HostFunctions {
      * a stopped guest) is still reported, as one that did not return.
      */
     private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        Heartbeat heartbeat = state.heartbeat;
+        heartbeat.enterHost();
+        try {
+            return invokeCounted(probe, call, instance, args);
+        } finally {
+            heartbeat.leaveHost();
+        }
+    }
+
+    private int invokeCounted(SyscallProbe probe, Call call, Instance instance, long[] args) {
         state.net.loop().throwIfStopped();
         SyscallEvent event = probe.beginEvent();
         long start = probe.timed() ? System.nanoTime() : 0;
