@@ -15,6 +15,10 @@ import java.util.List;
  * @param allowOutbound whether sock_connect may open outbound connections
  * @param forceReusePort bind every listener with SO_REUSEPORT, so that several shards share one port
  * @param mounts the guest's mount table, preopened from fd 3 in this order
+ * @param limits what the guest may hold: memory pages, connections
+ * @param forceReuseAddr bind every listener with SO_REUSEADDR, whatever the guest set: for an embedder that
+ *     restarts guests, whose new run binds the port its previous run's connections (closed by the host, in
+ *     TIME_WAIT) still hold; Linux lets that bind through only when those connections' listener had it too
  */
 public record HostConfig(
         List<String> args,
@@ -25,21 +29,42 @@ public record HostConfig(
         InputStream stdin,
         OutputStream stdout,
         OutputStream stderr,
-        List<MountSpec> mounts) {
+        List<MountSpec> mounts,
+        Limits limits,
+        boolean forceReuseAddr) {
+
+    /**
+     * @param maxMemoryPages the most 64 KiB pages the guest's memory may grow to (its declared maximum is
+     *     lowered to this); {@link com.dylibso.chicory.runtime.Memory#RUNTIME_MAX_PAGES} for no limit of ours
+     * @param maxConnections the most accepted connections the guest holds at once; past it the host stops
+     *     accepting and the kernel queues the rest (0: no limit)
+     */
+    public record Limits(int maxMemoryPages, int maxConnections) {
+        public static final Limits NONE = new Limits(com.dylibso.chicory.runtime.Memory.RUNTIME_MAX_PAGES, 0);
+
+        public Limits {
+            if (maxMemoryPages < 0 || maxConnections < 0) {
+                throw new IllegalArgumentException("negative limit");
+            }
+        }
+    }
 
     public HostConfig {
         args = List.copyOf(args);
         env = List.copyOf(env);
         mounts = List.copyOf(mounts);
+        java.util.Objects.requireNonNull(limits);
     }
 
     public HostConfig(List<String> args, List<String> env, Transport transport, boolean allowOutbound,
             boolean forceReusePort, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        this(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, MountSpec.defaults());
+        this(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, MountSpec.defaults(),
+                Limits.NONE, false);
     }
 
     public HostConfig withMounts(List<MountSpec> mounts) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
     }
 
     /** Defaults for a single instance on the given transport, with the process's own streams. */
@@ -48,22 +73,37 @@ public record HostConfig(
     }
 
     public HostConfig withArgs(List<String> args) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
     }
 
     public HostConfig withEnv(List<String> env) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
     }
 
     public HostConfig withAllowOutbound(boolean allow) {
-        return new HostConfig(args, env, transport, allow, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, allow, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
     }
 
     public HostConfig withForceReusePort(boolean force) {
-        return new HostConfig(args, env, transport, allowOutbound, force, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, allowOutbound, force, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
     }
 
     public HostConfig withStdio(InputStream in, OutputStream out, OutputStream err) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, in, out, err, mounts);
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, in, out, err,
+                mounts, limits, forceReuseAddr);
+    }
+
+    public HostConfig withLimits(Limits limits) {
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, forceReuseAddr);
+    }
+
+    public HostConfig withForceReuseAddr(boolean force) {
+        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr,
+                mounts, limits, force);
     }
 }

@@ -9,6 +9,8 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import io.wasix.host.abi.BoundedMemory;
+import io.wasix.host.abi.HeapReserve;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
@@ -36,6 +38,7 @@ public final class WasixHost implements AutoCloseable {
     private final GuestState state;
     private final List<HostFunction> functions;
     private final SyscallMetrics metrics;
+    private final HostConfig config;
     private final Object lifecycle = new Object();
     private boolean closed; // guarded by lifecycle
 
@@ -55,6 +58,7 @@ public final class WasixHost implements AutoCloseable {
 
     /** A host reporting to both; see the two-argument constructors. */
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
+        this.config = config;
         this.loop = new GuestLoop(config.transport());
         this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
         this.state = new GuestState(config, net);
@@ -63,12 +67,23 @@ public final class WasixHost implements AutoCloseable {
     }
 
     /**
-     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(WasixHost::newMemory)}):
-     * a byte[] per page. Compiled guests load and store through it faster than through Chicory's default
-     * ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and from it page by page.
+     * A guest memory with no limit of ours: a byte[] per page. Compiled guests load and store through it faster
+     * than through Chicory's default ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and
+     * from it page by page. The appliance uses {@link #memory} instead.
      */
     public static Memory newMemory(MemoryLimits limits) {
         return new ByteArrayMemory(limits);
+    }
+
+    /**
+     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(host::memory)}): byte[]
+     * pages as {@link #newMemory}, whose growth stops at the configured limit and at what the heap can hold, with
+     * -1 from memory.grow (counted in {@link #metrics()}).
+     *
+     * @throws IllegalArgumentException when the memory starts above the limit
+     */
+    public Memory memory(MemoryLimits limits) {
+        return new BoundedMemory(limits, config.limits().maxMemoryPages(), HeapReserve.jvm(), metrics.limits());
     }
 
     /** What this host's syscalls report to. Any thread may read its snapshot. */

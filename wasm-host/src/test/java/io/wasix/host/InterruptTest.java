@@ -42,7 +42,7 @@ class InterruptTest {
         Thread guest = new Thread(() -> {
             try (WasixHost h = new WasixHost(HostConfig.of(t))) {
                 Instance i = Instance.builder(ShimGuest.module("spin.wasm")).withImportValues(h.imports())
-                        .withMachineFactory(machine).withMemoryFactory(WasixHost::newMemory).withStart(false).build();
+                        .withMachineFactory(machine).withMemoryFactory(h::memory).withStart(false).build();
                 started.complete(h);
                 i.export("yield_then_spin").apply();
                 ended.complete(null);

@@ -1,10 +1,26 @@
 package io.wasix.host.metrics;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** A read-only copy of one shard's syscall counts, syscalls in name order. Immutable; any thread. */
-public record ShardStats(int shard, List<SyscallStats> syscalls) {
+/**
+ * A read-only copy of one shard's syscall counts, syscalls in name order, and its other counters (limits,
+ * connections, and whatever its embedder adds, such as restarts). Immutable; any thread.
+ */
+public record ShardStats(int shard, List<SyscallStats> syscalls, List<ShardCount> counts) {
     public ShardStats {
         syscalls = List.copyOf(syscalls);
+        counts = List.copyOf(counts);
+    }
+
+    public ShardStats(int shard, List<SyscallStats> syscalls) {
+        this(shard, syscalls, List.of());
+    }
+
+    /** This snapshot with {@code more} counts after its own. */
+    public ShardStats withCounts(List<ShardCount> more) {
+        List<ShardCount> all = new ArrayList<>(counts);
+        all.addAll(more);
+        return new ShardStats(shard, syscalls, all);
     }
 }

@@ -21,6 +21,7 @@ public final class SyscallMetrics {
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final LimitCounters limits = new LimitCounters();
 
     /**
      * @param shard the shard's index, in snapshots and trace lines
@@ -52,13 +53,18 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
-    /** The counts so far, every registered syscall in name order (called or not). Any thread. */
+    /** What the shard's limits held back; always counted. */
+    public LimitCounters limits() {
+        return limits;
+    }
+
+    /** The counts so far, every registered syscall in name order (called or not), and the limits'. Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
         for (SyscallCounter c : counters.values()) {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list);
+        return new ShardStats(shard, list, limits.snapshot());
     }
 }
