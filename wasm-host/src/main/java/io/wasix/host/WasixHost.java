@@ -60,7 +60,7 @@ public final class WasixHost implements AutoCloseable {
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
         this.config = config;
         this.loop = new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
+        this.net = new GuestNetwork(loop, config, events, metrics.limits());
         this.state = new GuestState(config, net);
         this.metrics = metrics;
         this.functions = Syscalls.all(state, metrics);
