@@ -1,5 +1,6 @@
 package io.wasix.appliance.metrics;
 
+import io.wasix.host.metrics.ShardCount;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
 import java.util.ArrayList;
@@ -24,11 +25,26 @@ public final class StatsTable {
         StringBuilder b = new StringBuilder();
         for (ShardStats shard : shards) {
             table(b, "shard " + shard.shard(), shard.syscalls());
+            counts(b, shard);
         }
         if (shards.size() > 1) {
             table(b, "all " + shards.size() + " shards", total(shards));
         }
         return b.toString();
+    }
+
+    /** The shard's counters that are not zero (restarts, refused grows, paused accepts), on one line. */
+    private static void counts(StringBuilder b, ShardStats shard) {
+        StringBuilder line = new StringBuilder();
+        for (ShardCount c : shard.counts()) {
+            if (!c.gauge() && c.value() != 0) {
+                line.append(line.isEmpty() ? "" : ", ").append(c.metric())
+                        .append(c.labels().isEmpty() ? "" : "{" + c.labels() + "}").append(' ').append(c.value());
+            }
+        }
+        if (!line.isEmpty()) {
+            b.append("appliance: shard ").append(shard.shard()).append(" events: ").append(line).append('\n');
+        }
     }
 
     /** Each syscall's counts added over the shards. */

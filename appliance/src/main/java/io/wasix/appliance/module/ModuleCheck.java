@@ -63,7 +63,8 @@ public final class ModuleCheck {
                 + ", more than the JVM's heap (" + maxHeap / MIB + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...)";
     }
 
-    private static int initialPages(WasmModule m) {
+    /** The pages the module's memory starts with (0 without a memory). */
+    public static int initialPages(WasmModule m) {
         return m.memorySection()
                 .filter(s -> s.memoryCount() > 0)
                 .map(s -> s.getMemory(0).limits().initialPages())
