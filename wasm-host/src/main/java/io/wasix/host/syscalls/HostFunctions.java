@@ -73,16 +73,10 @@ final class HostFunctions {
      * a stopped guest) is still reported, as one that did not return.
      */
     private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        // One method, as before the heartbeat: C2 must inline all of it into Chicory's call site, or the
+        // argument and result arrays escape and every call allocates them (bench/results: hostcall-jmh).
         Heartbeat heartbeat = state.heartbeat;
-        heartbeat.enterHost();
-        try {
-            return invokeCounted(probe, call, instance, args);
-        } finally {
-            heartbeat.leaveHost();
-        }
-    }
-
-    private int invokeCounted(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        heartbeat.enterHost(); // a stop thrown just below unwinds the guest: the beat left odd does not matter
         state.net.loop().throwIfStopped();
         SyscallEvent event = probe.beginEvent();
         long start = probe.timed() ? System.nanoTime() : 0;
@@ -105,6 +99,7 @@ final class HostFunctions {
             if (event != null) {
                 probe.commit(event, args, errno, returned);
             }
+            heartbeat.leaveHost();
         }
         return errno;
     }
