@@ -5,6 +5,8 @@ import static io.wasix.image.Launched.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wasix.image.Launched.Conn;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,9 +15,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * --max-memory and the heap through the launcher: memory.grow answers -1 past the limit or past what the heap
  * can hold (the guest prints how far it got), the refusal is counted, and the boot line states the limit.
+ * And --max-connections: the connection past the limit waits in the kernel until one closes.
  */
 @Timeout(60)
-class MemoryIT {
+class LimitsIT {
     private static final String GROW = APPLIANCE_GUESTS.resolve("grow-until-refused.wasm").toString();
 
     @Test
@@ -71,5 +74,42 @@ class MemoryIT {
             assertEquals(List.of("appliance: " + GROW + ": its memory starts at 2 pages (128 KiB), more than the memory "
                     + "limit of 64 KiB per shard (--max-memory)"), app.stderrLines());
         }
+    }
+
+    /** Two connections held: a third is accepted by the kernel but not served until one of the two closes. */
+    @Test
+    void maxConnectionsHoldsTheNextInTheKernelUntilOneCloses() throws Exception {
+        int port = freePort(), admin = freePort();
+        try (Launched app = Launched.start(List.of("run", "--max-connections", "2", "--admin-port",
+                "127.0.0.1:" + admin, APPLIANCE_GUESTS.resolve("crashy.wasm").toString()), port, Map.of())) {
+            assertTrue(app.awaitLine(l -> l.contains(" started on "), 30_000).contains(", max 2 connections per shard"),
+                    app.stderr());
+            try (Conn a = Conn.await(port, 10_000); Conn b = new Conn(port); Conn c = new Conn(port)) {
+                b.get();
+                c.socket.setSoTimeout(1000);
+                assertThrowsTimeout(c);
+                assertTrue(Launched.http(admin, "/metrics").contains("\nwasix_connections{shard=\"0\"} 2\n"));
+                a.close();
+                c.socket.setSoTimeout(5000);
+                c.get(); // the request sent before is answered once the host takes the connection
+            }
+            String metrics = Launched.http(admin, "/metrics");
+            assertTrue(metrics.contains("\nwasix_accept_pauses_total{shard=\"0\",reason=\"max_connections\"} 1\n"),
+                    metrics);
+            app.signal("TERM");
+            assertEquals(0, app.awaitExit(10_000), app.stderr());
+        }
+    }
+
+    /** A GET on {@code c} gets no answer within its read timeout: the host has not accepted it. */
+    private static void assertThrowsTimeout(Conn c) {
+        try {
+            c.get();
+        } catch (java.net.SocketTimeoutException expected) {
+            return;
+        } catch (IOException e) {
+            throw new AssertionError("expected no answer, got " + e, e);
+        }
+        throw new AssertionError("the connection past the limit was served");
     }
 }
