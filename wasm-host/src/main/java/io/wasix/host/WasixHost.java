@@ -118,6 +118,11 @@ public final class WasixHost implements AutoCloseable {
         loop.stopGracefully(graceNanos);
     }
 
+    /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return net.datagramsDropped();
+    }
+
     public String transportLabel() {
         return loop.transport().label();
     }

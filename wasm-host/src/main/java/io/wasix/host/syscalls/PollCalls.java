@@ -81,6 +81,7 @@ final class PollCalls {
             if (wanted) {
                 long nbytes = s.tag != FD_READ ? 0 : switch (d) {
                     case GuestSocket gs -> gs.available();
+                    case io.wasix.host.net.GuestUdpSocket u -> u.available(); // the next datagram's size
                     // a regular file is always ready; nbytes is what is left to read, as wasmtime reports
                     case io.wasix.host.fs.FileDescriptor f -> Math.max(0, f.data().size() - f.position());
                     default -> 0;

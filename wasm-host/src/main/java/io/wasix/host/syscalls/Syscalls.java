@@ -24,6 +24,7 @@ public final class Syscalls {
     public static List<HostFunction> all(GuestState state, SyscallMetrics metrics) {
         HostFunctions r = new HostFunctions(state, metrics);
         new SocketCalls(state).register(r);
+        new DatagramCalls(state).register(r);
         new EpollCalls(state).register(r);
         FileCalls files = new FileCalls(state);
         new FdCalls(state, files).register(r);
