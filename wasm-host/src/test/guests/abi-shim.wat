@@ -30,6 +30,13 @@
   (import "wasix_32v1" "epoll_create"      (func $epoll_create      (param i32) (result i32)))
   (import "wasix_32v1" "epoll_ctl"         (func $epoll_ctl         (param i32 i32 i32 i32) (result i32)))
   (import "wasix_32v1" "epoll_wait"        (func $epoll_wait        (param i32 i32 i32 i64 i32) (result i32)))
+  ;; datagram calls
+  (import "wasix_32v1" "sock_send_to"      (func $sock_send_to      (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_recv_from"    (func $sock_recv_from    (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_join_multicast_v4"  (func $sock_join_multicast_v4  (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_leave_multicast_v4" (func $sock_leave_multicast_v4 (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_join_multicast_v6"  (func $sock_join_multicast_v6  (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_leave_multicast_v6" (func $sock_leave_multicast_v6 (param i32 i32 i32) (result i32)))
 
   ;; ---- wasi_snapshot_preview1 -------------------------------------------------------
   (import "wasi_snapshot_preview1" "fd_close"            (func $fd_close            (param i32) (result i32)))
@@ -97,6 +104,18 @@
     (call $epoll_ctl (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
   (func (export "call_epoll_wait") (param i32 i32 i32 i64 i32) (result i32)
     (call $epoll_wait (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "call_sock_send_to") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (call $sock_send_to (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
+  (func (export "call_sock_recv_from") (param i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (call $sock_recv_from (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6)))
+  (func (export "call_sock_join_multicast_v4") (param i32 i32 i32) (result i32)
+    (call $sock_join_multicast_v4 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_leave_multicast_v4") (param i32 i32 i32) (result i32)
+    (call $sock_leave_multicast_v4 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_join_multicast_v6") (param i32 i32 i32) (result i32)
+    (call $sock_join_multicast_v6 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_leave_multicast_v6") (param i32 i32 i32) (result i32)
+    (call $sock_leave_multicast_v6 (local.get 0) (local.get 1) (local.get 2)))
 
   ;; ---- wasi_snapshot_preview1 pass-throughs ------------------------------------------
   (func (export "call_fd_close") (param i32) (result i32)
