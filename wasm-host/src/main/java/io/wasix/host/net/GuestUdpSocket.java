@@ -586,11 +586,17 @@ public final class GuestUdpSocket implements NetSocket {
         inbound.clear();
         queuedCharge = 0;
         DatagramChannel ch = channel;
-        // After the last send: io_uring would drop a send still in flight.
-        if (lastWrite == null || lastWrite.isDone()) {
-            ch.close();
-        } else {
-            lastWrite.addListener(f -> ch.close());
+        if (lastWrite != null && !lastWrite.isDone()) {
+            lastWrite.addListener(f -> ch.close()); // after the last send: io_uring would drop one in flight
+            return;
         }
+        // As close(2): the port is free when this returns, for a bind or a send that expects it closed. NIO and
+        // io_uring let go of the fd only when the loop runs again (see GuestSocket's listener close).
+        ChannelFuture closed = ch.close();
+        net.loop().drain(closed::isDone, GuestLoop.deadline(CLOSE_NANOS));
+        net.loop().poll();
     }
+
+    /** Bound on the wait in {@link #close}; a close normally completes within one loop run. */
+    private static final long CLOSE_NANOS = 1_000_000_000L;
 }
