@@ -275,6 +275,47 @@ class UdpSocketTest {
         }
     }
 
+    /** Blocked in a receive, the guest thread sleeps in the kernel: it does not spin. */
+    @TransportTest
+    void aBlockedReceiveBurnsNoCpu(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int fd = bound(g, false);
+            g.setTime(fd, OPT_RECV_TIMEOUT, 500_000_000L);
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            expect(Errno.AGAIN, recvFrom(g, fd, 100, 0), "a receive that times out", t);
+            long cpuMs = (threads.getCurrentThreadCpuTime() - cpu0) / 1_000_000;
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 490, "waited " + ms + " ms");
+            assertTrue(cpuMs < 100, "the guest thread used " + cpuMs + " ms of CPU in a " + ms + " ms wait on " + t.label());
+        }
+    }
+
+    /**
+     * A graceful stop (SIGTERM) ends a guest waiting for its next datagram at once, as it ends one waiting for its
+     * next connection: a UDP socket's next datagram is new work, and it holds no connection the stop should wait for.
+     */
+    @TransportTest
+    void aGracefulStopEndsAWaitForTheNextDatagram(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t); DatagramSocket peer = peer(V4)) {
+            int fd = bound(g, false);
+            send(peer, "queued", new InetSocketAddress(V4, localPort(g, fd)));
+            g.pump(20);
+            var stopper = async(() -> {
+                Thread.sleep(100);
+                g.host.stopGracefully(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+                return null;
+            });
+            expect(Errno.SUCCESS, recvFrom(g, fd, 100, 0), "a datagram already queued is still served", t);
+            long t0 = System.nanoTime();
+            org.junit.jupiter.api.Assertions.assertThrows(GuestStoppedException.class, () -> recvFrom(g, fd, 100, 0));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 2000, "the wait ended " + ms + " ms after it began, not after the 5 s grace");
+            stopper.join();
+        }
+    }
+
     @TransportTest
     void aBlockedReceiveWakesForADatagramSentLater(Transport t) throws Exception {
         try (ShimGuest g = ShimGuest.open(t); DatagramSocket peer = peer(V4)) {
