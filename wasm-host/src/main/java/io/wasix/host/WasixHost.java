@@ -56,6 +56,7 @@ public final class WasixHost implements AutoCloseable {
         this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
         this.state = new GuestState(config, net);
         this.metrics = metrics;
+        metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);
     }
 

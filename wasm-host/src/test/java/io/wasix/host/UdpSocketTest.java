@@ -713,7 +713,9 @@ class UdpSocketTest {
      */
     @TransportTest
     void aFullReceiveQueueDropsDatagramsAndCountsThem(Transport t) throws Exception {
-        try (ShimGuest g = ShimGuest.open(t); DatagramSocket peer = peer(V4)) {
+        // counted whether or not syscalls are (the appliance's --stats and /metrics read it)
+        var metrics = new io.wasix.host.metrics.SyscallMetrics(0, false, null);
+        try (ShimGuest g = ShimGuest.open(t, metrics); DatagramSocket peer = peer(V4)) {
             int fd = bound(g, false);
             g.ok("sock_set_opt_size", fd, OPT_RECV_BUF, 8192L); // the kernel makes it 16384
             int port = localPort(g, fd);
@@ -739,6 +741,7 @@ class UdpSocketTest {
             assertTrue(received <= 16384 / (1000 + 256) + 1, "the queue held no more than its bound: " + received);
             assertEquals(sent, received + hostDropped + kernelDropped,
                     "received " + received + ", host dropped " + hostDropped + ", kernel dropped " + kernelDropped);
+            assertEquals(hostDropped, metrics.snapshot().datagramsDropped(), "the shard's metrics say so too");
         }
     }
 

@@ -24,11 +24,20 @@ public final class StatsTable {
         StringBuilder b = new StringBuilder();
         for (ShardStats shard : shards) {
             table(b, "shard " + shard.shard(), shard.syscalls());
+            dropped(b, shard.datagramsDropped());
         }
         if (shards.size() > 1) {
             table(b, "all " + shards.size() + " shards", total(shards));
+            dropped(b, shards.stream().mapToLong(ShardStats::datagramsDropped).sum());
         }
         return b.toString();
+    }
+
+    /** A line for the datagrams dropped by full UDP receive queues, when there were any. */
+    private static void dropped(StringBuilder b, long datagrams) {
+        if (datagrams > 0) {
+            b.append("udp datagrams dropped (receive queue full): ").append(datagrams).append('\n');
+        }
     }
 
     /** Each syscall's counts added over the shards. */
