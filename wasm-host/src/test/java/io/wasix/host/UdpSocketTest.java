@@ -637,6 +637,38 @@ class UdpSocketTest {
         }
     }
 
+    /** ReusePort lets two sockets bind one port (each shard's, with --shards); ReuseAddr, OnlyV6 as for TCP. */
+    @TransportTest
+    void reusePortSharesAPortAndOnlyV6IsAsForTcp(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int first = open(g, false);
+            g.ok("sock_set_opt_flag", first, OPT_REUSE_PORT, 1);
+            addrIn(g, ADDR_IN, V4, 0);
+            g.ok("sock_bind", first, ADDR_IN);
+            int port = localPort(g, first);
+            int plain = open(g, false);
+            addrIn(g, ADDR_IN, V4, port);
+            g.expect(Errno.ADDRINUSE, "sock_bind", plain, ADDR_IN);
+            int second = open(g, false);
+            g.ok("sock_set_opt_flag", second, OPT_REUSE_PORT, 1);
+            g.ok("sock_bind", second, ADDR_IN);
+            assertEquals(port, localPort(g, second));
+            g.ok("sock_get_opt_flag", second, OPT_REUSE_PORT, RET + 8);
+            assertEquals(1, g.u8(RET + 8));
+
+            g.ok("sock_set_opt_size", second, OPT_SEND_BUF, 32768L);
+            g.ok("sock_get_opt_size", second, OPT_SEND_BUF, OPT);
+            assertEquals(t == Transport.NIO ? 32768 : 65536, g.i64(OPT), "SO_SNDBUF as the transport reports it");
+
+            int six = open(g, true);
+            g.ok("sock_set_opt_flag", six, OPT_ONLY_V6, 0);
+            g.expect(Errno.NOTSUP, "sock_set_opt_flag", six, OPT_ONLY_V6, 1); // dual-stack only, as TCP sockets
+            g.expect(Errno.NOPROTOOPT, "sock_set_opt_flag", first, OPT_ONLY_V6, 0);
+        }
+    }
+
+    static final int OPT_ONLY_V6 = 5;
+
     private static void flag(ShimGuest g, int fd, int opt, int initially, int set) {
         g.ok("sock_get_opt_flag", fd, opt, RET + 8);
         assertEquals(initially, g.u8(RET + 8), "option " + opt + " before");
