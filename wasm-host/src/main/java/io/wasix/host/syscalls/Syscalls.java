@@ -25,6 +25,7 @@ public final class Syscalls {
         HostFunctions r = new HostFunctions(state, metrics);
         new SocketCalls(state).register(r);
         new DatagramCalls(state).register(r);
+        new SendFileCall(state).register(r);
         new EpollCalls(state).register(r);
         FileCalls files = new FileCalls(state);
         new FdCalls(state, files).register(r);
