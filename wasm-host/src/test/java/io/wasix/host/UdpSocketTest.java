@@ -413,6 +413,39 @@ class UdpSocketTest {
             assertEquals("to b", receive(b));
             g.ok("sock_addr_peer", fd, ADDR_OUT);
             assertEquals(b.getLocalSocketAddress(), addrOut(g, ADDR_OUT));
+            InetSocketAddress guest = new InetSocketAddress(V4, localPort(g, fd));
+            send(a, "from a", guest); // the old peer: filtered out now
+            send(b, "from b", guest);
+            expect(Errno.SUCCESS, recvFrom(g, fd, 100, 0), "recv_from the new peer", t);
+            assertEquals("from b", new String(g.bytes(BUF, g.i32(N)), US_ASCII));
+            assertEquals(b.getLocalSocketAddress(), addrOut(g, ADDR_OUT), "the sender is the new peer");
+        }
+    }
+
+    /**
+     * A connect the kernel refuses (EACCES: a broadcast address without Broadcast) leaves the socket as it was:
+     * bound where it was, with its options, sending and receiving. (epoll and NIO close a channel whose connect
+     * failed; the socket carries on with a new one.)
+     */
+    @TransportTest
+    void aRefusedConnectLeavesTheSocketWorking(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t); DatagramSocket peer = peer(V4)) {
+            int fd = bound(g, false);
+            int port = localPort(g, fd);
+            g.ok("sock_set_opt_size", fd, OPT_MULTICAST_TTL_V4, 9L);
+            addrIn(g, ADDR_IN, InetAddress.getByName("127.255.255.255"), 9);
+            g.expect(Errno.ACCES, "sock_connect", fd, ADDR_IN);
+            assertEquals(port, localPort(g, fd), "still bound where it was");
+            g.expect(Errno.NOTCONN, "sock_addr_peer", fd, ADDR_OUT);
+            g.ok("sock_get_opt_size", fd, OPT_MULTICAST_TTL_V4, OPT);
+            assertEquals(9, g.i64(OPT), "its options kept");
+            send(peer, "still here", new InetSocketAddress(V4, port));
+            expect(Errno.SUCCESS, recvFrom(g, fd, 100, 0), "recv_from", t);
+            assertEquals("still here", new String(g.bytes(BUF, g.i32(N)), US_ASCII));
+            expect(Errno.SUCCESS, sendTo(g, fd, "me too".getBytes(US_ASCII), addrOut(g, ADDR_OUT), 0), "send_to", t);
+            DatagramPacket p = new DatagramPacket(new byte[100], 100);
+            peer.receive(p);
+            assertEquals(new InetSocketAddress(V4, port), p.getSocketAddress());
         }
     }
 

@@ -120,8 +120,13 @@ public final class GuestUdpSocket implements NetSocket {
         if (isBound()) {
             throw Errno.INVAL.fail(); // as bind(2) on a bound socket, an autobound one included
         }
+        applyReuse(options.reuseAddr);
+        bindChannel(local);
+    }
+
+    private void applyReuse(boolean reuseAddr) {
         try {
-            channel.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
+            channel.config().setOption(ChannelOption.SO_REUSEADDR, reuseAddr);
             // With --shards N every shard binds the same port; SO_REUSEPORT lets the kernel spread the datagrams.
             if (options.reusePort || net.forceReusePort()) {
                 channel.config().setOption(net.transport().reusePortOption(), true);
@@ -129,7 +134,6 @@ public final class GuestUdpSocket implements NetSocket {
         } catch (io.netty.channel.ChannelException e) {
             throw NetErrors.errno(e).fail();
         }
-        bindChannel(local);
     }
 
     private void bindChannel(InetSocketAddress local) {
@@ -171,12 +175,13 @@ public final class GuestUdpSocket implements NetSocket {
             disconnectChannel(); // (Linux lets go of an ephemeral port here, and binds a new one below)
         }
         autobind(); // here, not in the kernel's connect, so the channel knows its local address
+        InetSocketAddress local = localOrNull(); // (a closed channel may no longer say)
         ChannelFuture done = channel.connect(remote);
         net.loop().await(done::isDone, GuestLoop.NO_DEADLINE); // no handshake: io_uring completes it in one run
         if (!done.isSuccess()) {
             Errno e = NetErrors.errno(done.cause());
             if (!channel.isOpen()) {
-                replaceChannel(); // epoll and NIO close a channel whose connect failed; a UDP socket lives on
+                replaceChannel(local); // epoll and NIO close a channel whose connect failed; a UDP socket lives on
             }
             throw e.fail();
         }
@@ -206,8 +211,7 @@ public final class GuestUdpSocket implements NetSocket {
      * options, memberships and, if it was bound, the same local address (free again: UDP leaves no TIME_WAIT).
      * Received datagrams stay queued.
      */
-    private void replaceChannel() {
-        InetSocketAddress local = localOrNull();
+    private void replaceChannel(InetSocketAddress local) {
         net.loop().poll(); // NIO lets go of a closed channel's fd (and port) at the selector's next run
         channel = openChannel();
         options.applyToDatagram(channel, net.transport(), ipv6);
@@ -220,7 +224,7 @@ public final class GuestUdpSocket implements NetSocket {
         }
         if (local != null && local.getPort() != 0) {
             try {
-                channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
+                applyReuse(true);
                 bindChannel(local);
             } catch (RuntimeException taken) {
                 // someone took the port meanwhile: the socket is unbound, and its next send binds it anew
