@@ -266,9 +266,7 @@ public final class GuestUdpSocket implements NetSocket {
                 copy.writeBytes(content, content.readerIndex(), size);
                 inbound.add(new DatagramPacket(copy, packet.recipient(), packet.sender()));
                 queuedCharge += charge;
-                if (!net.allowOutbound()) {
-                    recentPeers.heard(packet.sender());
-                }
+                recentPeers.heard(packet.sender());
                 readinessSeq++;
             } finally {
                 packet.release();
