@@ -43,14 +43,15 @@ final class EventCalls {
         if (IoVec.total(vecs) < VALUE_SIZE) {
             throw Errno.INVAL.fail();
         }
-        if (!ev.readable()) {
-            if (nonBlocking) {
-                throw Errno.AGAIN.fail();
-            }
+        if (!ev.readable() && nonBlocking) {
+            throw Errno.AGAIN.fail();
+        }
+        long taken;
+        while ((taken = ev.take()) == 0) { // after each wake: with several guest threads, another may read first
             state.net.loop().await(ev::readable, GuestLoop.NO_DEADLINE);
         }
         byte[] value = new byte[VALUE_SIZE];
-        FsCalls.LE_LONG.set(value, 0, ev.take());
+        FsCalls.LE_LONG.set(value, 0, taken);
         Streams.scatter(m, vecs, value, VALUE_SIZE);
         return VALUE_SIZE;
     }
@@ -70,12 +71,13 @@ final class EventCalls {
             }
         }
         long value = (long) FsCalls.LE_LONG.get(raw, 0);
-        if (!ev.add(value)) {
-            if (nonBlocking) {
-                throw Errno.AGAIN.fail();
-            }
+        boolean added = ev.add(value);
+        if (!added && nonBlocking) {
+            throw Errno.AGAIN.fail();
+        }
+        while (!added) { // after each wake: with several guest threads, another may write first
             state.net.loop().await(() -> ev.writable(value), GuestLoop.NO_DEADLINE);
-            ev.add(value);
+            added = ev.add(value);
         }
         return VALUE_SIZE;
     }

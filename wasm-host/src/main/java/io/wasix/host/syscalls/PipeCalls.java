@@ -48,10 +48,10 @@ final class PipeCalls {
         if (IoVec.total(vecs) == 0) {
             return 0;
         }
-        if (!p.readable()) {
-            if (nonBlocking) {
-                throw Errno.AGAIN.fail();
-            }
+        if (!p.readable() && nonBlocking) {
+            throw Errno.AGAIN.fail();
+        }
+        while (!p.readable()) { // after each wake: with several guest threads, another may read first
             state.net.loop().await(p::readable, GuestLoop.NO_DEADLINE);
         }
         int got = 0;
