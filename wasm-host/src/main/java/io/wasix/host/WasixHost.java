@@ -23,8 +23,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The host side of one guest instance: its WASIX and WASI preview1 imports, served from one state, and the
- * event loop its sockets run on.
+ * The host side of one guest instance: its wasix_32v1, WASI preview 1 and preview 0 imports (every function
+ * of each, see {@link WasixCatalog}), served from one state, and the event loop its sockets run on.
  *
  * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
  * host function runs on it. Only {@link #stop()} and {@link #stopGracefully} may be called from another
