@@ -13,6 +13,8 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.policy.NameResolver;
+import io.wasix.host.net.policy.NetGate;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.WasixCatalog;
@@ -57,7 +59,8 @@ public final class WasixHost implements AutoCloseable {
     /** A host reporting to both; see the two-argument constructors. */
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
         this.loop = new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
+        this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
+                config.forceReusePort(), events);
         this.state = new GuestState(config, net);
         this.metrics = metrics;
         this.functions = Syscalls.all(state, metrics);

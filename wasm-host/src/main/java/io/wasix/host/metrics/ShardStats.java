@@ -2,9 +2,16 @@ package io.wasix.host.metrics;
 
 import java.util.List;
 
-/** A read-only copy of one shard's syscall counts, syscalls in name order. Immutable; any thread. */
-public record ShardStats(int shard, List<SyscallStats> syscalls) {
+/**
+ * A read-only copy of one shard's syscall counts, syscalls in name order, and of its network policy's
+ * refusals. Immutable; any thread.
+ */
+public record ShardStats(int shard, List<SyscallStats> syscalls, NetPolicyRefusals.Counts netPolicyRefusals) {
     public ShardStats {
         syscalls = List.copyOf(syscalls);
+    }
+
+    public ShardStats(int shard, List<SyscallStats> syscalls) {
+        this(shard, syscalls, NetPolicyRefusals.Counts.NONE);
     }
 }

@@ -21,6 +21,7 @@ public final class SyscallMetrics {
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
 
     /**
      * @param shard the shard's index, in snapshots and trace lines
@@ -52,6 +53,11 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
+    /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
+    public NetPolicyRefusals netPolicyRefusals() {
+        return netPolicyRefusals;
+    }
+
     /** The counts so far, every registered syscall in name order (called or not). Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
@@ -59,6 +65,6 @@ public final class SyscallMetrics {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list);
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot());
     }
 }

@@ -97,6 +97,7 @@ public final class GuestSocket implements Descriptor {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
+        net.requireListen(local.getPort()); // a bind listens at once here, so every bind is a listen (see README)
         ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
@@ -274,9 +275,7 @@ public final class GuestSocket implements Descriptor {
     // ---------------------------------------------------------------- connect
 
     public void connect(InetSocketAddress remote, boolean nonBlocking) {
-        if (!net.allowOutbound()) {
-            throw Errno.ACCES.fail();
-        }
+        net.requireOutbound(remote);
         switch (state) {
             case FRESH, BOUND -> { }
             case CONNECTING -> throw Errno.ALREADY.fail();
