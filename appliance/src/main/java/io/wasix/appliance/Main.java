@@ -92,7 +92,7 @@ public final class Main {
         HostConfig config = HostConfig.of(transport.transport())
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
-                .withAllowOutbound(settings.net())
+                .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
                 .withMounts(settings.mounts());
 

@@ -63,7 +63,7 @@ final class Shard implements Runnable {
                 h.stop();
             }
             Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports())
+                    .withImportValues(h.imports(module.module()))
                     .withMachineFactory(this::newMachine)
                     .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()

@@ -865,6 +865,24 @@ class UdpSocketTest {
         }
     }
 
+    /** --listen limits a UDP socket's bind as a listener's; the ephemeral port a send binds it to is a client's. */
+    @TransportTest
+    void listenLimitsAUdpBindButNotAnAutobind(Transport t) throws Exception {
+        var metrics = new io.wasix.host.metrics.SyscallMetrics(0, false, null);
+        var policy = io.wasix.host.net.policy.NetPolicy.ALLOW_ALL
+                .withListen(java.util.List.of(io.wasix.host.net.policy.PortRange.of(1)));
+        Transports.require(t);
+        try (ShimGuest g = ShimGuest.open(t, metrics, cfg -> cfg.withNet(policy)); DatagramSocket peer = peer(V4)) {
+            int fd = open(g, false);
+            addrIn(g, ADDR_IN, V4, 0);
+            g.expect(Errno.ACCES, "sock_bind", fd, ADDR_IN);
+            expect(Errno.SUCCESS, sendTo(g, fd, "x".getBytes(US_ASCII), new InetSocketAddress(V4, peer.getLocalPort()), 0),
+                    "a send from an unbound socket", t);
+            assertEquals("x", receive(peer));
+            assertEquals(1, metrics.snapshot().netPolicyRefusals().of(io.wasix.host.metrics.NetPolicyRefusals.Direction.LISTEN));
+        }
+    }
+
     @TransportTest
     void aBlockingSendWaitsForRoomAndANonBlockingOneDoesNot(Transport t) throws Exception {
         // Sends to the peer leave at once on loopback, so the socket is writable: both kinds return at once.

@@ -1,6 +1,8 @@
 package io.wasix.appliance.cli;
 
 import io.wasix.host.net.Transport;
+import io.wasix.host.net.policy.NetPolicy;
+import io.wasix.host.net.policy.PortRange;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,14 @@ public final class Cli {
               keepalive    HTTP/1.1 keep-alive hello server multiplexing connections with epoll,
                            on port 8080 (PORT overrides)
             Options:
-              --net                 allow outbound connections (sock_connect); listening is always allowed
+              --net[=POLICY]        what the guest may connect to and look up (sock_connect, resolve):
+                                    --net or --net=allow: anything; --net=deny or --net=none: nothing
+                                    (the default); --net=allow:HOST:PORTS,... only those, HOST being an
+                                    address, [IPv6], a CIDR block (10.0.0.0/8, [fd00::/8]), a name (the
+                                    addresses resolve answers for it), *.suffix or *; PORTS N, N-M or *.
+                                    wasmer's rules (ipv4:allow=...,dns:allow=...) work too
+              --listen PORTS        the ports the guest may bind and listen on, e.g. 8080,8443 or
+                                    8000-8999 (0: ephemeral ports); default any
               --env KEY=VALUE       set a guest environment variable (repeatable)
               --shards N            run N instances, each its own thread and event loop, sharing the
                                     listening port through SO_REUSEPORT (default 1)
@@ -46,7 +55,8 @@ public final class Cli {
                                     the guest's output only (errors are still printed)
               -h, --help            this text
             Environment (flags win):
-              APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
+              APPLIANCE_MODULE, APPLIANCE_NET=POLICY (1: allow), APPLIANCE_LISTEN=PORTS,
+              APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
               APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_STATS=1, APPLIANCE_TRACE=1,
               APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
               APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
@@ -76,7 +86,10 @@ public final class Cli {
         }
 
         String module = environment.get("APPLIANCE_MODULE");
-        boolean net = truthy(environment.get("APPLIANCE_NET"));
+        NetPolicy net = netVariable(environment.get("APPLIANCE_NET"));
+        String listenVar = environment.get("APPLIANCE_LISTEN");
+        List<PortRange> listen = listenVar == null || listenVar.isBlank() ? null
+                : NetFlags.listen(listenVar, "APPLIANCE_LISTEN");
         List<String> env = new ArrayList<>();
         String envVar = environment.get("APPLIANCE_ENV");
         if (envVar != null && !envVar.isBlank()) {
@@ -130,7 +143,8 @@ public final class Cli {
                 case "-h", "--help" -> {
                     return null;
                 }
-                case "--net" -> net = true;
+                case "--net" -> net = NetPolicy.ALLOW_ALL;
+                case "--listen" -> listen = NetFlags.listen(value(args, ++i, a), a);
                 case "--interpreter" -> interpreter = true;
                 case "--boot-report" -> bootReport = true;
                 case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
@@ -147,7 +161,9 @@ public final class Cli {
                 case "--quiet" -> quiet = true;
                 default -> {
                     if (a.startsWith("--net=")) {
-                        net = true; // wasmer accepts --net=<policy>; any policy here means "outbound allowed"
+                        net = NetFlags.policy(a.substring("--net=".length()), "--net");
+                    } else if (a.startsWith("--listen=")) {
+                        listen = NetFlags.listen(a.substring("--listen=".length()), "--listen");
                     } else if (a.startsWith("--env=")) {
                         env.add(checkEnv(a.substring("--env=".length())));
                     } else if (a.startsWith("--shards=")) {
@@ -175,7 +191,7 @@ public final class Cli {
         if (port != null && env.stream().noneMatch(kv -> kv.startsWith("PORT="))) {
             env.add("PORT=" + port);
         }
-        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
+        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net.withListen(listen), List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
                 mounts.build(), quiet, bootReport);
     }
@@ -261,6 +277,17 @@ public final class Cli {
             throw new UsageException(source + ": unknown host '" + host + "'");
         }
         return a;
+    }
+
+    /** APPLIANCE_NET: a --net policy, or 1/true/yes (allow) and 0/false/no (deny), as it always took. */
+    private static NetPolicy netVariable(String v) throws UsageException {
+        if (v == null || v.isBlank() || v.equals("0") || v.equalsIgnoreCase("false") || v.equalsIgnoreCase("no")) {
+            return NetPolicy.DENY_ALL;
+        }
+        if (truthy(v)) {
+            return NetPolicy.ALLOW_ALL;
+        }
+        return NetFlags.policy(v, "APPLIANCE_NET");
     }
 
     private static List<String> words(String v) {

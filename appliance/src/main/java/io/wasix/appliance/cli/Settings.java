@@ -2,6 +2,7 @@ package io.wasix.appliance.cli;
 
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
+import io.wasix.host.net.policy.NetPolicy;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * Immutable; any thread.
  *
  * @param module a path to a .wasm file or the name of a bundled guest
+ * @param net what the guest may reach (--net) and listen on (--listen)
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
@@ -20,7 +22,7 @@ import java.util.List;
  */
 public record Settings(
         String module,
-        boolean net,
+        NetPolicy net,
         List<String> env,
         int shards,
         Transport transport,

@@ -21,6 +21,7 @@ public final class SyscallMetrics {
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
     /** The shard's count of dropped datagrams, kept by its network; read by snapshots. */
     private volatile java.util.function.LongSupplier datagramsDropped = () -> 0;
 
@@ -54,6 +55,11 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
+    /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
+    public NetPolicyRefusals netPolicyRefusals() {
+        return netPolicyRefusals;
+    }
+
     /**
      * Where snapshots read the shard's count of datagrams dropped because a UDP socket's receive queue was full
      * (the host's own count, not a syscall's: it is kept whether or not calls are counted). Set once, by the host.
@@ -69,6 +75,6 @@ public final class SyscallMetrics {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list, datagramsDropped.getAsLong());
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong());
     }
 }

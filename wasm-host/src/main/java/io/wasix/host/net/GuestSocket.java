@@ -99,6 +99,7 @@ public final class GuestSocket implements NetSocket {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
+        net.requireListen(local.getPort()); // a bind listens at once here, so every bind is a listen (see README)
         ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
@@ -277,9 +278,7 @@ public final class GuestSocket implements NetSocket {
     // ---------------------------------------------------------------- connect
 
     public void connect(InetSocketAddress remote, boolean nonBlocking) {
-        if (!net.allowOutbound()) {
-            throw Errno.ACCES.fail();
-        }
+        net.requireOutbound(remote);
         switch (state) {
             case FRESH, BOUND -> { }
             case CONNECTING -> throw Errno.ALREADY.fail();

@@ -120,6 +120,7 @@ public final class GuestUdpSocket implements NetSocket {
         if (isBound()) {
             throw Errno.INVAL.fail(); // as bind(2) on a bound socket, an autobound one included
         }
+        net.requireListen(local.getPort()); // --listen, as for a TCP listener (an autobind is a client's: not checked)
         applyReuse(options.reuseAddr);
         bindChannel(local);
     }
@@ -234,12 +235,13 @@ public final class GuestUdpSocket implements NetSocket {
     }
 
     /**
-     * The outbound rule, in one place for UDP (sock_connect and sock_send_to): with outbound access (--net)
-     * anything goes; without it, only a reply, to a peer this socket has heard from lately ({@link RecentPeers}).
+     * The outbound rule, in one place for UDP (sock_connect and sock_send_to): an answer, to a peer this socket
+     * has lately received from ({@link RecentPeers}), always goes; any other destination is the network policy's
+     * (--net) to allow, as a TCP connect is.
      */
     private void checkOutbound(InetSocketAddress to) {
-        if (!net.allowOutbound() && !recentPeers.heardFrom(to)) {
-            throw Errno.ACCES.fail();
+        if (!recentPeers.heardFrom(to)) {
+            net.requireOutbound(to);
         }
     }
 
