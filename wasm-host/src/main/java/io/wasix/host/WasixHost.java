@@ -63,6 +63,7 @@ public final class WasixHost implements AutoCloseable {
                 config.forceReusePort(), events);
         this.state = new GuestState(config, net);
         this.metrics = metrics;
+        metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);
     }
 
@@ -175,6 +176,11 @@ public final class WasixHost implements AutoCloseable {
      */
     public void stopGracefully(long graceNanos) {
         loop.stopGracefully(graceNanos);
+    }
+
+    /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return net.datagramsDropped();
     }
 
     public String transportLabel() {

@@ -61,6 +61,13 @@ public final class PrometheusText {
                         .append(d.label()).append("\"} ").append(shard.netPolicyRefusals().of(d)).append('\n');
             }
         }
+
+        b.append("# HELP wasix_udp_datagrams_dropped_total Datagrams dropped because a UDP socket's receive queue was full.\n");
+        b.append("# TYPE wasix_udp_datagrams_dropped_total counter\n");
+        for (ShardStats shard : shards) {
+            b.append("wasix_udp_datagrams_dropped_total{shard=\"").append(shard.shard()).append("\"} ")
+                    .append(shard.datagramsDropped()).append('\n');
+        }
         return b.toString();
     }
 

@@ -26,13 +26,22 @@ public final class StatsTable {
         for (ShardStats shard : shards) {
             table(b, "shard " + shard.shard(), shard.syscalls());
             refusals(b, shard.netPolicyRefusals());
+            dropped(b, shard.datagramsDropped());
         }
         if (shards.size() > 1) {
             table(b, "all " + shards.size() + " shards", total(shards));
             refusals(b, shards.stream().map(ShardStats::netPolicyRefusals)
                     .reduce(NetPolicyRefusals.Counts.NONE, NetPolicyRefusals.Counts::plus));
+            dropped(b, shards.stream().mapToLong(ShardStats::datagramsDropped).sum());
         }
         return b.toString();
+    }
+
+    /** A line for the datagrams dropped by full UDP receive queues, when there were any. */
+    private static void dropped(StringBuilder b, long datagrams) {
+        if (datagrams > 0) {
+            b.append(String.format(Locale.ROOT, "%-22s %10d  %s%n", "datagrams dropped", datagrams, "udp receive queue full"));
+        }
     }
 
     /**

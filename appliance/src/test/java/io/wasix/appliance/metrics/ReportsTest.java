@@ -33,6 +33,7 @@ class ReportsTest {
         call(send0, 3_000_000, 0);
         call(recv0, 500, EAGAIN);
         call(send1, 2_000, 0);
+        s1.datagramsDropped(() -> 7);
         return List.of(s0.snapshot(), s1.snapshot());
     }
 
@@ -62,6 +63,8 @@ class ReportsTest {
         assertTrue(page.lines().noneMatch(l -> l.contains("random_get")), "uncalled syscalls are left out");
         assertTrue(page.lines().allMatch(l -> l.startsWith("#") || l.matches("wasix_[a-z_]+\\{[^}]*\\} [0-9.]+")),
                 "every sample line is name{labels} value");
+        assertEquals(0, value(page, "wasix_udp_datagrams_dropped_total{shard=\"0\"}"), "a counter every shard has");
+        assertEquals(7, value(page, "wasix_udp_datagrams_dropped_total{shard=\"1\"}"));
         assertEquals(Histogram.BUCKETS, page.lines().filter(l -> l.startsWith("wasix_syscall_seconds_bucket{shard=\"1\"")).count());
     }
 
@@ -82,6 +85,8 @@ class ReportsTest {
                 .findFirst().orElseThrow();
         assertTrue(totalSend.matches("sock_send +3 +0 .*"), totalSend);
         assertTrue(table.lines().noneMatch(l -> l.startsWith("random_get")));
+        assertEquals(2, table.lines().filter(l -> l.matches("datagrams dropped +7  udp receive queue full")).count(),
+                "under shard 1 and under all shards, and not under shard 0, which dropped none:\n" + table);
     }
 
     @Test

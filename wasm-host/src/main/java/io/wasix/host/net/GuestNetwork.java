@@ -5,8 +5,9 @@ import io.wasix.host.net.policy.NetGate;
 import java.net.InetSocketAddress;
 
 /**
- * One guest instance's network: its event loop, its policy, and a count of channels still open so that
- * exit can wait for queued responses to leave. Owned by the guest thread.
+ * One guest instance's network: its event loop, its policy, a count of channels still open so that
+ * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped. Owned by
+ * the guest thread; {@link #datagramsDropped()} may be read from any.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -29,6 +30,8 @@ public final class GuestNetwork {
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    /** Written on the guest thread, read by whoever reports metrics. */
+    private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
@@ -92,6 +95,13 @@ public final class GuestNetwork {
                 listeners.remove(server);
                 channelClosed();
             });
+        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
+            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
+            // work, as a listener's next connection is. Its queued sends still leave before exit.
+            channel.closeFuture().addListener(f -> {
+                openChannels--;
+                channelClosed();
+            });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
@@ -100,6 +110,16 @@ public final class GuestNetwork {
                 channelClosed();
             });
         }
+    }
+
+    /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
+    void datagramDropped() {
+        datagramsDropped.incrementAndGet();
+    }
+
+    /** Datagrams dropped so far because their socket's receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return datagramsDropped.get();
     }
 
     /**
