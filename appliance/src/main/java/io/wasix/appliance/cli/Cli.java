@@ -216,7 +216,14 @@ public final class Cli {
         if (port != null && env.stream().noneMatch(kv -> kv.startsWith("PORT="))) {
             env.add("PORT=" + port);
         }
-        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net.withListen(listen), List.copyOf(env), shards,
+        NetPolicy policy = net.withListen(listen);
+        for (InetSocketAddress l : listeners) {
+            if (!policy.allowsListen(l.getPort())) {
+                // the operator's own listener, not the guest's bind: a contradiction to say now, not an EACCES later
+                throw new UsageException("--tcplisten: port " + l.getPort() + " is not one --listen allows");
+            }
+        }
+        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, policy, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
                 mounts.build(), quiet, bootReport, List.copyOf(listeners));
     }

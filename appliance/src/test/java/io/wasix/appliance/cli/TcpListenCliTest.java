@@ -65,6 +65,14 @@ class TcpListenCliTest {
     }
 
     @Test
+    void aListenerMustBeOnAPortListenAllows() throws Exception {
+        assertEquals(1, parse(Map.of(), "run", "--listen", "8000-8999", "--tcplisten", "127.0.0.1:8080").listeners().size());
+        UsageException e = assertThrows(UsageException.class,
+                () -> parse(Map.of(), "run", "--listen", "8080", "--tcplisten", "127.0.0.1:9000"));
+        assertEquals("--tcplisten: port 9000 is not one --listen allows", e.getMessage());
+    }
+
+    @Test
     void envNameTakesTheHostsValue() throws Exception {
         List<String> warnings = new ArrayList<>();
         Settings s = Cli.parse(new String[] {"run", "--env", "TOKEN", "--env=LANG", "--env", "A=1", "-e", "MISSING"},
