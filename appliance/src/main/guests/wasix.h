@@ -5,7 +5,7 @@
  *
  * No libc: guests are built with
  *   clang --target=wasm32-wasi -mcpu=mvp -ffreestanding -nostdlib -Wl,--no-entry -Wl,--export=_start
- * (see scripts/build-guests.sh). The ABI is the one described in WASIX-ABI.md:
+ * (see scripts/build-guests.sh). docs/guests.md ("The ABI in brief") describes the ABI:
  *   - every call returns an i32 holding a u16 errno, 0 = success;
  *   - results go through out-pointers (i32 offsets into linear memory);
  *   - all parameters are i32 except the i64 ones noted below.

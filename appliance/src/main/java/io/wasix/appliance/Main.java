@@ -48,14 +48,18 @@ public final class Main {
 
     private static int run(String[] argv, BootReport boot) {
         Settings settings;
+        List<String> warnings = new ArrayList<>();
         try {
-            settings = Cli.parse(argv, System.getenv());
+            settings = Cli.parse(argv, System.getenv(), warnings::add);
         } catch (UsageException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
         if (settings == null) {
             System.out.print(Cli.HELP);
             return 0;
+        }
+        if (!settings.quiet()) {
+            warnings.forEach(w -> System.err.println("appliance: warning: " + w));
         }
         if (settings.bootReport()) {
             boot.requestPrint();
@@ -94,7 +98,8 @@ public final class Main {
                 .withEnv(settings.env())
                 .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
-                .withMounts(settings.mounts());
+                .withMounts(settings.mounts())
+                .withListeners(settings.listeners());
 
         SyscallReporting reporting;
         try {

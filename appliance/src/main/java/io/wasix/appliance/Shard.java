@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.HostConfig;
+import io.wasix.host.ListenerPreopenException;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.util.concurrent.CountDownLatch;
@@ -76,6 +77,8 @@ final class Shard implements Runnable {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
             outcome = new Outcome.Stopped();
+        } catch (ListenerPreopenException e) {
+            outcome = new Outcome.Failed("shard " + index + ": --tcplisten: " + e.getMessage(), null); // not a host bug
         } catch (ChicoryException e) {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
