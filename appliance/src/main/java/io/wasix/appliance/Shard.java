@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.HostConfig;
+import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
@@ -31,13 +32,15 @@ final class Shard implements Runnable {
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
     private final BootReport boot;
+    /** What the host reports its guest's milestones to: the boot report and /readyz. */
+    private final HostEvents events;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
     /** The guest's machine, once built; the trap line asks it where an interpreted trap was. Shard thread. */
     private Machine machine;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
-            Consumer<Outcome> onEnd, BootReport boot) {
+            Consumer<Outcome> onEnd, BootReport boot, HostEvents events) {
         this.index = index;
         this.module = module;
         this.config = config;
@@ -45,6 +48,7 @@ final class Shard implements Runnable {
         this.started = started;
         this.onEnd = onEnd;
         this.boot = boot;
+        this.events = events;
     }
 
     Thread start() {
@@ -58,7 +62,7 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config, metrics, boot);
+            h = new WasixHost(config, metrics, events);
             host = h;
             if (stopRequested) {
                 h.stop();
