@@ -6,6 +6,7 @@ import io.wasix.appliance.trap.TrapSite;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
@@ -85,6 +86,10 @@ final class Shard implements Runnable {
             outcome = new Outcome.Failed("shard " + index + ": --tcplisten: " + e.getMessage(), null); // not a host bug
         } catch (ChicoryException e) {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
+        } catch (WasmException e) {
+            // A wasm `throw` nothing caught: the guest ends as on any other trap, not as a host error.
+            outcome = new Outcome.Trapped("uncaught wasm exception (tag " + e.tagIdx() + ")",
+                    TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
             outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (OutOfMemoryError e) {

@@ -77,25 +77,44 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
-        WasmModule m;
+        byte[] bytes;
         try {
-            m = Parser.parse(path);
-        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new LoadException(path + ": not a valid WebAssembly module: " + oneLine(e));
-        } catch (RuntimeException e) {
+            bytes = Files.readAllBytes(path);
+        } catch (java.io.IOException | OutOfMemoryError e) {
             throw new LoadException(path + ": cannot be read: " + oneLine(e));
         }
-        List<String> problems = ModuleCheck.problems(m);
+        return load(path.toString(), bytes, interpreter);
+    }
+
+    /**
+     * Parses, checks and prepares {@code bytes}, a user module called {@code name}. Whatever is wrong with
+     * them is a LoadException of one line: never another exception (ModuleLoadFuzzTest holds it to that).
+     */
+    static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+        WasmModule m;
+        try {
+            m = Parser.parse(bytes);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            // Chicory's parser throws more than ChicoryException on hostile bytes (index and buffer errors).
+            throw new LoadException(name + ": " + ParseFailure.explain(bytes, e));
+        }
+        List<String> problems;
+        try {
+            problems = ModuleCheck.problems(m);
+        } catch (RuntimeException e) {
+            // A module that parsed but whose sections contradict each other (an export of a function it lacks).
+            throw new LoadException(name + ": invalid: " + ParseFailure.reason(e));
+        }
         if (!problems.isEmpty()) {
-            throw new LoadException(path + ": " + String.join("; ", problems));
+            throw new LoadException(name + ": " + String.join("; ", problems));
         }
         if (interpreter) {
-            return new GuestModule(path.toString(), m, NamingInterpreter::new, "interpreted");
+            return new GuestModule(name, m, NamingInterpreter::new, "interpreted");
         }
         try {
-            return new GuestModule(path.toString(), m, compile(m), "compiled at load time");
-        } catch (ChicoryException e) {
-            throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
+            return new GuestModule(name, m, compile(m), "compiled at load time");
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
         }
     }
 
