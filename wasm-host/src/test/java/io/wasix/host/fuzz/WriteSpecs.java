@@ -26,6 +26,9 @@ final class WriteSpecs {
     }
 
     private static final Map<String, Spec> SPECS = new HashMap<>();
+    /** WASIX's tty struct: cols, rows, width, height (u32), then five bools (stdin/out/err tty, echo, line
+     * buffered), padded to 24 bytes; tty_get writes it whole. */
+    private static final int TTY_STATE = 24;
 
     private static void spec(String name, Spec spec) {
         SPECS.put(name, spec);
@@ -157,6 +160,19 @@ final class WriteSpecs {
         spec("random_get", buf(0, 1, 1));
         spec("sched_yield", NONE);
         spec("proc_exit", NONE);
+        spec("proc_exit2", NONE);
+        spec("proc_id", out(0, 4));
+        spec("proc_parent", out(1, 4));
+        spec("tty_get", out(0, TTY_STATE));
+        spec("tty_set", NONE);
+        // WASIX fd extras
+        spec("fd_dup2", out(3, 4));
+        spec("fd_event", out(2, 4));
+        spec("fd_fdflags_get", out(1, 2));
+        spec("fd_fdflags_set", NONE);
+        spec("fd_pipe", all(out(0, 4), out(1, 4)));
+        spec("path_open2", out(9, 4));
+        spec("resolve", all(buf(3, 4, 18), out(5, 4))); // 18-byte entries (addr family and address)
     }
 
     private WriteSpecs() {}
