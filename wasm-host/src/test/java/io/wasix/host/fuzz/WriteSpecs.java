@@ -80,7 +80,7 @@ final class WriteSpecs {
         };
     }
 
-    private static final Spec NONE = (a, m, r) -> {};
+    static final Spec NONE = (a, m, r) -> {};
 
     static {
         // sockets
