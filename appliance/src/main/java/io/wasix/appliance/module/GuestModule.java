@@ -94,8 +94,9 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         WasmModule m;
         try {
             m = Parser.parse(bytes);
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-            // Chicory's parser throws more than ChicoryException on hostile bytes (index and buffer errors).
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
+            // Chicory's parser throws more than ChicoryException on hostile bytes: index and buffer errors, and
+            // (with -ea) its own asserts, which ModuleLoadFuzzTest found on a code section.
             throw new LoadException(name + ": " + ParseFailure.explain(bytes, e));
         }
         List<String> problems;
@@ -113,7 +114,7 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         }
         try {
             return new GuestModule(name, m, compile(m), "compiled at load time");
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
             throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
         }
     }

@@ -121,7 +121,7 @@ final class ParseFailure {
         int[] parsed = {0};
         try {
             Parser.builder().build().parse(new ByteArrayInputStream(b), section -> parsed[0]++);
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
             int index = reason.equals("section size mismatch") ? parsed[0] - 1 : parsed[0];
             return index >= 0 && index < frames.size() ? frames.get(index) : null;
         }
@@ -176,6 +176,9 @@ final class ParseFailure {
         }
         if (e instanceof StackOverflowError) {
             return "nested too deeply to parse";
+        }
+        if (e instanceof AssertionError && e.getMessage() == null) {
+            return "Chicory's parser refused it (one of its internal checks failed)";
         }
         String msg = e.getMessage();
         if (msg == null || msg.isBlank()) {
