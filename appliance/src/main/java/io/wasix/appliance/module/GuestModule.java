@@ -53,7 +53,7 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         }
 
         LoadException(String message, boolean notFound) {
-            super(message, null, false, false);
+            super(printable(message), null, false, false);
             this.notFound = notFound;
         }
 
@@ -164,6 +164,35 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         } catch (java.io.IOException e) {
             throw new LoadException(name + ": cannot read the bundled guest's .wasm: " + oneLine(e));
         }
+    }
+
+    /**
+     * {@code text} on one line of printable characters: control characters and line separators, which a module
+     * can put in its import, export and function names (and a user in a file name), become escapes such as
+     * {@code \n} or {@code \x07}, so that a message about the module stays one line. Found by ModuleLoadFuzzTest.
+     */
+    public static String printable(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029';
+            if (!control) {
+                if (b != null) {
+                    b.append(c);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     public static String oneLine(Throwable e) {
