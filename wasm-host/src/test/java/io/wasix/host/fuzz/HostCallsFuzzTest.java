@@ -233,10 +233,17 @@ class HostCallsFuzzTest {
         return s != null ? s : STUBS.contains(f.module() + "." + f.name()) ? WriteSpecs.NONE : null;
     }
 
+    /**
+     * Not fuzzed, on purpose: joining a multicast group makes the kernel send IGMP/MLD reports out of the
+     * machine's interfaces, and tests send nothing beyond 127.0.0.1.
+     */
+    private static final java.util.Set<String> NOT_FUZZED = java.util.Set.of("sock_join_multicast_v4",
+            "sock_join_multicast_v6", "sock_leave_multicast_v4", "sock_leave_multicast_v6");
+
     /** The host functions with a write spec, in a stable order (so an input replays the same calls). */
     private static List<ImportFunction> fuzzable(WasixHost host) {
         return Arrays.stream(host.imports().functions())
-                .filter(f -> spec(f) != null)
+                .filter(f -> spec(f) != null && !NOT_FUZZED.contains(f.name()))
                 .sorted(Comparator.comparing((ImportFunction f) -> f.module() + "." + f.name()))
                 .toList();
     }
@@ -246,7 +253,7 @@ class HostCallsFuzzTest {
     void everyHostFunctionHasAWriteSpec() {
         try (WasixHost host = new WasixHost(HostConfig.of(Transport.NIO))) {
             List<String> missing = Arrays.stream(host.imports().functions())
-                    .filter(f -> spec(f) == null)
+                    .filter(f -> spec(f) == null && !NOT_FUZZED.contains(f.name()))
                     .map(f -> f.module() + "." + f.name()).sorted().toList();
             assertEquals(List.of(), missing, "host functions without a write spec in WriteSpecs (so not fuzzed)");
         }

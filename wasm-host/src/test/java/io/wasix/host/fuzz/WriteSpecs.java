@@ -103,6 +103,9 @@ final class WriteSpecs {
         spec("sock_get_opt_size", out(2, 8));
         spec("sock_set_opt_time", NONE);
         spec("sock_get_opt_time", out(2, 16));
+        spec("sock_send_to", out(5, 4));
+        spec("sock_recv_from", all(iovecs(1, 2), out(4, 4), out(5, 2), out(6, 20)));
+        spec("sock_send_file", out(4, 8));
         // epoll
         spec("epoll_create", out(0, 4));
         spec("epoll_ctl", NONE);
