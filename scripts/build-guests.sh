@@ -19,6 +19,8 @@
 #   threads       freestanding, plus atomics and bulk memory, and an imported shared memory
 #                 (env.memory, as wasix-libc links it): add -Wl,--max-memory=N as an extra flag
 #   wasi-libc     Debian's wasi-libc (printf, files, crt1's _start), wasix.h for the sockets
+# A .wat source may name wabt feature flags (for wat2wasm and wasm-validate alike) the same way:
+#   ;; build-guests: --enable-exceptions
 #
 # Why the .wasm files are committed: the Maven build and the tests only read the .wasm; a
 # fresh machine (or a developer laptop) usually has no clang with a wasm32 target and no
@@ -173,6 +175,7 @@ fi
 # ---- build ------------------------------------------------------------------------------
 build_one() { # build_one SOURCE OUTPUT
     local src="$1" out="$2"
+    local wabt_flags=()
     mkdir -p "$(dirname "$out")"
     case "$src" in
         *.c)
@@ -188,11 +191,16 @@ build_one() { # build_one SOURCE OUTPUT
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
             esac ;;
-        *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
+        *.wat)
+            local features
+            features="$(head -n 10 "$src" | sed -n 's|^[[:space:]]*;;[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1)"
+            # shellcheck disable=SC2206 # flags, split on purpose
+            wabt_flags=($features)
+            "$WAT2WASM" --debug-names "${wabt_flags[@]}" "$src" -o "$out" ;;
         *.rs) "$RUSTC" "${RUSTFLAGS_WASM[@]}" -o "$out" "$src" ;;
     esac
     chmod 0644 "$out" # clang marks its output executable; a .wasm is data
-    "$WASM_VALIDATE" "$out"
+    "$WASM_VALIDATE" "${wabt_flags[@]}" "$out"
 }
 
 status=0

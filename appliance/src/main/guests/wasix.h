@@ -161,6 +161,10 @@ enum {
     WX_RI_PEEK = 1, WX_RI_WAITALL = 2, WX_RI_DATA_TRUNCATED = 4 /* MSG_TRUNC: return the real length */,
     WX_RI_DONT_WAIT = 8, WX_RO_DATA_TRUNCATED = 1, WX_SI_DONT_WAIT = 1,
 };
+/* Clocks (clock_time_get). */
+enum {
+    WX_CLOCK_REALTIME = 0, WX_CLOCK_MONOTONIC = 1,
+};
 /* fdflags. */
 enum {
     WX_FDFLAG_APPEND = 1, WX_FDFLAG_NONBLOCK = 4,
@@ -346,6 +350,43 @@ static inline int wx_parse_port(const char *s, uint16_t *out) {
     if (v == 0) return 0;
     *out = (uint16_t)v;
     return 1;
+}
+
+/* Parse a duration the way nginx spells one: digits, then "ms" or "s" (or nothing: seconds), into
+ * milliseconds, 1 ms .. 1 day. Returns 1 on success, 0 otherwise. */
+static inline int wx_parse_duration_ms(const char *s, uint32_t *out) {
+    uint64_t v = 0;
+    if (s == NULL || *s < '0' || *s > '9') return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > 86400000u) return 0;
+    }
+    if (s[0] == 'm' && s[1] == 's' && s[2] == '\0') {
+        /* already milliseconds */
+    } else if ((s[0] == 's' && s[1] == '\0') || s[0] == '\0') {
+        v *= 1000;
+    } else {
+        return 0;
+    }
+    if (v == 0 || v > 86400000u) return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* Milliseconds on the monotonic clock (0 if the clock cannot be read: deadlines then never pass early). */
+static inline uint64_t wx_now_ms(void) {
+    uint64_t ns = 0;
+    if (clock_time_get(WX_CLOCK_MONOTONIC, 1000000, &ns) != 0) return 0;
+    return ns / 1000000u;
+}
+
+/* Sets a socket's receive or send timeout (opt WX_OPT_RECV_TIMEOUT / WX_OPT_SEND_TIMEOUT), in ms. */
+static inline int32_t wx_set_timeout_ms(int32_t fd, int32_t opt, uint32_t ms) {
+    wx_option_timestamp_t t;
+    memset(&t, 0, sizeof t);
+    t.tag = 1;
+    t.nanos = (uint64_t)ms * 1000000u;
+    return sock_set_opt_time(fd, opt, &t);
 }
 
 /* Parse a dotted-quad IPv4 address into a[4]. Returns 1 on success, 0 otherwise. */

@@ -113,7 +113,8 @@ public final class Main {
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot,
+                    reporting.readiness().events(i, boot));
             shards.add(s);
             threads.add(s.start());
         }
