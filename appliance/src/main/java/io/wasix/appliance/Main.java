@@ -50,14 +50,18 @@ public final class Main {
 
     private static int run(String[] argv, BootReport boot, Stopping stopping) {
         Settings settings;
+        List<String> warnings = new ArrayList<>();
         try {
-            settings = Cli.parse(argv, System.getenv());
+            settings = Cli.parse(argv, System.getenv(), warnings::add);
         } catch (UsageException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
         if (settings == null) {
             System.out.print(Cli.HELP);
             return 0;
+        }
+        if (!settings.quiet()) {
+            warnings.forEach(w -> System.err.println("appliance: warning: " + w));
         }
         if (settings.bootReport()) {
             boot.requestPrint();
@@ -99,14 +103,15 @@ public final class Main {
         HostConfig config = HostConfig.of(transport.transport())
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
-                .withAllowOutbound(settings.net())
+                .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
                 .withMounts(settings.mounts())
                 .withLimits(new HostConfig.Limits(memoryLimit.pages(), settings.limits().maxConnections()))
                 // A restarted guest binds its port again while its previous run's connections, which the host
                 // closed, are in TIME_WAIT. They inherited SO_REUSEADDR from their listener or not, and Linux
                 // lets the new bind through only if both have it: so every run's listeners have it.
-                .withForceReuseAddr(settings.supervision().restart().onFailure());
+                .withForceReuseAddr(settings.supervision().restart().onFailure())
+                .withListeners(settings.listeners());
 
         SyscallReporting reporting;
         try {
@@ -119,7 +124,9 @@ public final class Main {
         var started = new CountDownLatch(settings.shards());
         List<Shard> list = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
+            int shard = i;
             list.add(new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot,
+                    reporting.readiness().events(i, boot), () -> reporting.readiness().shardEnded(shard),
                     settings.supervision().restart()));
         }
         Shards shards = new Shards(list, STOP_GRACE_MILLIS);

@@ -11,12 +11,14 @@ import io.wasix.appliance.trap.TrapSite;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.Heartbeat;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
+import io.wasix.host.ListenerPreopenException;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.net.InetSocketAddress;
@@ -53,6 +55,10 @@ final class Shard implements Runnable, Watchdog.Watched {
     private final BootReport boot;
     private final RestartPolicy policy;
     private final RestartCounts restarts = new RestartCounts();
+    /** What the host reports its guest's milestones to: the boot report and /readyz (through {@link #events}). */
+    private final HostEvents upstream;
+    /** Tells /readyz that a run's listeners are gone, when it ends. */
+    private final Runnable listenersGone;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
     private volatile boolean stopping;
@@ -66,7 +72,7 @@ final class Shard implements Runnable, Watchdog.Watched {
     private Machine machine;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
-            Consumer<Outcome> onEnd, BootReport boot, RestartPolicy policy) {
+            Consumer<Outcome> onEnd, BootReport boot, HostEvents events, Runnable listenersGone, RestartPolicy policy) {
         this.index = index;
         this.module = module;
         this.config = config;
@@ -74,6 +80,8 @@ final class Shard implements Runnable, Watchdog.Watched {
         this.started = started;
         this.onEnd = onEnd;
         this.boot = boot;
+        this.upstream = events;
+        this.listenersGone = listenersGone;
         this.policy = policy;
     }
 
@@ -146,7 +154,7 @@ final class Shard implements Runnable, Watchdog.Watched {
                 h.stopGracefully(Math.max(0, graceDeadline - System.nanoTime()));
             }
             Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports())
+                    .withImportValues(h.imports(module.module()))
                     .withMachineFactory(this::newMachine)
                     .withMemoryFactory(h::memory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
@@ -163,8 +171,14 @@ final class Shard implements Runnable, Watchdog.Watched {
             outcome = stopped(null);
         } catch (ChicoryInterruptedException e) {
             outcome = stopped(e);
+        } catch (ListenerPreopenException e) {
+            outcome = new Outcome.Failed("--tcplisten: " + e.getMessage(), null); // not a host bug
         } catch (ChicoryException e) {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
+        } catch (WasmException e) {
+            // A wasm `throw` nothing caught: the guest ends as on any other trap, not as a host error.
+            outcome = new Outcome.Trapped("uncaught wasm exception (tag " + e.tagIdx() + ")",
+                    TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
             outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (OutOfMemoryError e) {
@@ -175,6 +189,7 @@ final class Shard implements Runnable, Watchdog.Watched {
             outcome = new Outcome.Failed("host error: " + GuestModule.oneLine(e), e);
         }
         host = null;
+        listenersGone.run();
         if (h != null) {
             h.close();
         }
@@ -202,12 +217,12 @@ final class Shard implements Runnable, Watchdog.Watched {
         @Override
         public void listenerBound(InetSocketAddress local) {
             everListened = true;
-            boot.listenerBound(local);
+            upstream.listenerBound(local);
         }
 
         @Override
         public void firstResponse() {
-            boot.firstResponse();
+            upstream.firstResponse();
         }
     };
 

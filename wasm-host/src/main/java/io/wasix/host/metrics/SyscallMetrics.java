@@ -22,6 +22,9 @@ public final class SyscallMetrics {
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
     private final LimitCounters limits = new LimitCounters();
+    private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
+    /** The shard's count of dropped datagrams, kept by its network; read by snapshots. */
+    private volatile java.util.function.LongSupplier datagramsDropped = () -> 0;
 
     /**
      * @param shard the shard's index, in snapshots and trace lines
@@ -58,6 +61,19 @@ public final class SyscallMetrics {
         return limits;
     }
 
+    /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
+    public NetPolicyRefusals netPolicyRefusals() {
+        return netPolicyRefusals;
+    }
+
+    /**
+     * Where snapshots read the shard's count of datagrams dropped because a UDP socket's receive queue was full
+     * (the host's own count, not a syscall's: it is kept whether or not calls are counted). Set once, by the host.
+     */
+    public void datagramsDropped(java.util.function.LongSupplier count) {
+        this.datagramsDropped = count;
+    }
+
     /** The counts so far, every registered syscall in name order (called or not), and the limits'. Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
@@ -65,6 +81,7 @@ public final class SyscallMetrics {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list, limits.snapshot());
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong(),
+                limits.snapshot());
     }
 }

@@ -3,16 +3,22 @@ package io.wasix.host.net;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.metrics.LimitCounters;
+import io.wasix.host.net.policy.NetGate;
+import java.net.InetSocketAddress;
 
 /**
- * One guest instance's network: its event loop, its policy, a count of channels still open so that exit can
- * wait for queued responses to leave, and the count of accepted connections that --max-connections bounds.
- * Owned by the guest thread.
+ * One guest instance's network: its event loop, its policy, a count of channels still open so that
+ * exit can wait for queued responses to leave, a count of the datagrams its UDP sockets dropped, and the count
+ * of accepted connections that --max-connections bounds. Owned by the guest thread; {@link #datagramsDropped()}
+ * may be read from any.
  *
  * <p>The connection limit: an accepted connection counts from the moment the host accepts it (queued for the
  * guest or taken) until its channel closes. At the limit every listener stops reading (autoRead off), so the
  * kernel queues new connections in its backlog, as nginx's worker_connections does; the first close below
  * the limit resumes them. A listener never reads more connections in one go than there is room for.
+ *
+ * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
+ * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
  */
 public final class GuestNetwork {
     /** Connections accepted by the kernel but not yet by the guest; past this the listener stops accepting. */
@@ -25,7 +31,7 @@ public final class GuestNetwork {
     public static final int LISTEN_BACKLOG = 1024;
 
     private final GuestLoop loop;
-    private final boolean allowOutbound;
+    private final NetGate gate;
     private final boolean forceReusePort;
     private final boolean forceReuseAddr;
     private final HostEvents events;
@@ -40,27 +46,25 @@ public final class GuestNetwork {
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    /** Written on the guest thread, read by whoever reports metrics. */
+    private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
-        this(loop, allowOutbound, forceReusePort, HostEvents.NONE);
+    public GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, HostEvents events) {
+        this(loop, gate, forceReusePort, false, 0, events, new LimitCounters());
     }
 
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort, HostEvents events) {
-        this(loop, allowOutbound, forceReusePort, false, 0, events, new LimitCounters());
+    /** The network {@code config} asks for: its listeners' options and its connection limit, behind {@code gate}. */
+    public GuestNetwork(GuestLoop loop, NetGate gate, HostConfig config, HostEvents events, LimitCounters counters) {
+        this(loop, gate, config.forceReusePort(), config.forceReuseAddr(), config.limits().maxConnections(), events,
+                counters);
     }
 
-    /** The network {@code config} asks for: its policy, its listeners' options and its connection limit. */
-    public GuestNetwork(GuestLoop loop, HostConfig config, HostEvents events, LimitCounters counters) {
-        this(loop, config.allowOutbound(), config.forceReusePort(), config.forceReuseAddr(),
-                config.limits().maxConnections(), events, counters);
-    }
-
-    private GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort, boolean forceReuseAddr,
+    private GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, boolean forceReuseAddr,
             int maxConnections, HostEvents events, LimitCounters counters) {
         this.loop = loop;
-        this.allowOutbound = allowOutbound;
+        this.gate = gate;
         this.forceReusePort = forceReusePort;
         this.forceReuseAddr = forceReuseAddr;
         this.maxConnections = maxConnections;
@@ -90,8 +94,21 @@ public final class GuestNetwork {
         return loop.transport();
     }
 
-    public boolean allowOutbound() {
-        return allowOutbound;
+    public NetGate gate() {
+        return gate;
+    }
+
+    /**
+     * EACCES unless the policy lets the guest send to {@code destination} (a connect, or a datagram sent to that
+     * address); the refusal is counted.
+     */
+    public void requireOutbound(InetSocketAddress destination) {
+        gate.requireOutbound(destination);
+    }
+
+    /** EACCES unless the policy lets the guest bind {@code port} (0: an ephemeral one); the refusal is counted. */
+    public void requireListen(int port) {
+        gate.requireListen(port);
     }
 
     public boolean forceReusePort() {
@@ -167,6 +184,13 @@ public final class GuestNetwork {
                 listeners.remove(server);
                 channelClosed();
             });
+        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
+            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
+            // work, as a listener's next connection is. Its queued sends still leave before exit.
+            channel.closeFuture().addListener(f -> {
+                openChannels--;
+                channelClosed();
+            });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
@@ -175,6 +199,16 @@ public final class GuestNetwork {
                 channelClosed();
             });
         }
+    }
+
+    /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
+    void datagramDropped() {
+        datagramsDropped.incrementAndGet();
+    }
+
+    /** Datagrams dropped so far because their socket's receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return datagramsDropped.get();
     }
 
     /**
