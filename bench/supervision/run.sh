@@ -9,7 +9,7 @@
 #              and traps one shard halfway; requests lost on the other shard's connections, and how soon the
 #              trapped shard serves again. Then the same with wrk -t2 -c100 -d10s and a trap at 5 s: wrk
 #              cannot tell the shards apart, so its socket errors are the trapped shard's cut connections.
-#   stop       SIGTERM (and SIGTERM then SIGINT) to a guest spinning in _start and one spinning in its start
+#   stop       SIGTERM (and SIGTERM twice: a background job of a script ignores SIGINT) to a guest spinning in _start and one spinning in its start
 #              section: ms from the signal to the process's exit, 3 runs each (grace: 5 s).
 #   idle       `podman run --memory=128m`, IdleConnections opens 10,000 idle connections: how many are held,
 #              whether the container is still running, its memory, a fresh request. Twice: keepalive (24 KiB
@@ -20,7 +20,8 @@
 #              connection (kernel socket buffers are not in RSS).
 #
 # Needs the build (mvn -B -q package -DskipTests, which also compiles bench/target/classes), wrk, and for idle
-# podman. Ports from BENCH_PORT (default 26100) up. Holds /tmp/wasix-bench.lock (BENCH_LOCK).
+# podman. BENCH_IMAGE: the appliance image to run (default image/target/appliance). Ports from BENCH_PORT
+# (default 26100) up. Holds /tmp/wasix-bench.lock (BENCH_LOCK).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
@@ -74,16 +75,23 @@ stop_figure() {
     echo "| guest | signals | run 1 ms | run 2 ms | run 3 ms | status |"
     echo "|---|---|---:|---:|---:|---|"
     for guest in spin-start spin-start-section; do
-        for signals in "TERM" "TERM INT"; do
+        for signals in "TERM" "TERM TERM"; do
             local row="| $guest | ${signals// / then } |" status=""
             for run in 1 2 3; do
                 "$APPLIANCE" run --quiet "$GUESTS/$guest.wasm" 2>/dev/null &
                 local pid=$!
-                sleep 3 # booted and spinning (a start section spins before the boot line)
+                # Signal once the shards run (a signal while the appliance boots exits at once, with nothing to
+                # stop): once the shard's thread exists, its guest is being made (a start section spins there) or
+                # runs, then 0.5 s more.
+                for _ in $(seq 600); do
+                    grep -qx 'shard-0' /proc/"$pid"/task/*/comm 2>/dev/null && break
+                    sleep 0.05
+                done
+                sleep 0.5
                 local t0
                 t0=$(now_ms)
                 kill -TERM "$pid"
-                if [[ "$signals" == "TERM INT" ]]; then sleep 0.2; t0=$(now_ms); kill -INT "$pid"; fi
+                if [[ "$signals" == "TERM TERM" ]]; then sleep 0.2; t0=$(now_ms); kill -TERM "$pid" || true; fi
                 wait "$pid" && status=0 || status=$?
                 row+=" $(( $(now_ms) - t0 )) |"
             done
@@ -91,15 +99,18 @@ stop_figure() {
         done
     done
     echo
-    echo "With two signals, the time is from the second. The exit includes the JVM's own shutdown."
+    echo "Each signal is sent once the shard's thread exists (+0.5 s). With one signal the grace (5 s) runs out"
+    echo "first: the spinning guest never reaches a host call. With two, the time is from the second. The exit"
+    echo "includes the JVM's own shutdown."
     echo
 }
 
 idle_figure() {
     echo "## Idle connections in a 128 MiB container (10,000 asked)"
     echo
-    local tag="localhost/wasix-appliance:bench-supervision"
-    podman build -q --layers=false -t "$tag" "$ROOT" >/dev/null
+    # BENCH_CONTAINER_IMAGE: a container image already built from this tree (podman build -t TAG .)
+    local tag="${BENCH_CONTAINER_IMAGE:-localhost/wasix-appliance:bench-supervision}"
+    [[ -n "${BENCH_CONTAINER_IMAGE:-}" ]] || podman build -q --layers=false -t "$tag" "$ROOT" >/dev/null
     local idle="$ROOT/bench/src/main/resources/guests/idle.wasm"
     for guest in keepalive /srv/idle.wasm; do
         local name="wasix-bench-idle-$$"
@@ -117,7 +128,7 @@ idle_figure() {
             "boot line and events: \`$(podman logs "$name" 2>&1 | grep -E 'started on|events' | tr '\n' ' ')\`"
         podman rm -f "$name" >/dev/null
     done
-    podman rmi "$tag" >/dev/null || true
+    [[ -n "${BENCH_CONTAINER_IMAGE:-}" ]] || podman rmi "$tag" >/dev/null || true
     echo
 }
 
