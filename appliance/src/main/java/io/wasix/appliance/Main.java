@@ -8,6 +8,7 @@ import io.wasix.appliance.module.ModuleCheck;
 import io.wasix.appliance.cli.Settings;
 import io.wasix.appliance.metrics.SyscallReporting;
 import io.wasix.appliance.cli.UsageException;
+import io.wasix.appliance.cli.VersionText;
 
 import io.wasix.host.HostConfig;
 import io.wasix.host.net.TransportChoice;
@@ -47,6 +48,17 @@ public final class Main {
     }
 
     private static int run(String[] argv, BootReport boot) {
+        switch (Cli.command(argv)) {
+            case HELP -> {
+                System.out.print(Cli.HELP);
+                return 0;
+            }
+            case VERSION -> {
+                System.out.print(VersionText.render());
+                return 0;
+            }
+            case RUN -> {}
+        }
         Settings settings;
         List<String> warnings = new ArrayList<>();
         try {
@@ -191,13 +203,17 @@ public final class Main {
     }
 
     /**
-     * A MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable; a user of an image that
-     * sets the variable may have meant the word as the guest's argument, so a word that names no module says how.
+     * A word that names no module may have been meant as the guest's argument, so it says how to pass one. A
+     * MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable: a user of an image that
+     * sets the variable is told so.
      */
     private static String moduleVariableHint(GuestModule.LoadException e, String module) {
-        String variable = System.getenv("APPLIANCE_MODULE");
-        if (!e.notFound() || variable == null || variable.isBlank() || variable.equals(module)) {
+        if (!e.notFound()) {
             return "";
+        }
+        String variable = System.getenv("APPLIANCE_MODULE");
+        if (variable == null || variable.isBlank() || variable.equals(module)) {
+            return "; to pass it to the guest as an argument, put -- before it: appliance run [MODULE] -- " + module;
         }
         return "; APPLIANCE_MODULE=" + variable + " is set, and a MODULE argument replaces it: to pass arguments "
                 + "to its guest, put -- before them";

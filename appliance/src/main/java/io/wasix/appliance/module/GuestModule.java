@@ -17,9 +17,11 @@ import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -42,6 +44,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
     static {
         BUNDLED.put("hello", new Bundled(HelloGuest::load, HelloGuest::create));
         BUNDLED.put("keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
+    }
+
+    /** The bundled guests' names, in the order --help lists them. */
+    public static Set<String> bundledNames() {
+        return Collections.unmodifiableSet(BUNDLED.keySet());
     }
 
     /** A module that cannot be used, with a one-line reason. */
