@@ -10,8 +10,8 @@
  * Every connection: read until the end of the request head ("\r\n\r\n"), EOF, an error or a
  * full 8 KiB buffer; answer 200 only when a complete head arrived; shut down the write side;
  * close. A failure on one connection closes that connection only. A failure while setting up
- * the listener prints "hello: <call> failed: errno N" on stderr and exits 1. Otherwise the
- * guest stays silent (the host prints its own boot line).
+ * the listener prints "hello: <call> failed: <errno name>" (as the host names it: EADDRINUSE) on
+ * stderr and exits 1. Otherwise the guest stays silent (the host prints its own boot line).
  *
  * Build: scripts/build-guests.sh
  */
@@ -34,8 +34,8 @@ static char req_buf[REQ_BUF_SIZE];
 static _Noreturn void fail(const char *call, int32_t err) {
     wx_write_str(2, "hello: ");
     wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
+    wx_write_str(2, " failed: ");
+    wx_write_errno(2, err);
     wx_write_str(2, "\n");
     proc_exit(1);
 }
