@@ -80,13 +80,14 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
+        byte[] bytes = ModuleFile.read(path);
         WasmModule m;
         try {
-            m = Parser.parse(path);
+            m = Parser.parse(bytes);
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new LoadException(path + ": not a valid WebAssembly module: " + oneLine(e));
         } catch (RuntimeException e) {
