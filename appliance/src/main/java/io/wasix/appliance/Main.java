@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The appliance's entry point: parse the settings, pick the transport, load and check the module, start the
@@ -121,11 +121,19 @@ public final class Main {
         }
 
         var ended = new LinkedBlockingQueue<Outcome>();
+        // Counted down by each shard once it listens or ends; a shard that ends releases main at once, so the
+        // boot line says how it ended instead of waiting for the others.
         var started = new CountDownLatch(settings.shards());
+        Consumer<Outcome> onEnd = outcome -> {
+            ended.add(outcome);
+            for (long n = started.getCount(); n > 0; n--) {
+                started.countDown();
+            }
+        };
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot);
             shards.add(s);
             threads.add(s.start());
         }
@@ -141,10 +149,11 @@ public final class Main {
             }
         });
         awaitQuietly(started);
+        boolean serving = shards.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock()));
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek()));
         }
-        reporting.serving(true);
+        reporting.serving(serving);
 
         Outcome first = take(ended);
         reporting.serving(false);
@@ -172,10 +181,23 @@ public final class Main {
         };
     }
 
-    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock) {
-        StringBuilder b = new StringBuilder("appliance: ").append(module.name())
-                .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
+    /**
+     * "started on epoll, 1 shard, ..." once every shard listens; a guest that ended first (its bind failed, or
+     * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
+     */
+    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
+            Outcome early) {
+        StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
+                .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
+        if (early != null) {
+            b.append(": ").append(switch (early) {
+                case Outcome.Exited(int code) -> "exited with status " + code;
+                case Outcome.Stopped() -> "stopped";
+                case Outcome.Trapped t -> "trapped";
+                case Outcome.Failed f -> "failed";
+            }).append(" before listening");
+        }
         b.append(", ").append(clock.sinceStart());
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);
@@ -234,11 +256,15 @@ public final class Main {
         }
     }
 
+    /** No time limit: a guest that never listens gets its boot line when it ends. */
     private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: only the shards release main here
+            }
         }
     }
 }
