@@ -70,6 +70,38 @@ class LauncherIT {
     }
 
     /**
+     * The README's Flight Recorder recipe, a recording from the first instruction: -XX:StartFlightRecording adds
+     * jdk.jfr to the JVM's --add-modules, which the image's options already name, so the AOT cache still
+     * applies (it used to be dropped whole: "[error][cds] shared archive file has aot-linked classes"), and
+     * the recording holds the guest's syscalls.
+     */
+    @Test
+    void aFlightRecordingFromTheStartKeepsTheAotCache(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        int port = freePort();
+        Path jfr = tmp.resolve("app.jfr");
+        try (Booted app = Booted.start(List.of("run"), port, "-Xlog:aot=info:stderr",
+                "-XX:StartFlightRecording:filename=" + jfr + ",+wasix.SocketSyscall#enabled=true")) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            String all = String.join("\n", log);
+            assertTrue(all.contains("Using AOT-linked classes: true"), all);
+            assertTrue(log.stream().noneMatch(l -> l.contains("[error]") || l.contains("[warning][cds]")), all);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(get(port).endsWith("Hello, World!"));
+            }
+            assertEquals(0, app.terminate());
+        }
+        List<String> syscalls = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr).stream()
+                .filter(e -> e.getEventType().getName().equals("wasix.SocketSyscall"))
+                .map(e -> e.getString("syscall"))
+                .toList();
+        assertTrue(syscalls.contains("sock_accept_v2") && syscalls.contains("sock_send"), syscalls.toString());
+    }
+
+    /**
      * As a FROM scratch container starts it: bin/java itself, no launcher script, a class path relative to
      * another working directory. The AOT cache still applies, and the boot report counts from the process
      * start that /proc gives, since no launcher recorded the exec time.
