@@ -355,6 +355,7 @@ class LauncherIT {
                 r.stdout);
         assertEquals(7, lines.size(), r.stdout);
         assertEquals(r.stdout, runToEnd(List.of("-V")).stdout);
+        assertEquals(r.stdout, runToEnd(List.of("run", "--version")).stdout, "as `podman run IMAGE --version` passes it");
     }
 
     @Test

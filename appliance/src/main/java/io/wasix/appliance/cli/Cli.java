@@ -87,12 +87,16 @@ public final class Cli {
 
     private Cli() {}
 
-    /** The command {@code argv} asks for, from its first word alone (no arguments: help). */
+    /**
+     * The command {@code argv} asks for, from its first word (no arguments: help), or the word after run: the
+     * container's entry point says run, so `podman run IMAGE --version` reaches us as `run --version`.
+     */
     public static Command command(String[] argv) {
         if (argv.length == 0) {
             return Command.HELP;
         }
-        return switch (argv[0]) {
+        String word = argv[0].equals("run") && argv.length > 1 ? argv[1] : argv[0];
+        return switch (word) {
             case "help", "--help", "-h" -> Command.HELP;
             case "--version", "-V" -> Command.VERSION;
             default -> Command.RUN;
@@ -187,6 +191,7 @@ public final class Cli {
                 case "-h", "--help" -> {
                     return null;
                 }
+                case "-V", "--version" -> throw new UsageException(a + " comes first and alone: appliance " + a);
                 case "--net" -> net = NetPolicy.ALLOW_ALL;
                 case "--listen" -> listen = NetFlags.listen(value(args, ++i, a), a);
                 case "--interpreter" -> interpreter = true;

@@ -113,8 +113,19 @@ class CliTest {
         assertEquals(Cli.Command.HELP, Cli.command(new String[] {"-h"}));
         assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"--version"}));
         assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"-V"}));
-        assertEquals(Cli.Command.RUN, Cli.command(new String[] {"run", "--help"}), "run's own -h is parse's");
         assertEquals(Cli.Command.RUN, Cli.command(new String[] {"keepalive"}));
+        assertEquals(Cli.Command.RUN, Cli.command(new String[] {"run"}));
+    }
+
+    /** The container's entry point says run: `podman run IMAGE --version` is `run --version`. */
+    @Test
+    void helpAndVersionRightAfterRun() throws Exception {
+        assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"run", "--version"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"run", "help"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"run", "--help"}));
+        assertNull(parse(Map.of(), "run", "--net", "--help"), "-h among run's options is help too");
+        var late = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--net", "--version"));
+        assertEquals("--version comes first and alone: appliance --version", late.getMessage());
     }
 
     /** `appliance keepalive` is `appliance run keepalive`, as `appliance x.wasm` is: a guest's name works as a file does. */
