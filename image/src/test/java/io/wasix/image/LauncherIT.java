@@ -245,7 +245,7 @@ class LauncherIT {
         Path guest = APPLIANCE_GUESTS.resolve("grow-forever.wasm");
         Result r = runToEnd(List.of("run", "--stats", guest.toString()), Map.of("JDK_JAVA_OPTIONS", "-Xmx96m"));
         assertEquals(0, r.status, r.stderr);
-        assertTrue(r.stderr.lines().anyMatch(l -> l.matches("appliance: .* started on .*, max memory [0-9.]+ MiB per shard")),
+        assertTrue(r.stderr.lines().anyMatch(l -> l.matches("appliance: .* on .*, max memory [0-9.]+ MiB per shard")),
                 r.stderr);
         assertTrue(r.stderr.contains("appliance: shard 0 events: memory_grow_refused_total{reason=\"max_memory\"} 1"),
                 r.stderr);
