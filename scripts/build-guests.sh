@@ -141,7 +141,7 @@ fi
 
 # ---- build ------------------------------------------------------------------------------
 build_one() { # build_one SOURCE OUTPUT
-    local src="$1" out="$2"
+    local src="$1" out="$2" validate=()
     mkdir -p "$(dirname "$out")"
     case "$src" in
         *.c)
@@ -152,7 +152,8 @@ build_one() { # build_one SOURCE OUTPUT
             local extras=($extra)
             case "${profile:-freestanding}" in
                 freestanding) "$CLANG" "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                threads) "$CLANG" "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) "$CLANG" "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src"
+                         validate=(--enable-threads) ;; # a shared memory and atomics
                 wasi-libc) "$CLANG" "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
@@ -160,7 +161,7 @@ build_one() { # build_one SOURCE OUTPUT
         *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
     esac
     chmod 0644 "$out" # clang marks its output executable; a .wasm is data
-    "$WASM_VALIDATE" "$out"
+    "$WASM_VALIDATE" "${validate[@]}" "$out"
 }
 
 status=0

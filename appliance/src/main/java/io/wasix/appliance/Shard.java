@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
+import io.wasix.host.GuestTrapException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
@@ -13,10 +14,11 @@ import java.util.function.Consumer;
 
 /**
  * One instance of the guest module on its own platform thread, with its own memory, fds and event loop.
- * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT).
+ * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT). A guest that
+ * spawns threads runs them inside its shard, each on a thread of its own (see WasixHost).
  *
- * <p>Threading: {@link #run()} is the shard's thread and owns everything inside; {@link #stop()} may be
- * called from any thread.
+ * <p>Threading: {@link #run()} is the shard's thread, the guest's main thread; {@link #stop()} may be called
+ * from any thread.
  */
 final class Shard implements Runnable {
     private final int index;
@@ -53,21 +55,28 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config, metrics, boot);
+            h = new WasixHost(config, metrics, boot, module.module());
             host = h;
             if (stopRequested) {
                 h.stop();
             }
-            Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports())
+            // The same factory builds the instance of every thread the guest spawns.
+            Instance instance = h.instantiate(imports -> Instance.builder(module.module())
+                    .withImportValues(imports)
                     .withMachineFactory(this::newMachine)
                     .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
-                    .build();
+                    .build());
             boot.mark(BootReport.Milestone.SHARD_STARTED);
             started.countDown();
-            instance.export("_start").apply();
+            h.run(instance);
             outcome = new Outcome.Exited(0);
+        } catch (GuestTrapException e) {
+            Throwable trap = e.trap();
+            String where = TrapSite.describe(trap, module.withNames(),
+                    e.instance() == null ? null : e.instance().getMachine());
+            outcome = new Outcome.Trapped(trap instanceof StackOverflowError ? "call stack exhausted" : GuestModule.oneLine(trap),
+                    (where == null ? "" : where + " in ") + "thread " + e.thread());
         } catch (GuestExitException e) {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
@@ -113,7 +122,10 @@ final class Shard implements Runnable {
     }
 
     private Machine newMachine(Instance instance) {
-        machine = module.machine().apply(instance);
-        return machine;
+        Machine m = module.machine().apply(instance);
+        if (machine == null) {
+            machine = m; // the main instance's: a spawned thread's trap comes with its own instance
+        }
+        return m;
     }
 }

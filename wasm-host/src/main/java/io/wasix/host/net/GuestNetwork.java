@@ -4,7 +4,10 @@ import io.wasix.host.HostEvents;
 
 /**
  * One guest instance's network: its event loop, its policy, and a count of channels still open so that
- * exit can wait for queued responses to leave. Owned by the guest thread.
+ * exit can wait for queued responses to leave.
+ *
+ * <p>Threading: the guest thread in direct mode; in threaded mode any guest thread holding the shard lock,
+ * and the I/O thread's close listeners, which take it.
  *
  * @param allowOutbound whether sock_connect may reach out (the appliance's --net); listening is always allowed
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -77,16 +80,26 @@ public final class GuestNetwork {
         if (channel instanceof io.netty.channel.ServerChannel server) {
             listeners.add(server);
             channel.closeFuture().addListener(f -> {
-                openChannels--;
-                listeners.remove(server);
-                channelClosed();
+                loop.enter();
+                try {
+                    openChannels--;
+                    listeners.remove(server);
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
             });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
-                openChannels--;
-                openConnections--;
-                channelClosed();
+                loop.enter();
+                try {
+                    openChannels--;
+                    openConnections--;
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
             });
         }
     }
@@ -121,7 +134,7 @@ public final class GuestNetwork {
         // again, and a guest busy with queued connections may not wait (run the loop) for a while.
         loop.drain(() -> closed.stream().allMatch(java.util.concurrent.Future::isDone),
                 GuestLoop.deadline(LISTENER_CLOSE_NANOS));
-        loop.poll();
+        loop.turn();
     }
 
     /** Bound on the wait in {@link #stopListening}; a close normally completes within one loop run. */

@@ -28,8 +28,11 @@ import java.util.ArrayDeque;
  * and closes are queued on the channel and return at once; a close waits for the last queued write to complete
  * before closing the channel, because io_uring would otherwise drop a write still in flight.
  *
- * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
- * that the guest's blocking calls make. No locks.
+ * <p>Threading: in direct mode, owned by the guest thread; its Netty handlers run on that same thread, inside
+ * the loop runs that the guest's blocking calls make, and nothing is locked. In threaded mode, guest threads
+ * call in holding the shard lock, and the handlers and future listeners, which run on the shard's I/O thread,
+ * take it ({@link GuestLoop#enter()}) before they touch any field here. A blocking call releases the lock
+ * while it waits, so another guest thread may close the socket meanwhile: the wait then ends with EBADF.
  */
 public final class GuestSocket implements Descriptor {
     /** The life of a socket, as sock_status and the calls below see it. */
@@ -163,7 +166,7 @@ public final class GuestSocket implements Descriptor {
         ChannelFuture closed = server.close();
         server = null;
         net.loop().drain(closed::isDone, GuestLoop.deadline(SERVER_CLOSE_NANOS));
-        net.loop().poll();
+        net.loop().turn();
     }
 
     /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
@@ -186,7 +189,9 @@ public final class GuestSocket implements Descriptor {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().awaitNewWork(() -> !acceptQueue.isEmpty(), GuestLoop.deadline(options.acceptTimeoutNanos));
+                net.loop().awaitNewWork(() -> !acceptQueue.isEmpty() || state != State.LISTENING,
+                        GuestLoop.deadline(options.acceptTimeoutNanos));
+                throwIfClosed();
             }
             if (acceptQueue.isEmpty()) {
                 throw Errno.AGAIN.fail();
@@ -200,11 +205,30 @@ public final class GuestSocket implements Descriptor {
         return new GuestSocket(net, ipv6, options, (DuplexChannel) child);
     }
 
-    /** Receives the listener's accepted children; runs on the guest thread inside a loop run. */
+    /**
+     * A wait this socket was in ended because another guest thread closed it meanwhile (threaded mode): the
+     * call answers EBADF, the fd it was made on being gone. (Linux would keep the closed file alive until the
+     * call returns; a guest that closes a socket under another thread's call wants that call to end.)
+     */
+    private void throwIfClosed() {
+        if (state == State.CLOSED) {
+            throw Errno.BADF.fail();
+        }
+    }
+
+    /** Receives the listener's accepted children; runs inside a loop run (threaded mode: under the lock). */
     private final class AcceptHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Channel child = (Channel) msg;
+            net.loop().enter();
+            try {
+                accepted(ctx, (Channel) msg);
+            } finally {
+                net.loop().exit();
+            }
+        }
+
+        private void accepted(ChannelHandlerContext ctx, Channel child) {
             if (state == State.CLOSED) {
                 child.unsafe().closeForcibly();
                 return;
@@ -228,9 +252,14 @@ public final class GuestSocket implements Descriptor {
             // Accept errors are transient for a listener; the next accept retries. The guest's accept does not
             // see them, as on Linux, where the connection stays in the kernel's queue until an accept succeeds.
             Errno e = NetErrors.errno(cause);
-            lastError = e;
-            if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
-                pauseAccepting();
+            net.loop().enter();
+            try {
+                lastError = e;
+                if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
+                    pauseAccepting();
+                }
+            } finally {
+                net.loop().exit();
             }
         }
     }
@@ -298,17 +327,22 @@ public final class GuestSocket implements Descriptor {
         adoptConnection(ch);
         ChannelFuture connected = local == null ? ch.connect(remote) : ch.connect(remote, local);
         connected.addListener(f -> {
-            if (state != State.CONNECTING) {
-                return;
+            net.loop().enter();
+            try {
+                if (state != State.CONNECTING) {
+                    return;
+                }
+                if (f.isSuccess()) {
+                    state = State.CONNECTED;
+                } else {
+                    state = State.FAILED;
+                    pendingError = NetErrors.errno(f.cause());
+                    lastError = pendingError;
+                }
+                readinessSeq++;
+            } finally {
+                net.loop().exit();
             }
-            if (f.isSuccess()) {
-                state = State.CONNECTED;
-            } else {
-                state = State.FAILED;
-                pendingError = NetErrors.errno(f.cause());
-                lastError = pendingError;
-            }
-            readinessSeq++;
         });
         if (nonBlocking) {
             if (connected.isDone()) {
@@ -317,7 +351,8 @@ public final class GuestSocket implements Descriptor {
             }
             throw Errno.INPROGRESS.fail();
         }
-        if (!net.loop().await(connected::isDone, GuestLoop.deadline(options.connectTimeoutNanos))) {
+        if (!net.loop().await(() -> connected.isDone() || state == State.CLOSED,
+                GuestLoop.deadline(options.connectTimeoutNanos))) {
             state = State.FAILED;
             lastError = Errno.TIMEDOUT;
             ch.close();
@@ -327,6 +362,7 @@ public final class GuestSocket implements Descriptor {
     }
 
     private void finishConnect() {
+        throwIfClosed();
         if (state == State.FAILED) {
             Errno e = takePendingError();
             throw (e == null ? Errno.CONNREFUSED : e).fail();
@@ -343,47 +379,75 @@ public final class GuestSocket implements Descriptor {
         net.register(ch);
     }
 
-    /** Feeds the socket's queues from its channel; runs on the guest thread inside a loop run. */
+    /**
+     * Feeds the socket's queues from its channel; runs inside a loop run (threaded mode: on the I/O thread,
+     * each event under the shard lock).
+     */
     private final class ConnectionHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
-            if (localInputShut || state == State.CLOSED) {
-                buf.release();
-                return;
-            }
-            inbound.add(buf);
-            inboundBytes += buf.readableBytes();
-            readinessSeq++;
-            if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
-                ctx.channel().config().setAutoRead(false);
+            net.loop().enter();
+            try {
+                if (localInputShut || state == State.CLOSED) {
+                    buf.release();
+                    return;
+                }
+                inbound.add(buf);
+                inboundBytes += buf.readableBytes();
+                readinessSeq++;
+                if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } finally {
+                net.loop().exit();
             }
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                peerClosedInput = true;
-                readinessSeq++;
+                net.loop().enter();
+                try {
+                    peerClosedInput = true;
+                    readinessSeq++;
+                } finally {
+                    net.loop().exit();
+                }
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            peerClosedInput = true;
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                peerClosedInput = true;
+                readinessSeq++;
+            } finally {
+                net.loop().exit();
+            }
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                readinessSeq++;
+            } finally {
+                net.loop().exit();
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            pendingError = NetErrors.errno(cause);
-            lastError = pendingError;
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                pendingError = NetErrors.errno(cause);
+                lastError = pendingError;
+                readinessSeq++;
+            } finally {
+                net.loop().exit();
+            }
             ctx.close();
         }
     }
@@ -396,6 +460,10 @@ public final class GuestSocket implements Descriptor {
 
     private boolean readable() {
         return inboundBytes > 0 || peerClosedInput || localInputShut || pendingError != null;
+    }
+
+    private boolean readableOrClosed() {
+        return readable() || state == State.CLOSED;
     }
 
     private void requireConnected() {
@@ -431,12 +499,14 @@ public final class GuestSocket implements Descriptor {
                 throw Errno.AGAIN.fail(); // Linux: a read on a socket still connecting is EAGAIN, not ENOTCONN
             }
         }
+        throwIfClosed();
         requireConnected();
         if (!readable()) {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().await(this::readable, deadline);
+                net.loop().await(this::readableOrClosed, deadline);
+                throwIfClosed();
             }
             if (!readable()) {
                 throw Errno.AGAIN.fail();
@@ -452,8 +522,8 @@ public final class GuestSocket implements Descriptor {
         everRead |= n > 0;
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
-            if (!net.loop().await(this::readable, deadline) || inboundBytes == 0) {
-                break;
+            if (!net.loop().await(this::readableOrClosed, deadline) || inboundBytes == 0) {
+                break; // closed meanwhile: what was copied is the answer
             }
             n += copyOut(dst, len - n, false);
         }
@@ -521,6 +591,7 @@ public final class GuestSocket implements Descriptor {
         if (state == State.CONNECTING) {
             throw Errno.AGAIN.fail();
         }
+        throwIfClosed();
         requireConnected();
         if (localOutputShut) {
             throw Errno.PIPE.fail();
@@ -567,7 +638,9 @@ public final class GuestSocket implements Descriptor {
                 }
                 net.loop().poll();
             } else {
-                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null, deadline);
+                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null
+                        || state == State.CLOSED, deadline);
+                throwIfClosed();
             }
             if (!channel.isWritable()) {
                 if (partial) {
@@ -591,14 +664,19 @@ public final class GuestSocket implements Descriptor {
             writeDone = this::writeDone;
 
     private void writeDone(io.netty.util.concurrent.Future<? super Void> f) {
-        if (f.isSuccess()) {
-            if (accepted) {
-                net.responseWritten();
+        net.loop().enter();
+        try {
+            if (f.isSuccess()) {
+                if (accepted) {
+                    net.responseWritten();
+                }
+            } else if (state != State.CLOSED) {
+                pendingError = NetErrors.errno(f.cause());
+                lastError = pendingError;
+                readinessSeq++;
             }
-        } else if (state != State.CLOSED) {
-            pendingError = NetErrors.errno(f.cause());
-            lastError = pendingError;
-            readinessSeq++;
+        } finally {
+            net.loop().exit();
         }
     }
 
@@ -614,11 +692,13 @@ public final class GuestSocket implements Descriptor {
             localInputShut = true;
             releaseInbound();
             readinessSeq++;
+            net.loop().changed(); // a receive blocked in another guest thread now sees the end
             channel.shutdownInput();
         }
         if ((how & 2) != 0 && !localOutputShut) {
             localOutputShut = true;
             readinessSeq++;
+            net.loop().changed();
             DuplexChannel ch = channel;
             // On the loop's next run, not now: a guest that closes right after having read its request
             // (shutdown-then-close, as every connection-per-request server does) then gets one close, which
@@ -765,6 +845,8 @@ public final class GuestSocket implements Descriptor {
             return;
         }
         state = State.CLOSED;
+        readinessSeq++;
+        net.loop().changed(); // a call blocked on this socket in another guest thread ends (EBADF)
         if (server != null) {
             closeServer();
             for (Channel child : acceptQueue) {

@@ -47,6 +47,7 @@ final class EpollCalls {
             data = m.readBytes(event + DATA_OFFSET, DATA_SIZE);
         }
         set.control(op, fd, target, events, data);
+        state.net.loop().changed(); // an epoll_wait in another guest thread may now have something to report
         return 0;
     }
 

@@ -9,6 +9,8 @@ import io.wasix.host.abi.WasiException;
 import io.wasix.host.metrics.SyscallEvent;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.metrics.SyscallProbe;
+import io.wasix.host.net.ShardLock;
+import io.wasix.host.thread.GuestThread;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,8 +19,12 @@ import java.util.List;
  * Collects the host functions of one guest instance. Each syscall is written as a method returning an errno
  * (or throwing {@link WasiException}); this class gives it its wasm signature and its import names. Every
  * preview1 function is also served under wasix_32v1, which includes them. Every host function goes through
- * {@link #invoke}, the one place that counts, times, traces and records JFR events for syscalls. Built on
- * the guest thread.
+ * {@link #invoke}, the one place that takes the shard lock (threaded mode), counts, times, traces and records
+ * JFR events for syscalls, and where each call begins (a stopped guest unwinds there; pending signals will be
+ * delivered there). A name may be served with two signatures (thread_spawn): Chicory links the one whose
+ * type the module's import has.
+ *
+ * <p>Threading: built on the shard's thread; the functions then run on any guest thread, under the shard lock.
  */
 final class HostFunctions {
     static final String WASIX = "wasix_32v1";
@@ -30,13 +36,21 @@ final class HostFunctions {
         int call(GuestMemory mem, long[] args);
     }
 
+    /** A syscall body that needs the calling instance (its exports, its memory's atomics). */
+    @FunctionalInterface
+    interface InstanceCall {
+        int call(GuestMemory mem, Instance instance, long[] args);
+    }
+
     private final GuestState state;
     private final SyscallMetrics metrics;
+    private final ShardLock lock;
     private final List<HostFunction> functions = new ArrayList<>();
 
     HostFunctions(GuestState state, SyscallMetrics metrics) {
         this.state = state;
         this.metrics = metrics;
+        this.lock = state.net == null ? ShardLock.none() : state.net.loop().lock();
     }
 
     /** A preview1 function, served under both namespaces. */
@@ -50,11 +64,19 @@ final class HostFunctions {
         add(WASIX, name, params, call);
     }
 
+    /** A function of wasix_32v1 only, given the calling instance. */
+    void wasixOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = FunctionType.of(params, List.of(ValType.I32));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args)}));
+    }
+
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = FunctionType.of(params, List.of(ValType.I32));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, call, instance, args)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args)}));
     }
 
     /** A function with no result (proc_exit). */
@@ -62,7 +84,7 @@ final class HostFunctions {
         FunctionType type = FunctionType.of(params, List.of());
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            invoke(probe, call, instance, args);
+            invoke(probe, call, null, instance, args);
             return null;
         }));
     }
@@ -71,31 +93,40 @@ final class HostFunctions {
      * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
      * a stopped guest) is still reported, as one that did not return.
      */
-    private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
-        state.net.loop().throwIfStopped();
-        SyscallEvent event = probe.beginEvent();
-        long start = probe.timed() ? System.nanoTime() : 0;
-        int errno = 0;
-        boolean returned = false;
+    private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args) {
+        lock.lock();
         try {
-            errno = call.call(state.memory(instance), args);
-            returned = true;
-        } catch (WasiException e) {
-            errno = e.errno().code();
-            returned = true;
-        } finally {
-            if (probe.timed()) {
-                long nanos = System.nanoTime() - start;
-                probe.count(nanos, errno);
-                if (probe.traced()) {
-                    probe.trace(args, nanos, errno, returned);
+            state.net.loop().throwIfStopped();
+            GuestThread thread = state.threads.current();
+            state.threads.atCallEntry(thread);
+            SyscallEvent event = probe.beginEvent();
+            long start = probe.timed() ? System.nanoTime() : 0;
+            int errno = 0;
+            boolean returned = false;
+            try {
+                GuestMemory memory = state.memory(instance);
+                errno = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                returned = true;
+            } catch (WasiException e) {
+                errno = e.errno().code();
+                returned = true;
+            } finally {
+                // Counted under the lock, even after a wait that let it go: one writer at a time.
+                if (probe.timed()) {
+                    long nanos = System.nanoTime() - start;
+                    probe.count(nanos, errno);
+                    if (probe.traced()) {
+                        probe.trace(args, nanos, errno, returned, lock.isThreaded() ? thread.tid() : 0);
+                    }
+                }
+                if (event != null) {
+                    probe.commit(event, args, errno, returned);
                 }
             }
-            if (event != null) {
-                probe.commit(event, args, errno, returned);
-            }
+            return errno;
+        } finally {
+            lock.unlock();
         }
-        return errno;
     }
 
     List<HostFunction> functions() {

@@ -13,8 +13,8 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * Process-level calls: args, environment, clocks, randomness, sched_yield and proc_exit. Runs on the guest
- * thread.
+ * Process-level calls: args, environment, clocks, randomness, sched_yield and proc_exit (from any guest thread
+ * it ends the whole guest with its code). Runs on the calling guest thread, under the shard lock.
  */
 final class ProcCalls {
     private static final int REALTIME = 0, MONOTONIC = 1, PROCESS_CPUTIME = 2, THREAD_CPUTIME = 3;
@@ -58,7 +58,10 @@ final class ProcCalls {
         });
         r.preview1("sched_yield", List.of(), (m, a) -> {
             state.net.loop().poll();
-            Thread.yield();
+            state.net.loop().lock().outside(() -> { // let the other guest threads have the lock and a core
+                Thread.yield();
+                return null;
+            });
             return 0;
         });
         HostFunctions.Call exit = (m, a) -> {

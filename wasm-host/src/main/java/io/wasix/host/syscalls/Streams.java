@@ -6,7 +6,7 @@ import io.wasix.host.net.GuestSocket;
 
 /**
  * Moves bytes between guest iovecs and a socket; shared by sock_recv/sock_send and fd_read/fd_write, which
- * are the same operation on a socket. Runs on the guest thread.
+ * are the same operation on a socket. Runs on the calling guest thread.
  */
 final class Streams {
     private Streams() {}
@@ -15,7 +15,7 @@ final class Streams {
             boolean peek, boolean waitAll) {
         // Straight from the received buffers into the guest's iovecs, as the bytes arrive: no host buffer
         // sized by the guest's request, even for a WAITALL of gigabytes.
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return cursor.total() == 0 ? 0 : s.recv(cursor, nonBlocking, peek, waitAll);
         } finally {
@@ -25,7 +25,7 @@ final class Streams {
 
     static int sendFrom(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking) {
         // The socket takes from the iovecs only what its channel has room for (see GuestSocket#send).
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return s.send(cursor, nonBlocking);
         } finally {

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** Every host function, grouped by subject. Stateless entry point; see each group for its threading. */
 public final class Syscalls {
-    private static Map<String, FunctionType> signatures;
+    private static Map<String, List<FunctionType>> signatures;
 
     private Syscalls() {}
 
@@ -32,16 +32,22 @@ public final class Syscalls {
         new ReaddirCall(state).register(r);
         new PollCalls(state).register(r);
         new ProcCalls(state).register(r);
+        new ThreadCalls(state).register(r);
+        new FutexCalls(state).register(r);
         return r.functions();
     }
 
-    /** "module.name" to signature of everything provided, for checking a module's imports before start. */
-    public static synchronized Map<String, FunctionType> signatures() {
+    /**
+     * "module.name" to the signatures it is provided with (one, or two for thread_spawn's two ABIs), for
+     * checking a module's imports before start.
+     */
+    public static synchronized Map<String, List<FunctionType>> signatures() {
         if (signatures == null) {
-            Map<String, FunctionType> m = new HashMap<>();
+            Map<String, List<FunctionType>> m = new HashMap<>();
             for (HostFunction f : all(new GuestState(HostConfig.of(Transport.NIO), null))) {
-                m.put(f.module() + "." + f.name(), f.functionType());
+                m.computeIfAbsent(f.module() + "." + f.name(), k -> new java.util.ArrayList<>()).add(f.functionType());
             }
+            m.replaceAll((k, v) -> List.copyOf(v));
             signatures = Map.copyOf(m);
         }
         return signatures;
