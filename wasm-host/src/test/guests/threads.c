@@ -26,8 +26,9 @@
  *                        spawned and the errno, then exits
  *   accept-close         a worker blocks in sock_accept; the main thread closes the listener; prints the
  *                        worker's errno
- *   wake-ups             a worker blocks in epoll_wait and poll_oneoff; the main thread connects, sends
- *                        and closes: each wakes it; prints what it saw each time
+ *   wake-ups             a worker blocks in epoll_wait and poll_oneoff; the main thread connects, sends,
+ *                        re-arms a one-shot interest (epoll_ctl) and closes: each wakes it; prints what it
+ *                        saw each time
  */
 #define WX_MAX_THREADS 160 /* the "limit" scenario spawns past the host's 128 */
 #define WX_STACK_SIZE 16384
@@ -345,25 +346,46 @@ static int accept_close_scenario(void) {
 /* The worker's view of the wake-ups: each step waits for ever, so only the main thread's call can end it. */
 static uint32_t ready_for;
 static int32_t server_side = -1;
+static int32_t ep = -1;
 
 static void tell_ready(uint32_t s) {
     __atomic_store_n(&ready_for, s, __ATOMIC_RELEASE);
 }
 
-static void watcher(void *arg) {
-    (void)arg;
-    int32_t ep, err;
-    if ((err = epoll_create(&ep))) fail("epoll_create", err);
+static void watch(int32_t op, int32_t fd, uint32_t events) {
     wx_epoll_event_t ev;
     memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN;
-    ev.fd = (uint32_t)listener_fd;
-    if ((err = epoll_ctl(ep, WX_EPOLL_CTL_ADD, listener_fd, &ev))) fail("epoll_ctl", err);
+    ev.events = events;
+    ev.fd = (uint32_t)fd;
+    int32_t err = epoll_ctl(ep, op, fd, &ev);
+    if (err) fail("epoll_ctl", err);
+}
+
+static uint32_t wait_events(void) {
     wx_epoll_event_t out[4];
     int32_t n = 0;
+    int32_t err = epoll_wait(ep, out, 4, -1, &n);
+    if (err) fail("epoll_wait", err);
+    return n == 1 ? out[0].events : 999;
+}
+
+static uint32_t receive(void) {
+    char buf[16];
+    wx_iovec_t iov = {buf, sizeof buf};
+    uint32_t got = 0;
+    uint16_t roflags = 0;
+    int32_t err = sock_recv(server_side, &iov, 1, 0, &got, &roflags);
+    if (err) fail("sock_recv", err);
+    return got;
+}
+
+static void watcher(void *arg) {
+    (void)arg;
+    int32_t err;
+    if ((err = epoll_create(&ep))) fail("epoll_create", err);
+    watch(WX_EPOLL_CTL_ADD, listener_fd, WX_EPOLLIN);
     tell_ready(1);
-    if ((err = epoll_wait(ep, out, 4, -1, &n))) fail("epoll_wait", err);
-    say("connect woke epoll_wait, events", n == 1 ? out[0].events : 999);
+    say("connect woke epoll_wait, events", wait_events());
     wx_addr_port_t peer;
     if ((err = sock_accept_v2(listener_fd, 0, &server_side, &peer))) fail("sock_accept_v2", err);
 
@@ -376,25 +398,32 @@ static void watcher(void *arg) {
     tell_ready(2);
     if ((err = poll_oneoff(sub, event, 1, &nevents))) fail("poll_oneoff", err);
     say("send woke poll_oneoff, nbytes", nevents == 1 ? *(uint32_t *)(event + 16) : 999);
-    char buf[16];
-    wx_iovec_t iov = {buf, sizeof buf};
-    uint32_t got = 0;
-    uint16_t roflags = 0;
-    if ((err = sock_recv(server_side, &iov, 1, 0, &got, &roflags))) fail("sock_recv", err);
-    say("received", got);
+    say("received", receive());
 
-    // epoll_wait on it, woken by the peer's close in the main thread
-    memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN | WX_EPOLLRDHUP;
-    if ((err = epoll_ctl(ep, WX_EPOLL_CTL_ADD, server_side, &ev))) fail("epoll_ctl", err);
+    // a one-shot interest, reported once for the next send, then re-armed by the main thread's epoll_ctl
+    watch(WX_EPOLL_CTL_ADD, server_side, WX_EPOLLIN | WX_EPOLLONESHOT);
     tell_ready(3);
-    if ((err = epoll_wait(ep, out, 4, -1, &n))) fail("epoll_wait", err);
-    say("close woke epoll_wait, rdhup", n == 1 && (out[0].events & WX_EPOLLRDHUP) ? 1 : 0);
+    say("send woke epoll_wait, events", wait_events());
+    tell_ready(4); // the byte stays unread: only a re-arm can report it again
+    say("epoll_ctl MOD woke epoll_wait, events", wait_events());
+    say("received", receive());
+
+    // woken by the peer's close in the main thread
+    watch(WX_EPOLL_CTL_MOD, server_side, WX_EPOLLIN | WX_EPOLLRDHUP);
+    tell_ready(5);
+    say("close woke epoll_wait, rdhup", (wait_events() & WX_EPOLLRDHUP) ? 1 : 0);
 }
 
 static void await_ready(uint32_t s) {
     while (__atomic_load_n(&ready_for, __ATOMIC_ACQUIRE) != s) wx_sleep_ms(1);
     wx_sleep_ms(50); // it is blocked in its call by now
+}
+
+static void send_str(int32_t fd, const char *s) {
+    wx_ciovec_t msg = {s, (uint32_t)strlen(s)};
+    uint32_t sent = 0;
+    int32_t err = sock_send(fd, &msg, 1, 0, &sent);
+    if (err) fail("sock_send", err);
 }
 
 static int wake_ups_scenario(void) {
@@ -409,10 +438,12 @@ static int wake_ups_scenario(void) {
     wx_addr_ipv4_in(&to, 127, 0, 0, 1, port);
     if ((err = sock_connect(client, &to))) fail("sock_connect", err);
     await_ready(2);
-    wx_ciovec_t msg = {"ping", 4};
-    uint32_t sent = 0;
-    if ((err = sock_send(client, &msg, 1, 0, &sent))) fail("sock_send", err);
+    send_str(client, "ping");
     await_ready(3);
+    send_str(client, "x");
+    await_ready(4);
+    watch(WX_EPOLL_CTL_MOD, server_side, WX_EPOLLIN | WX_EPOLLONESHOT);
+    await_ready(5);
     if ((err = fd_close(client))) fail("fd_close", err);
     join(tid);
     return 0;
