@@ -7,22 +7,31 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.runtime.TrapException;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A shared memory: Chicory's byte[]-per-page {@link ByteArrayMemory} for the bytes and the atomics, with wait
- * queues of our own for {@code memory.atomic.wait/notify} (and the host's futex calls, which use the same
- * queues). Chicory 1.7.5's own counts pending wake-ups per address, and a thread that starts waiting after a
+ * A shared memory: Chicory's byte[]-per-page {@link ByteArrayMemory} for the bytes, with atomics and wait queues
+ * of our own for the threads proposal (the host's futex calls use the same queues as
+ * {@code memory.atomic.wait/notify}). Chicory 1.7.5's atomics are a slow and leaking fallback on JDK 25 (see
+ * "atomics" below), and its wait/notify loses wake-ups. Chicory 1.7.5's own counts pending wake-ups per address, and a thread that starts waiting after a
  * notify takes the wake-up meant for one already waiting, which stays asleep: a condition variable's signal is
  * then lost and both threads wait for ever (ThreadsTest's ping-pong showed it). Here each waiter has its own
  * entry, in arrival order, and a notify wakes only entries already queued, as the threads proposal says.
  *
- * <p>Every other method is the wrapped memory's. {@link MemoryPages} reaches its pages through
+ * <p>Every other method (plain loads and stores, bulk copies, growth) is the wrapped memory's. {@link MemoryPages} reaches its pages through
  * {@link #storage()}.
  *
- * <p>Threading: any thread, as guest threads share it. The wait queues are striped by address; each stripe is
- * guarded by its own monitor, which is also what a waiter waits on.
+ * <p>A waiter parks (LockSupport) and its waker unparks it, after marking it woken: the woken thread runs on
+ * at once, with no monitor to take back first (an Object.wait/notify hand-off costs a futex round trip of its
+ * own, which showed in bench/futex's ping-pong).
+ *
+ * <p>Threading: any thread, as guest threads share it. The wait queues are striped by address; each stripe's
+ * queue is guarded by its monitor, held only to queue, dequeue and mark. {@link Waiter#woken} is volatile:
+ * set under the monitor, read by the parked thread without it.
  */
 @SuppressWarnings("removal") // Memory's waitOn/notify/lock are deprecated for removal, and still what the runtime calls
 public final class SharedMemory implements Memory {
@@ -38,7 +47,8 @@ public final class SharedMemory implements Memory {
 
     private static final class Waiter {
         final int address;
-        boolean woken;
+        final Thread thread = Thread.currentThread();
+        volatile boolean woken;
 
         Waiter(int address) {
             this.address = address;
@@ -95,33 +105,46 @@ public final class SharedMemory implements Memory {
         }
         long deadline = timeout < 0 ? Long.MAX_VALUE : System.nanoTime() + timeout;
         Stripe s = stripe(address);
+        Waiter w = new Waiter(address);
         synchronized (s) {
-            // Read under the stripe's monitor, which notify takes too: a store and notify that come after this
+            // Read under the stripe's monitor, which a notify takes too: a store and notify that come after this
             // read find this waiter queued.
             long now = wide ? memory.atomicReadLong(address) : memory.atomicReadInt(address);
             if (now != (wide ? expected : (int) expected)) {
                 return 1;
             }
-            Waiter w = new Waiter(address);
             s.waiters.addLast(w);
-            try {
-                while (!w.woken) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        s.waiters.remove(w);
-                        return 2;
-                    }
-                    s.wait(left / 1_000_000L, (int) (left % 1_000_000L));
+        }
+        while (!w.woken) {
+            if (Thread.interrupted()) {
+                if (leave(s, w)) {
+                    Thread.currentThread().interrupt();
+                    throw new ChicoryInterruptedException("Thread interrupted");
                 }
+                Thread.currentThread().interrupt(); // woken all the same: the interrupt is seen at the next check
                 return 0;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (w.woken) {
-                    return 0; // the wake-up counted: the interrupt is seen at the next check
-                }
-                s.waiters.remove(w);
-                throw new ChicoryInterruptedException("Thread interrupted");
             }
+            if (timeout < 0) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return leave(s, w) ? 2 : 0;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        }
+        return 0;
+    }
+
+    /** Takes {@code w} off its queue unless a notify already has: whether it was still waiting. */
+    private static boolean leave(Stripe s, Waiter w) {
+        synchronized (s) {
+            if (w.woken) {
+                return false;
+            }
+            s.waiters.remove(w);
+            return true;
         }
     }
 
@@ -141,21 +164,37 @@ public final class SharedMemory implements Memory {
             return 0;
         }
         Stripe s = stripe(address);
+        Waiter single = null;
+        java.util.List<Waiter> more = null;
+        int n = 0;
         synchronized (s) {
-            int n = 0;
             for (Iterator<Waiter> it = s.waiters.iterator(); it.hasNext() && (count < 0 || n < count); ) {
                 Waiter w = it.next();
                 if (w.address == address) {
                     it.remove();
                     w.woken = true;
+                    if (single == null) {
+                        single = w;
+                    } else {
+                        if (more == null) {
+                            more = new java.util.ArrayList<>();
+                        }
+                        more.add(w);
+                    }
                     n++;
                 }
             }
-            if (n > 0) {
-                s.notifyAll(); // the woken find their flag set; the others of the stripe wait again
-            }
-            return n;
         }
+        // Unparked outside the monitor, so a woken thread never blocks on it at once.
+        if (single != null) {
+            LockSupport.unpark(single.thread);
+        }
+        if (more != null) {
+            for (Waiter w : more) {
+                LockSupport.unpark(w.thread);
+            }
+        }
+        return n;
     }
 
     @Override
@@ -190,169 +229,319 @@ public final class SharedMemory implements Memory {
         return memory.shared();
     }
 
+    // ------------------------------------------------------------------ atomics
+
+    /*
+     * On JDK 25, byteArrayViewVarHandle supports no atomic access mode (byte[] elements need not be aligned), and
+     * ByteArrayMemory then takes its fallback: a monitor per address from a map that only grows, after a
+     * VarHandle.isAccessModeSupported call that throws and catches a NoSuchMethodError inside the JDK on every
+     * atomic read or write (a futex round trip spent most of its CPU there). Here each atomic operation holds
+     * the monitor of a stripe chosen by its 8-byte word, so operations of any width on the same bytes exclude
+     * one another, and the monitor's enter and exit give the ordering wasm's atomics need on this memory.
+     */
+
+    private static final int ATOMIC_STRIPES = 256; // a power of two
+    private final Object[] atomicLocks = newLocks();
+
+    private static Object[] newLocks() {
+        Object[] locks = new Object[ATOMIC_STRIPES];
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
+        return locks;
+    }
+
+    private Object atomic(int addr, int size) {
+        if ((addr & (size - 1)) != 0) {
+            throw new TrapException("unaligned atomic"); // as wasm requires of every atomic access
+        }
+        int word = addr >>> 3;
+        return atomicLocks[(word ^ word >>> 8) & (ATOMIC_STRIPES - 1)];
+    }
+
     @Override
     public void atomicFence() {
-        memory.atomicFence();
+        VarHandle.fullFence();
     }
 
     @Override
     public int atomicReadInt(int addr) {
-        return memory.atomicReadInt(addr);
+        synchronized (atomic(addr, 4)) {
+            return memory.readInt(addr);
+        }
     }
 
     @Override
     public long atomicReadLong(int addr) {
-        return memory.atomicReadLong(addr);
+        synchronized (atomic(addr, 8)) {
+            return memory.readLong(addr);
+        }
     }
 
     @Override
     public short atomicReadShort(int addr) {
-        return memory.atomicReadShort(addr);
+        synchronized (atomic(addr, 2)) {
+            return memory.readShort(addr);
+        }
     }
 
     @Override
     public byte atomicReadByte(int addr) {
-        return memory.atomicReadByte(addr);
+        synchronized (atomic(addr, 1)) {
+            return memory.read(addr);
+        }
     }
 
     @Override
     public void atomicWriteInt(int addr, int value) {
-        memory.atomicWriteInt(addr, value);
+        synchronized (atomic(addr, 4)) {
+            memory.writeI32(addr, value);
+        }
     }
 
     @Override
     public void atomicWriteLong(int addr, long value) {
-        memory.atomicWriteLong(addr, value);
+        synchronized (atomic(addr, 8)) {
+            memory.writeLong(addr, value);
+        }
     }
 
     @Override
     public void atomicWriteShort(int addr, short value) {
-        memory.atomicWriteShort(addr, value);
+        synchronized (atomic(addr, 2)) {
+            memory.writeShort(addr, value);
+        }
     }
 
     @Override
     public void atomicWriteByte(int addr, byte value) {
-        memory.atomicWriteByte(addr, value);
+        synchronized (atomic(addr, 1)) {
+            memory.writeByte(addr, value);
+        }
     }
 
     @Override
     public int atomicAddInt(int addr, int delta) {
-        return memory.atomicAddInt(addr, delta);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old + delta);
+            return old;
+        }
     }
 
     @Override
     public int atomicAndInt(int addr, int mask) {
-        return memory.atomicAndInt(addr, mask);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old & mask);
+            return old;
+        }
     }
 
     @Override
     public int atomicOrInt(int addr, int mask) {
-        return memory.atomicOrInt(addr, mask);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old | mask);
+            return old;
+        }
     }
 
     @Override
     public int atomicXorInt(int addr, int mask) {
-        return memory.atomicXorInt(addr, mask);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old ^ mask);
+            return old;
+        }
     }
 
     @Override
     public int atomicXchgInt(int addr, int value) {
-        return memory.atomicXchgInt(addr, value);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, value);
+            return old;
+        }
     }
 
     @Override
     public int atomicCmpxchgInt(int addr, int expected, int replacement) {
-        return memory.atomicCmpxchgInt(addr, expected, replacement);
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            if (old == expected) {
+                memory.writeI32(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override
     public long atomicAddLong(int addr, long delta) {
-        return memory.atomicAddLong(addr, delta);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old + delta);
+            return old;
+        }
     }
 
     @Override
     public long atomicAndLong(int addr, long mask) {
-        return memory.atomicAndLong(addr, mask);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old & mask);
+            return old;
+        }
     }
 
     @Override
     public long atomicOrLong(int addr, long mask) {
-        return memory.atomicOrLong(addr, mask);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old | mask);
+            return old;
+        }
     }
 
     @Override
     public long atomicXorLong(int addr, long mask) {
-        return memory.atomicXorLong(addr, mask);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old ^ mask);
+            return old;
+        }
     }
 
     @Override
     public long atomicXchgLong(int addr, long value) {
-        return memory.atomicXchgLong(addr, value);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, value);
+            return old;
+        }
     }
 
     @Override
     public long atomicCmpxchgLong(int addr, long expected, long replacement) {
-        return memory.atomicCmpxchgLong(addr, expected, replacement);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            if (old == expected) {
+                memory.writeLong(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override
     public short atomicAddShort(int addr, short delta) {
-        return memory.atomicAddShort(addr, delta);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old + delta));
+            return old;
+        }
     }
 
     @Override
     public short atomicAndShort(int addr, short mask) {
-        return memory.atomicAndShort(addr, mask);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old & mask));
+            return old;
+        }
     }
 
     @Override
     public short atomicOrShort(int addr, short mask) {
-        return memory.atomicOrShort(addr, mask);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old | mask));
+            return old;
+        }
     }
 
     @Override
     public short atomicXorShort(int addr, short mask) {
-        return memory.atomicXorShort(addr, mask);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old ^ mask));
+            return old;
+        }
     }
 
     @Override
     public short atomicXchgShort(int addr, short value) {
-        return memory.atomicXchgShort(addr, value);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, value);
+            return old;
+        }
     }
 
     @Override
     public short atomicCmpxchgShort(int addr, short expected, short replacement) {
-        return memory.atomicCmpxchgShort(addr, expected, replacement);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            if (old == expected) {
+                memory.writeShort(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override
     public byte atomicAddByte(int addr, byte delta) {
-        return memory.atomicAddByte(addr, delta);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old + delta));
+            return old;
+        }
     }
 
     @Override
     public byte atomicAndByte(int addr, byte mask) {
-        return memory.atomicAndByte(addr, mask);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old & mask));
+            return old;
+        }
     }
 
     @Override
     public byte atomicOrByte(int addr, byte mask) {
-        return memory.atomicOrByte(addr, mask);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old | mask));
+            return old;
+        }
     }
 
     @Override
     public byte atomicXorByte(int addr, byte mask) {
-        return memory.atomicXorByte(addr, mask);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old ^ mask));
+            return old;
+        }
     }
 
     @Override
     public byte atomicXchgByte(int addr, byte value) {
-        return memory.atomicXchgByte(addr, value);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, value);
+            return old;
+        }
     }
 
     @Override
     public byte atomicCmpxchgByte(int addr, byte expected, byte replacement) {
-        return memory.atomicCmpxchgByte(addr, expected, replacement);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            if (old == expected) {
+                memory.writeByte(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override

@@ -22,7 +22,9 @@ import io.wasix.host.net.GuestLoop;
  * serving IO meanwhile, and without one it waits until the guest is stopped. futex_wake wakes one waiter and
  * futex_wake_all all of them; woken says whether one was there.
  *
- * <p>Threading: any guest thread, holding the shard lock (direct mode: the one guest thread).
+ * <p>Threading: any guest thread, without the shard lock: they touch nothing but the memory, whose wait
+ * queues are safe for threads (direct mode: the one guest thread). The one-thread path waits through the
+ * loop, which takes the lock itself.
  */
 final class FutexCalls {
     private static final int OPTION_SOME = 1;
@@ -34,9 +36,9 @@ final class FutexCalls {
     }
 
     void register(HostFunctions r) {
-        r.wasixOf("futex_wait", i32s(4), (m, i, a) -> await(m, i, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
-        r.wasixOf("futex_wake", i32s(2), (m, i, a) -> wake(m, i, (int) a[0], (int) a[1], 1));
-        r.wasixOf("futex_wake_all", i32s(2), (m, i, a) -> wake(m, i, (int) a[0], (int) a[1], -1));
+        r.wasixUnlocked("futex_wait", i32s(4), (m, i, a) -> await(m, i, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
+        r.wasixUnlocked("futex_wake", i32s(2), (m, i, a) -> wake(m, i, (int) a[0], (int) a[1], 1));
+        r.wasixUnlocked("futex_wake_all", i32s(2), (m, i, a) -> wake(m, i, (int) a[0], (int) a[1], -1));
     }
 
     private int await(GuestMemory m, Instance instance, int addr, int expected, int timeoutPtr, int wokenPtr) {
@@ -55,7 +57,7 @@ final class FutexCalls {
         GuestLoop loop = state.net.loop();
         boolean woken;
         if (state.threads.threaded() && memory.shared()) {
-            int result = loop.lock().outside(() -> waitOn(memory, addr, expected, timeout));
+            int result = waitOn(memory, addr, expected, timeout);
             // 0 woken, 1 the value had changed by then, 2 timed out; -1 interrupted (a stop, or a wake-up to
             // deliver a signal: the guest re-checks its futex either way)
             if (result == -1 && loop.stopped()) {

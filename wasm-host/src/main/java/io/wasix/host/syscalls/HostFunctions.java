@@ -69,14 +69,27 @@ final class HostFunctions {
         FunctionType type = FunctionType.of(params, List.of(ValType.I32));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true)}));
+    }
+
+    /**
+     * A function of wasix_32v1 only, given the calling instance, that runs without the shard lock: one that
+     * touches no host state but the memory, which is safe for threads itself (the futex calls, whose wait and
+     * wake would otherwise each take the lock twice more, a hand-off per round trip). Its metrics still take
+     * the lock, when something counts them.
+     */
+    void wasixUnlocked(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = FunctionType.of(params, List.of(ValType.I32));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false)}));
     }
 
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = FunctionType.of(params, List.of(ValType.I32));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true)}));
     }
 
     /** A function with no result (proc_exit). */
@@ -84,7 +97,7 @@ final class HostFunctions {
         FunctionType type = FunctionType.of(params, List.of());
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            invoke(probe, call, null, instance, args);
+            invoke(probe, call, null, instance, args, true);
             return null;
         }));
     }
@@ -93,12 +106,17 @@ final class HostFunctions {
      * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
      * a stopped guest) is still reported, as one that did not return.
      */
-    private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args) {
-        lock.lock();
+    private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
+            boolean locked) {
+        if (locked) {
+            lock.lock();
+        }
         try {
             state.net.loop().throwIfStopped();
             GuestThread thread = state.threads.current();
-            state.threads.atCallEntry(thread);
+            if (locked) {
+                state.threads.atCallEntry(thread);
+            }
             SyscallEvent event = probe.beginEvent();
             long start = probe.timed() ? System.nanoTime() : 0;
             int errno = 0;
@@ -111,12 +129,21 @@ final class HostFunctions {
                 errno = e.errno().code();
                 returned = true;
             } finally {
-                // Counted under the lock, even after a wait that let it go: one writer at a time.
                 if (probe.timed()) {
+                    // Counted under the lock, even after a wait that let it go: one writer at a time.
                     long nanos = System.nanoTime() - start;
-                    probe.count(nanos, errno);
-                    if (probe.traced()) {
-                        probe.trace(args, nanos, errno, returned, lock.isThreaded() ? thread.tid() : 0);
+                    if (!locked) {
+                        lock.lock();
+                    }
+                    try {
+                        probe.count(nanos, errno);
+                        if (probe.traced()) {
+                            probe.trace(args, nanos, errno, returned, lock.isThreaded() ? thread.tid() : 0);
+                        }
+                    } finally {
+                        if (!locked) {
+                            lock.unlock();
+                        }
                     }
                 }
                 if (event != null) {
@@ -125,7 +152,9 @@ final class HostFunctions {
             }
             return errno;
         } finally {
-            lock.unlock();
+            if (locked) {
+                lock.unlock();
+            }
         }
     }
 
