@@ -9,7 +9,7 @@ import java.util.function.IntConsumer;
  * One guest instance's file descriptors. New fds take the lowest free number, as POSIX requires and as
  * guests that reuse fds expect. An {@link Entry} is an open file description: fd_dup gives it a second fd,
  * and both then share its flags (NONBLOCK, APPEND) and, for files, its offset, as on Linux; what it names is
- * closed with its last fd. Owned by the guest thread.
+ * closed with its last fd. Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class FdTable {
     /** Upper bound on open fds per instance, like RLIMIT_NOFILE: past it, EMFILE. */

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * epoll_create, epoll_ctl and epoll_wait. epoll_wait runs the guest's loop until a watched fd is ready or
- * the timeout passes. Runs on the guest thread.
+ * the timeout passes. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class EpollCalls {
     /** Size of a WASIX epoll_event: events u32 at 0, 24 bytes of data at 8. */

@@ -17,7 +17,8 @@ import java.io.IOException;
 
 /**
  * The fd calls every kind of fd takes: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags. Files go to
- * {@link FileCalls}; the rest of the file calls live there. Runs on the guest thread.
+ * {@link FileCalls}; the rest of the file calls live there. Runs on the guest thread; in threaded mode, on any guest
+ * thread under the shard lock.
  */
 final class FdCalls {
     /** All rights: this host does not narrow socket or stdio rights. */

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * The WASIX socket calls (sock_*). Each decodes its arguments, checks its fd is a socket, and hands the work
- * to {@link GuestSocket}. Runs on the guest thread.
+ * to {@link GuestSocket}. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class SocketCalls {
     // WASIX address families, socket types and protocols
