@@ -26,6 +26,9 @@
  *                        spawned and the errno, then exits
  *   accept-close         a worker blocks in sock_accept; the main thread closes the listener; prints the
  *                        worker's errno
+ *   slow-reply           prints "port N"; the main thread accepts in a loop (blocking) and hands each
+ *                        connection to a worker, which reads a request, sleeps 300 ms, answers "reply" and
+ *                        closes: the test stops the guest gracefully during that sleep
  *   wake-ups             a worker blocks in epoll_wait and poll_oneoff; the main thread connects, sends,
  *                        re-arms a one-shot interest (epoll_ctl) and closes: each wakes it; prints what it
  *                        saw each time
@@ -343,6 +346,44 @@ static int accept_close_scenario(void) {
     return accept_errno == WX_EBADF ? 0 : 1;
 }
 
+static int32_t handed = -1;
+static uint32_t handed_seq;
+
+static void reply_slowly(void *arg) {
+    (void)arg;
+    uint32_t seen = 0;
+    for (;;) {
+        while (__atomic_load_n(&handed_seq, __ATOMIC_ACQUIRE) == seen) wx_futex_wait(&handed_seq, seen, -1);
+        seen = __atomic_load_n(&handed_seq, __ATOMIC_ACQUIRE);
+        int32_t fd = handed;
+        char buf[64];
+        wx_iovec_t iov = {buf, sizeof buf};
+        uint32_t got = 0;
+        uint16_t roflags = 0;
+        (void)sock_recv(fd, &iov, 1, 0, &got, &roflags);
+        wx_sleep_ms(300);
+        wx_ciovec_t out = {"reply", 5};
+        uint32_t sent = 0;
+        (void)sock_send(fd, &out, 1, 0, &sent);
+        (void)fd_close(fd);
+    }
+}
+
+static int slow_reply_scenario(void) {
+    uint16_t port;
+    listener_fd = listen_local(&port);
+    spawn(reply_slowly, 0);
+    say("port", port);
+    for (;;) {
+        wx_addr_port_t peer;
+        int32_t fd, err = sock_accept_v2(listener_fd, 0, &fd, &peer);
+        if (err) fail("sock_accept_v2", err);
+        handed = fd;
+        __atomic_fetch_add(&handed_seq, 1, __ATOMIC_RELEASE);
+        wx_futex_wake(&handed_seq);
+    }
+}
+
 /* The worker's view of the wake-ups: each step waits for ever, so only the main thread's call can end it. */
 static uint32_t ready_for;
 static int32_t server_side = -1;
@@ -489,6 +530,8 @@ void _start(void) {
         status = limit_scenario();
     } else if (streq(what, "accept-close")) {
         status = accept_close_scenario();
+    } else if (streq(what, "slow-reply")) {
+        status = slow_reply_scenario();
     } else if (streq(what, "wake-ups")) {
         status = wake_ups_scenario();
     } else {

@@ -50,6 +50,27 @@ class ThreadedSocketsTest {
         assertEquals(0, r.exitCode());
     }
 
+    /**
+     * A graceful stop while one thread waits in accept and another is still answering a connection: the
+     * answer goes out whole, then the guest stops. (The wait for new work may not end the guest while another
+     * thread serves a connection.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    @Timeout(60)
+    void aGracefulStopLetsAnotherThreadFinishItsAnswer(Transport t) throws Exception {
+        try (ThreadedGuest g = ThreadedGuest.start("threads.wasm", t, c -> c, "slow-reply")) {
+            int port = Integer.parseInt(g.stdout.awaitLine("port ", 10_000).substring(5));
+            try (Socket s = ShimGuest.client(port)) {
+                s.getOutputStream().write("request".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                Thread.sleep(100); // the worker has the request and sleeps 300 ms before it answers
+                g.host.stopGracefully(5_000_000_000L);
+                assertEquals("reply", new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            assertInstanceOf(GuestStoppedException.class, g.awaitEnd());
+        }
+    }
+
     static final int CLIENTS = 200, ROUNDS = 5;
 
     /**

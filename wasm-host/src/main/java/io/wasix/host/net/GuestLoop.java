@@ -223,7 +223,8 @@ public final class GuestLoop {
 
     /**
      * Like {@link #await}, for a wait whose only outcome is new work (accept): during a graceful stop it
-     * throws {@link GuestStoppedException} as soon as it would have to wait, since the listeners are closed.
+     * throws {@link GuestStoppedException} as soon as it would have to wait, since the listeners are closed
+     * (in threaded mode, once no connection is left, as another thread may still be serving one).
      */
     public boolean awaitNewWork(BooleanSupplier ready, long deadlineNanos) {
         return runUntil(ready, deadlineNanos, true, true);
@@ -319,7 +320,11 @@ public final class GuestLoop {
             }
             if (draining) {
                 noticeDrain();
-                if (newWork || idle.getAsBoolean() || System.nanoTime() - drainDeadline >= 0) {
+                // A wait for new work has none coming (the listeners are closed). With one guest thread that
+                // also means nothing is in flight; in threaded mode another thread may still be answering a
+                // connection, so that wait ends, like the others, once none is left.
+                boolean nothingComing = newWork && ioThread == null;
+                if (nothingComing || idle.getAsBoolean() || System.nanoTime() - drainDeadline >= 0) {
                     throw new GuestStoppedException();
                 }
                 if (deadline == NO_DEADLINE || deadline - drainDeadline > 0) {
