@@ -3,8 +3,8 @@
  * keepalive-threads.c - load guest (bench/load/threads.sh): the bundled keepalive guest's HTTP/1.1 keep-alive
  * "Hello, World!" server, on three threads sharing their fds. The main thread accepts and waits in
  * epoll_wait; two workers take the connections that are readable from a queue (a futex mutex and condition
- * variable), receive, answer every complete request head they hold (pipelining: the responses leave in one
- * send) and re-arm the connection's one-shot epoll interest from their own thread. A connection is in at
+ * variable), receive once, answer every complete request head they hold (pipelining: the responses leave in
+ * one send) and re-arm the connection's one-shot epoll interest from their own thread. A connection is in at
  * most one thread's hands at a time, so its state needs no lock. Requests are GETs without a body, as wrk
  * sends them; a head longer than the buffer closes the connection.
  *
@@ -105,34 +105,33 @@ static uint32_t head_end(const char *p, uint32_t len) {
     return 0;
 }
 
-/* Reads what is there and answers every complete head; 0 to keep the connection, else close it. */
+/* Receives once and answers every complete head: 0 to keep the connection (its interest is then re-armed,
+ * and reports it again if more is there), else close it. As the bundled keepalive guest does per event. */
 static int serve(int32_t fd, char *out) {
     conn_t *c = conns[fd];
-    for (;;) {
-        if (c->in_len == IN_SIZE) return 1; // a head larger than the buffer
-        wx_iovec_t iov = {c->in + c->in_len, IN_SIZE - c->in_len};
-        uint32_t got = 0;
-        uint16_t roflags = 0;
-        int32_t err = sock_recv(fd, &iov, 1, 0, &got, &roflags);
-        if (err == WX_EAGAIN) return 0;
-        if (err != 0 || got == 0) return 1;
-        c->in_len += got;
-        uint32_t out_len = 0, at = 0, end;
-        while ((end = head_end(c->in + at, c->in_len - at)) != 0) {
-            if (out_len + sizeof OK_KEEP - 1 > OUT_SIZE) {
-                if (send_all(fd, out, out_len) != 0) return 1;
-                out_len = 0;
-            }
-            memcpy(out + out_len, OK_KEEP, sizeof OK_KEEP - 1);
-            out_len += sizeof OK_KEEP - 1;
-            at += end;
+    if (c->in_len == IN_SIZE) return 1; // a head larger than the buffer
+    wx_iovec_t iov = {c->in + c->in_len, IN_SIZE - c->in_len};
+    uint32_t got = 0;
+    uint16_t roflags = 0;
+    int32_t err = sock_recv(fd, &iov, 1, 0, &got, &roflags);
+    if (err == WX_EAGAIN) return 0;
+    if (err != 0 || got == 0) return 1;
+    c->in_len += got;
+    uint32_t out_len = 0, at = 0, end;
+    while ((end = head_end(c->in + at, c->in_len - at)) != 0) {
+        if (out_len + sizeof OK_KEEP - 1 > OUT_SIZE) {
+            if (send_all(fd, out, out_len) != 0) return 1;
+            out_len = 0;
         }
-        if (at > 0) {
-            memcpy(c->in, c->in + at, c->in_len - at);
-            c->in_len -= at;
-        }
-        if (out_len > 0 && send_all(fd, out, out_len) != 0) return 1;
+        memcpy(out + out_len, OK_KEEP, sizeof OK_KEEP - 1);
+        out_len += sizeof OK_KEEP - 1;
+        at += end;
     }
+    if (at > 0) {
+        memcpy(c->in, c->in + at, c->in_len - at);
+        c->in_len -= at;
+    }
+    return out_len > 0 && send_all(fd, out, out_len) != 0;
 }
 
 static void worker(void *arg) {

@@ -74,9 +74,10 @@ public final class GuestLoop {
     }
 
     /**
-     * The I/O thread: runs the loop, blocking in the kernel until IO, a task or a wake-up, then wakes the
-     * guest threads waiting on the shard lock (each checks its own condition again), until the loop has shut
-     * down. Holds the lock only inside our handlers and listeners, and for the wake-up.
+     * The I/O thread: runs the loop, blocking in the kernel until IO, a task or a wake-up, then, if its
+     * handlers changed anything a wait may want, wakes the guest threads waiting on the shard lock (each
+     * checks its own condition again), until the loop has shut down. Holds the lock only inside our handlers
+     * and listeners, and for the wake-up.
      */
     private void runIo() {
         try {
@@ -85,7 +86,7 @@ public final class GuestLoop {
                 lock.wakeWaiters();
             }
         } finally {
-            lock.wakeWaiters();
+            lock.wakeAll();
         }
     }
 
@@ -105,15 +106,20 @@ public final class GuestLoop {
 
     /**
      * Taken by a Netty handler or future listener before it changes guest-visible state; a no-op in direct
-     * mode, where handlers run inside the guest thread's own call. Pair with {@link #exit()} in a finally.
+     * mode, where handlers run inside the guest thread's own call. Pair with {@link #exit()} in a finally, and
+     * say {@link #changed()} for what a wait may be waiting for.
      */
     public void enter() {
         lock.lock();
     }
 
-    /** See {@link #enter()}. */
+    /** See {@link #enter()}. On the I/O thread the waiters are woken once, at the end of the loop's run. */
     public void exit() {
-        lock.unlock();
+        if (ioThread != null && Thread.currentThread() == ioThread) {
+            lock.unlockQuietly();
+        } else {
+            lock.unlock();
+        }
     }
 
     /** Host-side state a waiter may wait for changed (see {@link ShardLock#changed()}). Lock held. */
@@ -124,10 +130,25 @@ public final class GuestLoop {
     /** Registers a channel on this loop and waits for the registration. */
     public void register(Channel channel) {
         var future = loop.register(channel);
-        await(future::isDone, NO_DEADLINE);
+        awaitDone(future, NO_DEADLINE);
         if (!future.isSuccess()) {
             throw new IllegalStateException("cannot register channel", future.cause());
         }
+    }
+
+    /** {@link #await} for a Netty future: in threaded mode its completion wakes the wait. */
+    public boolean awaitDone(io.netty.util.concurrent.Future<?> future, long deadlineNanos) {
+        if (ioThread != null && !future.isDone()) {
+            future.addListener(f -> {
+                enter();
+                try {
+                    changed();
+                } finally {
+                    exit();
+                }
+            });
+        }
+        return await(future::isDone, deadlineNanos);
     }
 
     /**

@@ -84,6 +84,7 @@ public final class GuestNetwork {
                 try {
                     openChannels--;
                     listeners.remove(server);
+                    loop.changed(); // a close or a drain waits for this
                     channelClosed();
                 } finally {
                     loop.exit();
@@ -96,6 +97,7 @@ public final class GuestNetwork {
                 try {
                     openChannels--;
                     openConnections--;
+                    loop.changed();
                     channelClosed();
                 } finally {
                     loop.exit();

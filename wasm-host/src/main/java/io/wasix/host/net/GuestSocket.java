@@ -118,7 +118,7 @@ public final class GuestSocket implements Descriptor {
         ch.pipeline().addLast(new AcceptHandler());
         net.register(ch);
         ChannelFuture bound = ch.bind(local);
-        net.loop().await(bound::isDone, GuestLoop.NO_DEADLINE);
+        net.loop().awaitDone(bound, GuestLoop.NO_DEADLINE);
         if (!bound.isSuccess()) {
             ch.close();
             throw NetErrors.errno(bound.cause()).fail();
@@ -241,7 +241,7 @@ public final class GuestSocket implements Descriptor {
                 return;
             }
             acceptQueue.add(child);
-            readinessSeq++;
+            moved();
             if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
                 ctx.channel().config().setAutoRead(false);
             }
@@ -339,7 +339,7 @@ public final class GuestSocket implements Descriptor {
                     pendingError = NetErrors.errno(f.cause());
                     lastError = pendingError;
                 }
-                readinessSeq++;
+                moved();
             } finally {
                 net.loop().exit();
             }
@@ -395,7 +395,7 @@ public final class GuestSocket implements Descriptor {
                 }
                 inbound.add(buf);
                 inboundBytes += buf.readableBytes();
-                readinessSeq++;
+                moved();
                 if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
                     ctx.channel().config().setAutoRead(false);
                 }
@@ -410,7 +410,7 @@ public final class GuestSocket implements Descriptor {
                 net.loop().enter();
                 try {
                     peerClosedInput = true;
-                    readinessSeq++;
+                    moved();
                 } finally {
                     net.loop().exit();
                 }
@@ -422,7 +422,7 @@ public final class GuestSocket implements Descriptor {
             net.loop().enter();
             try {
                 peerClosedInput = true;
-                readinessSeq++;
+                moved();
             } finally {
                 net.loop().exit();
             }
@@ -432,7 +432,7 @@ public final class GuestSocket implements Descriptor {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             net.loop().enter();
             try {
-                readinessSeq++;
+                moved();
             } finally {
                 net.loop().exit();
             }
@@ -444,7 +444,7 @@ public final class GuestSocket implements Descriptor {
             try {
                 pendingError = NetErrors.errno(cause);
                 lastError = pendingError;
-                readinessSeq++;
+                moved();
             } finally {
                 net.loop().exit();
             }
@@ -456,6 +456,15 @@ public final class GuestSocket implements Descriptor {
         Errno e = pendingError;
         pendingError = null;
         return e;
+    }
+
+    /**
+     * Readiness moved: the counter edge-triggered epoll compares, and, in threaded mode, a wake-up for the
+     * guest threads waiting on this socket or an epoll set that holds it. Lock held.
+     */
+    private void moved() {
+        readinessSeq++;
+        net.loop().changed();
     }
 
     private boolean readable() {
@@ -673,7 +682,7 @@ public final class GuestSocket implements Descriptor {
             } else if (state != State.CLOSED) {
                 pendingError = NetErrors.errno(f.cause());
                 lastError = pendingError;
-                readinessSeq++;
+                moved();
             }
         } finally {
             net.loop().exit();
@@ -691,14 +700,12 @@ public final class GuestSocket implements Descriptor {
         if ((how & 1) != 0 && !localInputShut) {
             localInputShut = true;
             releaseInbound();
-            readinessSeq++;
-            net.loop().changed(); // a receive blocked in another guest thread now sees the end
+            moved(); // a receive blocked in another guest thread now sees the end
             channel.shutdownInput();
         }
         if ((how & 2) != 0 && !localOutputShut) {
             localOutputShut = true;
-            readinessSeq++;
-            net.loop().changed();
+            moved();
             DuplexChannel ch = channel;
             // On the loop's next run, not now: a guest that closes right after having read its request
             // (shutdown-then-close, as every connection-per-request server does) then gets one close, which
@@ -845,8 +852,7 @@ public final class GuestSocket implements Descriptor {
             return;
         }
         state = State.CLOSED;
-        readinessSeq++;
-        net.loop().changed(); // a call blocked on this socket in another guest thread ends (EBADF)
+        moved(); // a call blocked on this socket in another guest thread ends (EBADF)
         if (server != null) {
             closeServer();
             for (Channel child : acceptQueue) {

@@ -10,8 +10,11 @@ import java.util.function.Supplier;
  * does every Netty handler and future listener of the shard's I/O thread that changes a socket's state: the
  * fd table, the VFS, the sockets, the metrics and every other piece of host state need no further lock. A
  * call that must wait releases it while it waits on its one condition, which is signalled whenever state a
- * waiter may be waiting for has changed: by the I/O thread after each run of its loop, and by a host call
- * that said {@link #changed()} before it lets go.
+ * waiter may be waiting for has changed, and only then: whoever changes such state says {@link #changed()}
+ * (a socket's handler, a close, a shutdown, an epoll_ctl, a thread's end...), and the waiters are woken when
+ * the lock is let go: by a guest thread at the end of its call, by the I/O thread once per run of its loop.
+ * Each woken waiter checks its own condition again. A change nobody says is a lost wake-up, so every new kind
+ * of state a wait may depend on must say it.
  *
  * <p>In direct mode (a module that spawns no threads) there is one guest thread, which runs the event loop
  * itself: this lock is then {@link #none()}, and every method is a no-op that costs a null check.
@@ -49,15 +52,20 @@ public final class ShardLock {
         }
     }
 
-    /** Lets go, first waking the waiters if {@link #changed()} was said since the last wake-up. */
+    /** Lets go, first waking the waiters if {@link #changed()} was said since the last wake-up (outermost hold). */
     public void unlock() {
         if (lock != null) {
-            if (signalPending) {
+            if (signalPending && lock.getHoldCount() == 1) {
                 signalPending = false;
                 changedCondition.signalAll();
             }
             lock.unlock();
         }
+    }
+
+    /** Lets go without waking anyone: the I/O thread wakes the waiters once at the end of its loop's run. */
+    void unlockQuietly() {
+        lock.unlock();
     }
 
     /**
@@ -84,11 +92,11 @@ public final class ShardLock {
         }
     }
 
-    /** The I/O thread's wake-up after a run of the loop: cheap when nobody waits. */
+    /** The I/O thread's wake-up after a run of the loop: only when its handlers changed something. */
     void wakeWaiters() {
         lock.lock();
         try {
-            if (signalPending || lock.hasWaiters(changedCondition)) {
+            if (signalPending) {
                 signalPending = false;
                 changedCondition.signalAll();
             }

@@ -47,7 +47,11 @@ final class EpollCalls {
             data = m.readBytes(event + DATA_OFFSET, DATA_SIZE);
         }
         set.control(op, fd, target, events, data);
-        state.net.loop().changed(); // an epoll_wait in another guest thread may now have something to report
+        if (op != EpollSet.CTL_DEL && (target.readiness() & (events | Descriptor.ERR | Descriptor.HUP)) != 0) {
+            // An epoll_wait in another guest thread now has something to report (a one-shot re-armed on an fd
+            // that is ready): wake it. One that is not ready yet will wake it when it becomes so.
+            state.net.loop().changed();
+        }
         return 0;
     }
 
