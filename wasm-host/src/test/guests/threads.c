@@ -29,6 +29,8 @@
  *   slow-reply           prints "port N"; the main thread accepts in a loop (blocking) and hands each
  *                        connection to a worker, which reads a request, sleeps 300 ms, answers "reply" and
  *                        closes: the test stops the guest gracefully during that sleep
+ *   pipe-event           a worker blocks in fd_read of an empty pipe, then in poll_oneoff on an event fd;
+ *                        the main thread's write to each wakes it; prints what it read
  *   wake-ups             a worker blocks in epoll_wait and poll_oneoff; the main thread connects, sends,
  *                        re-arms a one-shot interest (epoll_ctl) and closes: each wakes it; prints what it
  *                        saw each time
@@ -42,6 +44,10 @@ WX_P1("poll_oneoff")
 int32_t poll_oneoff(const void *in, void *out, int32_t nsubscriptions, uint32_t *ret_nevents);
 WX_WASIX("sock_addr_local")
 int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
+WX_WASIX("fd_pipe")
+int32_t fd_pipe(int32_t *ret_fd1, int32_t *ret_fd2);
+WX_WASIX("fd_event")
+int32_t fd_event(int64_t initial, int32_t flags, int32_t *ret_fd);
 
 static _Noreturn void fail(const char *what, int32_t err) {
     wx_write_str(1, "FAILED ");
@@ -490,6 +496,47 @@ static int wake_ups_scenario(void) {
     return 0;
 }
 
+static int32_t pipe_r = -1, pipe_w = -1, event_fd = -1;
+
+static void pipe_event_reader(void *arg) {
+    (void)arg;
+    char buf[16];
+    wx_iovec_t iov = {buf, sizeof buf};
+    uint32_t got = 0;
+    tell_ready(1);
+    int32_t err = fd_read(pipe_r, &iov, 1, &got);
+    if (err) fail("fd_read", err);
+    say("pipe read", got);
+    uint8_t sub[48], event[32];
+    memset(sub, 0, sizeof sub);
+    sub[8] = 1; // fd_read
+    *(uint32_t *)(sub + 16) = (uint32_t)event_fd;
+    uint32_t nevents = 0;
+    tell_ready(2);
+    if ((err = poll_oneoff(sub, event, 1, &nevents))) fail("poll_oneoff", err);
+    uint64_t value = 0;
+    wx_iovec_t v = {&value, 8};
+    if ((err = fd_read(event_fd, &v, 1, &got))) fail("fd_read", err);
+    say("event woke poll_oneoff, value", (uint32_t)value);
+}
+
+static int pipe_event_scenario(void) {
+    int32_t err;
+    if ((err = fd_pipe(&pipe_r, &pipe_w))) fail("fd_pipe", err);
+    if ((err = fd_event(0, 0, &event_fd))) fail("fd_event", err);
+    uint32_t tid = spawn(pipe_event_reader, 0);
+    await_ready(1);
+    wx_ciovec_t msg = {"hello", 5};
+    uint32_t n = 0;
+    if ((err = fd_write(pipe_w, &msg, 1, &n))) fail("fd_write", err);
+    await_ready(2);
+    uint64_t value = 7;
+    wx_ciovec_t v = {&value, 8};
+    if ((err = fd_write(event_fd, &v, 1, &n))) fail("fd_write", err);
+    join(tid);
+    return 0;
+}
+
 /* ---- entry ----------------------------------------------------------------------------------- */
 
 void _start(void) {
@@ -532,6 +579,8 @@ void _start(void) {
         status = accept_close_scenario();
     } else if (streq(what, "slow-reply")) {
         status = slow_reply_scenario();
+    } else if (streq(what, "pipe-event")) {
+        status = pipe_event_scenario();
     } else if (streq(what, "wake-ups")) {
         status = wake_ups_scenario();
     } else {

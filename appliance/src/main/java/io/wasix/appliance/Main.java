@@ -1,5 +1,14 @@
 package io.wasix.appliance;
 
+import io.wasix.appliance.boot.BootClock;
+import io.wasix.appliance.boot.BootReport;
+import io.wasix.appliance.cli.Cli;
+import io.wasix.appliance.module.GuestModule;
+import io.wasix.appliance.module.ModuleCheck;
+import io.wasix.appliance.cli.Settings;
+import io.wasix.appliance.metrics.SyscallReporting;
+import io.wasix.appliance.cli.UsageException;
+
 import io.wasix.host.HostConfig;
 import io.wasix.host.net.TransportChoice;
 import java.util.ArrayList;

@@ -1,5 +1,9 @@
 package io.wasix.appliance;
 
+import io.wasix.appliance.boot.BootReport;
+import io.wasix.appliance.module.GuestModule;
+import io.wasix.appliance.trap.TrapSite;
+
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;

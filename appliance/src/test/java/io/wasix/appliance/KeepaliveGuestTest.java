@@ -1,5 +1,7 @@
 package io.wasix.appliance;
 
+import io.wasix.appliance.module.GuestModule;
+
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -2,6 +2,7 @@ package io.wasix.host;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -18,14 +19,17 @@ import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
-import io.wasix.host.thread.GuestThreads;
+import io.wasix.host.syscalls.WasixCatalog;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The host side of one guest (one shard): its WASIX and WASI preview1 imports, served from one state, the
- * event loop its sockets run on, and its threads.
+ * The host side of one guest (one shard): its wasix_32v1, WASI preview 1 and preview 0 imports (every
+ * function of each, see {@link WasixCatalog}), served from one state, the event loop its sockets run on, and
+ * its threads.
  *
  * <p>A host made for a module ({@link #WasixHost(HostConfig, SyscallMetrics, HostEvents, WasmModule)}) picks
  * the mode from it: a module that imports a thread-spawn function runs threaded (an I/O thread runs the loop,
@@ -48,6 +52,8 @@ public final class WasixHost implements AutoCloseable {
     private final GuestState state;
     private final List<HostFunction> functions;
     private final SyscallMetrics metrics;
+    /** The module the host was made for, or null. */
+    private final WasmModule module;
     /** The memory the module imports as env.memory, or null. */
     private final Memory importedMemory;
 
@@ -83,6 +89,7 @@ public final class WasixHost implements AutoCloseable {
         this.state = new GuestState(config, net);
         this.metrics = metrics;
         this.functions = Syscalls.all(state, metrics);
+        this.module = module;
         MemoryLimits limits = module == null ? null : importedMemoryLimits(module);
         this.importedMemory = limits == null ? null : newMemory(limits);
     }
@@ -135,9 +142,23 @@ public final class WasixHost implements AutoCloseable {
         return loop.isThreaded();
     }
 
-    /** The imports to instantiate the guest with: the functions, and the memory when the module imports one. */
+    /**
+     * Every host function, one per import name: where a name has two signatures (wasix_32v1.thread_spawn), the
+     * first; and the memory, when the host was made for a module that imports one. Enough for a module that
+     * imports neither alternative; otherwise use {@link #imports(WasmModule)}.
+     */
     public ImportValues imports() {
-        var b = ImportValues.builder().withFunctions(new ArrayList<>(functions));
+        List<ImportFunction> one = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (HostFunction f : functions) {
+            if (seen.add(f.module() + "." + f.name())) {
+                one.add(f);
+            }
+        }
+        return withMemory(ImportValues.builder().withFunctions(one));
+    }
+
+    private ImportValues withMemory(ImportValues.Builder b) {
         if (importedMemory != null) {
             b.addMemory(new ImportMemory("env", "memory", importedMemory));
         }
@@ -145,12 +166,55 @@ public final class WasixHost implements AutoCloseable {
     }
 
     /**
+     * The imports to instantiate {@code module} with: for each function it imports, the host function of that
+     * name and signature (Chicory links by name, so a name with two signatures must offer only the one the
+     * module wants), and the memory the host made for it. A module that imports anything from wasix_32v1 was
+     * built for WASIX (wasmer's own test), and its libc's dup2 is fd_renumber: for it, fd_renumber leaves the
+     * source fd open, as wasmer does, where a preview1-only module gets WASI's renumber, which moves the fd.
+     */
+    public ImportValues imports(WasmModule module) {
+        state.renumberKeepsSource(false);
+        List<ImportFunction> chosen = new ArrayList<>();
+        var imports = module.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            var imp = imports.getImport(i);
+            if (imp.module().equals(WasixCatalog.WASIX)) {
+                state.renumberKeepsSource(true);
+            }
+            if (imp.importType() != ExternalType.FUNCTION) {
+                continue;
+            }
+            FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+            HostFunction byName = null;
+            HostFunction exact = null;
+            for (HostFunction f : functions) {
+                if (f.module().equals(imp.module()) && f.name().equals(imp.name())) {
+                    if (byName == null) {
+                        byName = f;
+                    }
+                    if (f.functionType().equals(wanted)) {
+                        exact = f;
+                        break;
+                    }
+                }
+            }
+            HostFunction f = exact != null ? exact : byName; // a wrong type is left to the linker to report
+            if (f != null && !chosen.contains(f)) {
+                chosen.add(f);
+            }
+        }
+        return withMemory(ImportValues.builder().withFunctions(chosen));
+    }
+
+    /**
      * Builds the guest's main instance with {@code factory}, which also builds one instance per thread the
-     * guest spawns. On the guest's main thread, before {@link #run}.
+     * guest spawns, on the imports {@link #imports(WasmModule)} gives the host's module (on {@link #imports()}
+     * for a host made without one). On the guest's main thread, before {@link #run}.
      */
     public Instance instantiate(InstanceFactory factory) {
-        Instance main = factory.build(imports());
-        state.threads().bind(() -> factory.build(imports()));
+        ImportValues imports = module == null ? imports() : imports(module);
+        Instance main = factory.build(imports);
+        state.threads().bind(() -> factory.build(imports));
         return main;
     }
 
@@ -172,7 +236,7 @@ public final class WasixHost implements AutoCloseable {
      * can be linked.
      */
     public static List<String> missingImports(WasmModule module) {
-        Map<String, List<FunctionType>> provided = Syscalls.signatures();
+        Map<String, Set<FunctionType>> provided = Syscalls.signatures();
         List<String> missing = new ArrayList<>();
         var imports = module.importSection();
         for (int i = 0; i < imports.importCount(); i++) {
@@ -186,11 +250,12 @@ public final class WasixHost implements AutoCloseable {
                 continue;
             }
             FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
-            List<FunctionType> have = provided.get(name);
+            Set<FunctionType> have = provided.get(name);
             if (have == null) {
                 missing.add(name);
             } else if (!have.contains(wanted)) {
-                missing.add(name + " (expected " + (have.size() == 1 ? have.get(0) : have) + ", module wants " + wanted + ")");
+                List<String> expected = have.stream().map(FunctionType::toString).sorted().toList();
+                missing.add(name + " (expected " + String.join(" or ", expected) + ", module wants " + wanted + ")");
             }
         }
         return missing;

@@ -143,7 +143,7 @@ final class ShimGuest implements AutoCloseable {
         WasmModule module = module(file);
         Function<Instance, Machine> machine = MACHINES.computeIfAbsent(file, f -> MachineFactoryCompiler.compile(module));
         return Instance.builder(module)
-                .withImportValues(host.imports())
+                .withImportValues(host.imports(module))
                 .withMachineFactory(machine)
                 .withMemoryFactory(WasixHost::newMemory) // the memory the appliance's shards use
                 .withStart(false)

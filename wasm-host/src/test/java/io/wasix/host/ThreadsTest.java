@@ -154,6 +154,18 @@ class ThreadsTest {
         assertEquals(List.of(), ThreadedGuest.threadNames(), "every thread of the guest has ended");
     }
 
+    /**
+     * A thread blocked reading an empty pipe wakes for another thread's write to it; one blocked in
+     * poll_oneoff on an event fd, for another's fd_event write. Nothing but the writes can end either wait.
+     */
+    @ParameterizedTest
+    @MethodSource("guestsAndModes")
+    void pipeAndEventWritesWakeAnotherThread(String guest, Mode mode) throws Exception {
+        var r = ThreadedGuest.run(guest, mode, T, "pipe-event");
+        assertEquals(List.of("pipe read 5", "event woke poll_oneoff, value 7"), r.lines(), r.stderr());
+        assertEquals(0, r.exitCode());
+    }
+
     /** Past 128 threads (the main one included) thread_spawn answers EACCES, as wasmer does. */
     @ParameterizedTest
     @ValueSource(strings = {"threads.wasm", "threads-2023.wasm"})

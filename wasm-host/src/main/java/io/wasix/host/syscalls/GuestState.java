@@ -28,6 +28,12 @@ public final class GuestState {
     final GuestThreads threads;
     /** WASIX getcwd/chdir: the guest's libc resolves relative paths against it. */
     String cwd = "/";
+    /**
+     * Whether fd_renumber leaves its source open (dup2, as wasix-libc uses it and wasmer serves it) rather than
+     * moving it (WASI preview 1's renumber, as wasi-libc and wasmtime have it). Chosen per module when its
+     * imports are built.
+     */
+    boolean renumberKeepsSource;
     private GuestMemory memory;
     private final byte[] copyBuffer = new byte[COPY_BUFFER_SIZE];
     /** The position in a socket call's iovecs; reused by every sock_send/sock_recv (and fd_read/fd_write on a socket). */
@@ -79,6 +85,11 @@ public final class GuestState {
     /** The calling thread's iovec cursor. */
     IovecCursor iovecCursor() {
         return threadCursors == null ? iovecCursor : threadCursors.get();
+    }
+
+    /** See {@link #renumberKeepsSource}: set before the guest runs, from the module's imports. */
+    public void renumberKeepsSource(boolean keeps) {
+        renumberKeepsSource = keeps;
     }
 
     public FdTable fds() {

@@ -1,0 +1,108 @@
+package io.wasix.appliance.boot;
+
+import io.wasix.host.HostEvents;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The appliance's boot timestamps, from process start to the first response, printed with --boot-report.
+ * Each milestone keeps its first occurrence (with several shards, the first shard to get there). The report
+ * is printed once: when the first response has gone out, or at exit if it never did.
+ *
+ * <p>Threading: main marks the early milestones, shard threads the later ones (through {@link HostEvents},
+ * on the guest thread); marks are lock-free and cheap, so recording costs nothing worth measuring even
+ * when nobody asked for the report. Printing happens on whichever thread completes the report.
+ */
+public final class BootReport implements HostEvents {
+    /** The milestones, in boot order. */
+    public enum Milestone {
+        MAIN("main"),
+        TRANSPORT_CHOSEN("transport chosen"),
+        MODULE_LOADED("module loaded"),
+        SHARD_STARTED("shard started"),
+        LISTENER_BOUND("listener bound"),
+        FIRST_RESPONSE("first response");
+
+        final String label;
+
+        Milestone(String label) {
+            this.label = label;
+        }
+    }
+
+    private static final long UNSET = Long.MIN_VALUE;
+
+    private final BootClock clock;
+    private final PrintStream out;
+    private volatile boolean print;
+    private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
+    private final AtomicBoolean printed = new AtomicBoolean();
+
+    public BootReport(BootClock clock, PrintStream out) {
+        this.clock = clock;
+        this.out = out;
+        for (int i = 0; i < at.length(); i++) {
+            at.set(i, UNSET);
+        }
+    }
+
+    /** Asks for the report to be printed (--boot-report); the settings come after main's own mark. */
+    public void requestPrint() {
+        print = true;
+    }
+
+    public BootClock clock() {
+        return clock;
+    }
+
+    /** Records {@code m} now, unless it was already recorded. */
+    public void mark(Milestone m) {
+        at.compareAndSet(m.ordinal(), UNSET, System.nanoTime());
+    }
+
+    /** Milliseconds from process start to {@code m}, or NaN when it has not happened. */
+    double millis(Milestone m) {
+        long t = at.get(m.ordinal());
+        return t == UNSET ? Double.NaN : clock.millisAt(t);
+    }
+
+    @Override
+    public void listenerBound(InetSocketAddress local) {
+        mark(Milestone.LISTENER_BOUND);
+    }
+
+    @Override
+    public void firstResponse() {
+        mark(Milestone.FIRST_RESPONSE);
+        printOnce();
+    }
+
+    /** Prints the report if it was asked for and not printed yet (at exit: what happened so far). */
+    public void printOnce() {
+        if (print && printed.compareAndSet(false, true)) {
+            out.print(render());
+            out.flush();
+        }
+    }
+
+    /** The report: one row per milestone, ms since process start and since the previous milestone. */
+    String render() {
+        StringBuilder b = new StringBuilder("appliance: boot report (ms since ").append(clock.source()).append(")\n");
+        b.append(String.format(Locale.ROOT, "  %-18s %8s %8s%n", "milestone", "at", "+delta"));
+        b.append(String.format(Locale.ROOT, "  %-18s %8.1f %8s%n", "process start", 0.0, ""));
+        double previous = 0;
+        for (Milestone m : Milestone.values()) {
+            double t = millis(m);
+            if (Double.isNaN(t)) {
+                b.append(String.format(Locale.ROOT, "  %-18s %8s %8s%n", m.label, "never", ""));
+            } else {
+                b.append(String.format(Locale.ROOT, "  %-18s %8.1f %+8.1f%n", m.label, t, t - previous));
+                previous = t;
+            }
+        }
+        return b.toString();
+    }
+}

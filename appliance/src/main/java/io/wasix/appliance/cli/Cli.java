@@ -1,0 +1,273 @@
+package io.wasix.appliance.cli;
+
+import io.wasix.host.net.Transport;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parses `appliance run ...` in the manner of wasmer and wasmtime. Every flag has an APPLIANCE_* variable for
+ * containers, where arguments are awkward; a flag on the command line wins over its variable. Runs on main.
+ */
+public final class Cli {
+    public static final String HELP = """
+            Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
+                   appliance --help
+
+            Boots one WASIX module: its sockets are served by Netty on the module's own thread.
+
+            MODULE is a path to a .wasm file or the name of a bundled guest:
+              hello        HTTP/1.1 hello server on port 8080 (PORT overrides); the default
+              keepalive    HTTP/1.1 keep-alive hello server multiplexing connections with epoll,
+                           on port 8080 (PORT overrides)
+            Options:
+              --net                 allow outbound connections (sock_connect); listening is always allowed
+              --env KEY=VALUE       set a guest environment variable (repeatable)
+              --shards N            run N instances, each its own thread and event loop, sharing the
+                                    listening port through SO_REUSEPORT (default 1)
+              --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
+              --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --stats               print a table of syscalls (calls, errors, time in the host) on exit
+              --trace               print one line per syscall on stderr
+              --admin-port [HOST:]PORT
+                                    serve /metrics (Prometheus) and /healthz on HOST (default
+                                    127.0.0.1), on a thread of its own
+              --boot-report         print the boot timestamps (ms since exec) after the first response
+              --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
+                                    repeatable; mounts are preopened from fd 3 in the order given.
+                                    Without any mount nothing is preopened, as in wasmtime
+              --mapdir GUEST:HOST   same, wasmer's spelling
+              --tmpfs GUEST         preopen an in-memory filesystem as GUEST (e.g. --tmpfs /)
+              --ro-layer HOST::GUEST  preopen a read-only in-memory copy of HOST (bundled files) as GUEST
+              --quota GUEST=BYTES[:INODES]  limit the mount at GUEST (sizes like 64K, 10M, 1G); over it,
+                                    writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
+              --quiet               no boot line on stderr, so no transport fallback reasons either:
+                                    the guest's output only (errors are still printed)
+              -h, --help            this text
+            Environment (flags win):
+              APPLIANCE_MODULE, APPLIANCE_NET=1, APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
+              APPLIANCE_TRANSPORT, APPLIANCE_INTERPRETER=1, APPLIANCE_STATS=1, APPLIANCE_TRACE=1,
+              APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
+              APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
+              APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
+              APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
+              PORT, when set on the host, is passed to the guest unless --env sets it.
+              A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
+              arguments after --: appliance run -- ARGS...
+            Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
+            loaded or linked; 2 on a usage error; 134 when the guest traps.
+            """;
+
+    private Cli() {}
+
+    /** Null means "help was printed". */
+    public static Settings parse(String[] argv, Map<String, String> environment) throws UsageException {
+        List<String> args = List.of(argv);
+        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
+            return null;
+        }
+        int i = 0;
+        if (args.get(0).equals("run")) {
+            i = 1;
+        } else if (!args.get(0).startsWith("-") && !args.get(0).endsWith(".wasm")) {
+            // `appliance x.wasm` and `appliance --net x.wasm` are accepted as `appliance run ...`, as wasmer does.
+            throw new UsageException("unknown command '" + args.get(0) + "' (try: appliance --help)");
+        }
+
+        String module = environment.get("APPLIANCE_MODULE");
+        boolean net = truthy(environment.get("APPLIANCE_NET"));
+        List<String> env = new ArrayList<>();
+        String envVar = environment.get("APPLIANCE_ENV");
+        if (envVar != null && !envVar.isBlank()) {
+            for (String kv : envVar.trim().split("\\s+")) {
+                env.add(checkEnv(kv, "APPLIANCE_ENV"));
+            }
+        }
+        // A variable's mistake names the variable: the user may never have typed the flag.
+        int shards = parseShards(environment.getOrDefault("APPLIANCE_SHARDS", "1"), "APPLIANCE_SHARDS");
+        Transport transport = parseTransport(environment.getOrDefault("APPLIANCE_TRANSPORT", "auto"), "APPLIANCE_TRANSPORT");
+        boolean interpreter = truthy(environment.get("APPLIANCE_INTERPRETER"));
+        boolean bootReport = truthy(environment.get("APPLIANCE_BOOT_REPORT"));
+        List<String> guestArgs = new ArrayList<>();
+        boolean stats = truthy(environment.get("APPLIANCE_STATS"));
+        boolean trace = truthy(environment.get("APPLIANCE_TRACE"));
+        String adminVar = environment.get("APPLIANCE_ADMIN_PORT");
+        InetSocketAddress admin = adminVar == null || adminVar.isBlank() ? null : parseAdminPort(adminVar, "APPLIANCE_ADMIN_PORT");
+        Mounts mounts = new Mounts();
+        for (String d : words(environment.get("APPLIANCE_DIR"))) {
+            mounts.dir(d, "APPLIANCE_DIR");
+        }
+        for (String d : words(environment.get("APPLIANCE_MAPDIR"))) {
+            mounts.mapdir(d, "APPLIANCE_MAPDIR");
+        }
+        for (String g : words(environment.get("APPLIANCE_TMPFS"))) {
+            mounts.tmpfs(g, "APPLIANCE_TMPFS");
+        }
+        for (String q : words(environment.get("APPLIANCE_QUOTA"))) {
+            mounts.quota(q, "APPLIANCE_QUOTA");
+        }
+        boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
+
+        boolean moduleGiven = false;
+        boolean dashDash = false;
+        for (; i < args.size(); i++) {
+            String a = args.get(i);
+            if (moduleGiven) {
+                if (a.equals("--") && !dashDash && guestArgs.isEmpty()) {
+                    dashDash = true;
+                    continue;
+                }
+                guestArgs.add(a); // after the module, everything belongs to the guest
+                continue;
+            }
+            switch (a) {
+                case "--" -> {
+                    // the rest is the guest's, even words that look like flags
+                    moduleGiven = true;
+                    dashDash = true;
+                }
+                case "-h", "--help" -> {
+                    return null;
+                }
+                case "--net" -> net = true;
+                case "--interpreter" -> interpreter = true;
+                case "--boot-report" -> bootReport = true;
+                case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
+                case "--shards" -> shards = parseShards(value(args, ++i, a));
+                case "--transport" -> transport = parseTransport(value(args, ++i, a));
+                case "--stats" -> stats = true;
+                case "--trace" -> trace = true;
+                case "--admin-port" -> admin = parseAdminPort(value(args, ++i, a));
+                case "--dir" -> mounts.dir(value(args, ++i, a));
+                case "--mapdir" -> mounts.mapdir(value(args, ++i, a));
+                case "--tmpfs" -> mounts.tmpfs(value(args, ++i, a));
+                case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
+                case "--quota" -> mounts.quota(value(args, ++i, a));
+                case "--quiet" -> quiet = true;
+                default -> {
+                    if (a.startsWith("--net=")) {
+                        net = true; // wasmer accepts --net=<policy>; any policy here means "outbound allowed"
+                    } else if (a.startsWith("--env=")) {
+                        env.add(checkEnv(a.substring("--env=".length())));
+                    } else if (a.startsWith("--shards=")) {
+                        shards = parseShards(a.substring("--shards=".length()));
+                    } else if (a.startsWith("--transport=")) {
+                        transport = parseTransport(a.substring("--transport=".length()));
+                    } else if (a.startsWith("--admin-port=")) {
+                        admin = parseAdminPort(a.substring("--admin-port=".length()));
+                    } else if (a.startsWith("--dir=")) {
+                        mounts.dir(a.substring("--dir=".length()));
+                    } else if (a.startsWith("--mapdir=")) {
+                        mounts.mapdir(a.substring("--mapdir=".length()));
+                    } else if (a.startsWith("--quota=")) {
+                        mounts.quota(a.substring("--quota=".length()));
+                    } else if (a.startsWith("-")) {
+                        throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
+                    } else {
+                        module = a;
+                        moduleGiven = true;
+                    }
+                }
+            }
+        }
+        String port = System.getenv("PORT");
+        if (port != null && env.stream().noneMatch(kv -> kv.startsWith("PORT="))) {
+            env.add("PORT=" + port);
+        }
+        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
+                transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
+                mounts.build(), quiet, bootReport);
+    }
+
+    private static String value(List<String> args, int i, String flag) throws UsageException {
+        if (i >= args.size()) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args.get(i);
+    }
+
+    private static String checkEnv(String kv) throws UsageException {
+        return checkEnv(kv, "--env");
+    }
+
+    /** {@code source}: the flag or variable the value came from, which the message names. */
+    private static String checkEnv(String kv, String source) throws UsageException {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+            throw new UsageException(source + " wants KEY=VALUE, got '" + kv + "'");
+        }
+        return kv;
+    }
+
+    private static int parseShards(String s) throws UsageException {
+        return parseShards(s, "--shards");
+    }
+
+    private static int parseShards(String s, String source) throws UsageException {
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n >= 1 && n <= 1024) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new UsageException(source + " wants a number from 1 to 1024, got '" + s + "'");
+    }
+
+    private static Transport parseTransport(String s) throws UsageException {
+        return parseTransport(s, "--transport");
+    }
+
+    private static Transport parseTransport(String s, String source) throws UsageException {
+        if (s.equals("auto")) {
+            return null;
+        }
+        try {
+            return Transport.byLabel(s);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(source + ": " + e.getMessage());
+        }
+    }
+
+    /** [HOST:]PORT, HOST 127.0.0.1 when left out; an IPv6 HOST goes in brackets ([::1]:9100). */
+    static InetSocketAddress parseAdminPort(String s) throws UsageException {
+        return parseAdminPort(s, "--admin-port");
+    }
+
+    private static InetSocketAddress parseAdminPort(String s, String source) throws UsageException {
+        String host = "127.0.0.1";
+        String port = s.trim();
+        int colon = port.lastIndexOf(':');
+        if (colon >= 0) {
+            host = port.substring(0, colon);
+            port = port.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 0 || p > 65535 || host.isEmpty()) {
+            throw new UsageException(source + " wants [HOST:]PORT, got '" + s + "'");
+        }
+        InetSocketAddress a = new InetSocketAddress(host, p);
+        if (a.isUnresolved()) {
+            throw new UsageException(source + ": unknown host '" + host + "'");
+        }
+        return a;
+    }
+
+    private static List<String> words(String v) {
+        return v == null || v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
+    }
+
+    private static boolean truthy(String v) {
+        return v != null && (v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes"));
+    }
+}

@@ -1,0 +1,81 @@
+package io.wasix.appliance.metrics;
+
+import io.wasix.host.metrics.Histogram;
+import io.wasix.host.metrics.ShardStats;
+import io.wasix.host.metrics.SyscallStats;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders shard snapshots in the Prometheus text exposition format (version 0.0.4). A syscall appears once
+ * it has been called, so an idle appliance's page stays short. Stateless; any thread (the admin thread).
+ */
+public final class PrometheusText {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private PrometheusText() {}
+
+    static String render(List<ShardStats> shards) {
+        StringBuilder b = new StringBuilder(4096);
+        b.append("# HELP wasix_syscall_calls_total Syscalls the host served.\n");
+        b.append("# TYPE wasix_syscall_calls_total counter\n");
+        each(shards, (shard, s) -> sample(b, "wasix_syscall_calls_total", shard, s, null).append(s.calls()).append('\n'));
+
+        b.append("# HELP wasix_syscall_errors_total Syscalls that answered an errno other than success.\n");
+        b.append("# TYPE wasix_syscall_errors_total counter\n");
+        each(shards, (shard, s) -> {
+            for (Map.Entry<String, Long> e : s.errorsByName().entrySet()) {
+                sample(b, "wasix_syscall_errors_total", shard, s, "errno=\"" + e.getKey() + "\"")
+                        .append(e.getValue()).append('\n');
+            }
+        });
+
+        b.append("# HELP wasix_syscall_seconds_total Time spent in the host serving syscalls.\n");
+        b.append("# TYPE wasix_syscall_seconds_total counter\n");
+        each(shards, (shard, s) -> sample(b, "wasix_syscall_seconds_total", shard, s, null)
+                .append(seconds(s.nanos())).append('\n'));
+
+        b.append("# HELP wasix_syscall_seconds Time in the host per syscall.\n");
+        b.append("# TYPE wasix_syscall_seconds histogram\n");
+        each(shards, (shard, s) -> {
+            long[] buckets = s.buckets();
+            long cumulative = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                cumulative += buckets[i];
+                String le = i == buckets.length - 1 ? "+Inf" : seconds(Histogram.upperBoundNanos(i));
+                sample(b, "wasix_syscall_seconds_bucket", shard, s, "le=\"" + le + "\"").append(cumulative).append('\n');
+            }
+            sample(b, "wasix_syscall_seconds_sum", shard, s, null).append(seconds(s.nanos())).append('\n');
+            sample(b, "wasix_syscall_seconds_count", shard, s, null).append(cumulative).append('\n');
+        });
+        return b.toString();
+    }
+
+    private interface Row {
+        void write(int shard, SyscallStats s);
+    }
+
+    private static void each(List<ShardStats> shards, Row row) {
+        for (ShardStats shard : shards) {
+            for (SyscallStats s : shard.syscalls()) {
+                if (s.calls() > 0) {
+                    row.write(shard.shard(), s);
+                }
+            }
+        }
+    }
+
+    private static StringBuilder sample(StringBuilder b, String name, int shard, SyscallStats s, String extraLabel) {
+        b.append(name).append("{shard=\"").append(shard).append("\",syscall=\"").append(s.syscall()).append('"');
+        if (extraLabel != null) {
+            b.append(',').append(extraLabel);
+        }
+        return b.append("} ");
+    }
+
+    /** Nanoseconds as exact decimal seconds ("0.000000128"), so bucket bounds read back exactly. */
+    static String seconds(long nanos) {
+        return BigDecimal.valueOf(nanos).movePointLeft(9).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,63 @@
+package io.wasix.appliance.metrics;
+
+import io.wasix.host.metrics.ShardStats;
+import io.wasix.host.metrics.SyscallStats;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The `--stats` table printed on stderr at exit: per shard, then all shards together when there are
+ * several, one row per syscall that was called, most time in the host first. p50/p99 come from the
+ * histogram, so they are as precise as its power-of-two buckets (and capped by the longest call). Stateless; main thread.
+ */
+public final class StatsTable {
+    private static final String HEADER = String.format(Locale.ROOT, "%-22s %10s %8s %11s %9s %9s %9s %10s  %s",
+            "syscall", "calls", "errors", "total ms", "mean us", "p50 us", "p99 us", "max us", "errors by errno");
+
+    private StatsTable() {}
+
+    static String render(List<ShardStats> shards) {
+        StringBuilder b = new StringBuilder();
+        for (ShardStats shard : shards) {
+            table(b, "shard " + shard.shard(), shard.syscalls());
+        }
+        if (shards.size() > 1) {
+            table(b, "all " + shards.size() + " shards", total(shards));
+        }
+        return b.toString();
+    }
+
+    /** Each syscall's counts added over the shards. */
+    static List<SyscallStats> total(List<ShardStats> shards) {
+        Map<String, SyscallStats> sum = new LinkedHashMap<>();
+        for (ShardStats shard : shards) {
+            for (SyscallStats s : shard.syscalls()) {
+                sum.merge(s.syscall(), s, SyscallStats::plus);
+            }
+        }
+        return new ArrayList<>(sum.values());
+    }
+
+    private static void table(StringBuilder b, String title, List<SyscallStats> syscalls) {
+        List<SyscallStats> rows = syscalls.stream().filter(s -> s.calls() > 0)
+                .sorted(Comparator.comparingLong(SyscallStats::nanos).reversed()).toList();
+        b.append("appliance: syscall stats, ").append(title).append('\n');
+        b.append(HEADER).append('\n');
+        long calls = 0, errors = 0, nanos = 0;
+        for (SyscallStats s : rows) {
+            StringBuilder errnos = new StringBuilder();
+            s.errorsByName().forEach((name, n) -> errnos.append(errnos.isEmpty() ? "" : " ").append(name).append('=').append(n));
+            b.append(String.format(Locale.ROOT, "%-22s %10d %8d %11.3f %9.1f %9.1f %9.1f %10.1f  %s%n", s.syscall(),
+                    s.calls(), s.errors(), s.nanos() / 1e6, s.nanos() / 1e3 / s.calls(),
+                    s.quantileNanos(0.5) / 1e3, s.quantileNanos(0.99) / 1e3, s.maxNanos() / 1e3, errnos).stripTrailing()).append('\n');
+            calls += s.calls();
+            errors += s.errors();
+            nanos += s.nanos();
+        }
+        b.append(String.format(Locale.ROOT, "%-22s %10d %8d %11.3f%n", "total", calls, errors, nanos / 1e6));
+    }
+}

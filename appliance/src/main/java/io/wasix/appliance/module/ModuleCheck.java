@@ -1,0 +1,81 @@
+package io.wasix.appliance.module;
+
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import io.wasix.host.WasixHost;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything that stops a parsed module from running on this host, found before it is compiled, so one line
+ * can list it all. The order is the most telling first: imports this host lacks usually mean the module was
+ * built for another runtime (a memory imported under another name is also why such a module exports none), so
+ * they lead; then the exports a WASI command needs (a memory: exported, or imported as env.memory, which the
+ * host creates); then a memory too large for this host. Stateless; any thread.
+ */
+public final class ModuleCheck {
+    private static final long MIB = 1L << 20;
+
+    private ModuleCheck() {}
+
+    /** The problems, in the order above; empty when the module can run. */
+    static List<String> problems(WasmModule m) {
+        List<String> problems = new ArrayList<>();
+        List<String> missing = WasixHost.missingImports(m);
+        if (!missing.isEmpty()) {
+            problems.add("imports what this host does not provide: " + String.join(", ", missing));
+        }
+        boolean start = false;
+        boolean memory = false;
+        var exports = m.exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            var e = exports.getExport(i);
+            start |= e.name().equals("_start") && e.exportType() == ExternalType.FUNCTION;
+            memory |= e.name().equals("memory") && e.exportType() == ExternalType.MEMORY;
+        }
+        if (!start) {
+            problems.add("exports no _start function (is it a WASI command module?)");
+        }
+        if (!memory && WasixHost.importedMemoryLimits(m) == null) {
+            problems.add("exports no memory"); // an imported env.memory is created by the host
+        }
+        int pages = initialPages(m);
+        if (pages > Memory.RUNTIME_MAX_PAGES) {
+            problems.add("its memory starts at " + pages + " pages (" + mib(pages) + " MiB), more than the "
+                    + Memory.RUNTIME_MAX_PAGES + " pages (" + mib(Memory.RUNTIME_MAX_PAGES)
+                    + " MiB) a guest memory can have here");
+        }
+        return problems;
+    }
+
+    /**
+     * Null, or why {@code shards} instances of the module do not fit in the JVM's heap: each shard's memory
+     * is allocated in full at start, and a heap that cannot hold it fails with OutOfMemoryError mid-boot.
+     */
+    public static String heapProblem(WasmModule m, int shards, long maxHeap) {
+        int pages = initialPages(m);
+        long need = (long) pages * Memory.PAGE_SIZE * shards;
+        if (need <= maxHeap) {
+            return null;
+        }
+        return "its memory starts at " + pages + " pages (" + mib(pages) + " MiB)"
+                + (shards == 1 ? "" : " per shard, " + need / MIB + " MiB for " + shards + " shards")
+                + ", more than the JVM's heap (" + maxHeap / MIB + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...)";
+    }
+
+    private static int initialPages(WasmModule m) {
+        var imported = WasixHost.importedMemoryLimits(m);
+        if (imported != null) {
+            return imported.initialPages();
+        }
+        return m.memorySection()
+                .filter(s -> s.memoryCount() > 0)
+                .map(s -> s.getMemory(0).limits().initialPages())
+                .orElse(0);
+    }
+
+    private static long mib(int pages) {
+        return (long) pages * Memory.PAGE_SIZE / MIB;
+    }
+}

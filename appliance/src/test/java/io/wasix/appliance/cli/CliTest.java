@@ -1,0 +1,114 @@
+package io.wasix.appliance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wasix.host.net.Transport;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    private static Settings parse(Map<String, String> env, String... argv) throws UsageException {
+        return Cli.parse(argv, env);
+    }
+
+    @Test
+    void defaultsBootTheBundledGuest() throws Exception {
+        Settings s = parse(Map.of(), "run");
+        assertEquals("hello", s.module());
+        assertEquals(1, s.shards());
+        assertNull(s.transport(), "auto");
+        assertFalse(s.net());
+        assertFalse(s.interpreter());
+    }
+
+    @Test
+    void flagsAndGuestArguments() throws Exception {
+        Settings s = parse(Map.of(), "run", "--net", "--env", "A=1", "--env=B=2", "--shards", "3",
+                "--transport", "epoll", "--interpreter", "x.wasm", "a", "--not-ours", "--", "b");
+        assertEquals("x.wasm", s.module());
+        assertTrue(s.net());
+        assertTrue(s.env().containsAll(List.of("A=1", "B=2")));
+        assertEquals(3, s.shards());
+        assertEquals(Transport.EPOLL, s.transport());
+        assertTrue(s.interpreter());
+        assertEquals(List.of("a", "--not-ours", "--", "b"), s.guestArgs());
+    }
+
+    @Test
+    void doubleDashRightAfterTheModuleIsConsumed() throws Exception {
+        assertEquals(List.of("--x"), parse(Map.of(), "run", "m.wasm", "--", "--x").guestArgs());
+    }
+
+    @Test
+    void environmentVariablesConfigureAndFlagsWin() throws Exception {
+        Map<String, String> env = Map.of("APPLIANCE_SHARDS", "2", "APPLIANCE_NET", "1",
+                "APPLIANCE_TRANSPORT", "nio", "APPLIANCE_ENV", "K=V  L=W", "APPLIANCE_MODULE", "m.wasm");
+        Settings s = parse(env, "run");
+        assertEquals(2, s.shards());
+        assertTrue(s.net());
+        assertEquals(Transport.NIO, s.transport());
+        assertTrue(s.env().containsAll(List.of("K=V", "L=W")));
+        assertEquals("m.wasm", s.module());
+        assertEquals(4, parse(env, "run", "--shards", "4").shards());
+    }
+
+    @Test
+    void wasmerSpellingsAreAccepted() throws Exception {
+        assertTrue(parse(Map.of(), "run", "--net=all", "x.wasm").net());
+        assertEquals("x.wasm", parse(Map.of(), "x.wasm").module());
+    }
+
+    @Test
+    void mistakesAreUsageErrors() {
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards", "0"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--transport", "dpdk"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--env", "NOEQUALS"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--bogus"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "frobnicate"));
+        var dir = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--dir", "/no/such/dir::/b"));
+        assertTrue(dir.getMessage().contains("no such host directory"), dir.getMessage());
+    }
+
+    /** A variable's mistake names the variable; the same mistake as a flag names the flag. */
+    @Test
+    void aBadVariableIsNamedAndNotTheFlag() throws Exception {
+        Map<String, String> bad = Map.of(
+                "APPLIANCE_SHARDS", "APPLIANCE_SHARDS wants a number from 1 to 1024, got 'x'",
+                "APPLIANCE_TRANSPORT", "APPLIANCE_TRANSPORT: unknown transport 'x' (expected auto, io_uring, epoll or nio)",
+                "APPLIANCE_ENV", "APPLIANCE_ENV wants KEY=VALUE, got 'x'",
+                "APPLIANCE_ADMIN_PORT", "APPLIANCE_ADMIN_PORT wants [HOST:]PORT, got 'x'",
+                "APPLIANCE_MAPDIR", "APPLIANCE_MAPDIR wants GUEST:HOST, got 'x'",
+                "APPLIANCE_QUOTA", "APPLIANCE_QUOTA wants GUEST=BYTES[:INODES], got 'x'",
+                "APPLIANCE_DIR", "APPLIANCE_DIR: no such host directory: x");
+        for (var e : bad.entrySet()) {
+            var thrown = assertThrows(UsageException.class, () -> parse(Map.of(e.getKey(), "x"), "run"));
+            assertEquals(e.getValue(), thrown.getMessage());
+        }
+        assertEquals("--shards wants a number from 1 to 1024, got 'x'",
+                assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards", "x")).getMessage());
+        assertEquals("--quota wants GUEST=BYTES[:INODES], got 'x'",
+                assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--tmpfs", "/", "--quota", "x")).getMessage());
+    }
+
+    @Test
+    void helpIsNotAnError() throws Exception {
+        assertNull(parse(Map.of(), "--help"));
+        assertNull(parse(Map.of(), "run", "-h"));
+        assertNull(parse(Map.of()));
+    }
+
+    @Test
+    void bootReportByFlagOrVariable() throws Exception {
+        assertFalse(parse(Map.of(), "run").bootReport());
+        assertTrue(parse(Map.of(), "run", "--boot-report").bootReport());
+        assertTrue(parse(Map.of("APPLIANCE_BOOT_REPORT", "1"), "run").bootReport());
+        assertEquals(List.of("--boot-report"), parse(Map.of(), "run", "m.wasm", "--boot-report").guestArgs(),
+                "after the module it is the guest's");
+    }
+}

@@ -1,0 +1,85 @@
+package io.wasix.appliance.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wasix.host.metrics.Histogram;
+import io.wasix.host.metrics.ShardStats;
+import io.wasix.host.metrics.SyscallMetrics;
+import io.wasix.host.metrics.SyscallProbe;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Prometheus page and the --stats table, rendered from counts the host's probes recorded for calls of
+ * known duration (reported as the host-function wrapper reports them).
+ */
+class ReportsTest {
+    static final int EAGAIN = 6;
+
+    /** Reports one call of {@code nanos} ns answering errno, as the host-function wrapper reports it. */
+    static void call(SyscallProbe p, long nanos, int errno) {
+        p.count(nanos, errno);
+    }
+
+    /** Two shards: shard 0 sent twice (1 us, 3 ms) and got EAGAIN once; shard 1 sent once. */
+    static List<ShardStats> sample() {
+        SyscallMetrics s0 = new SyscallMetrics(0, true, null);
+        SyscallMetrics s1 = new SyscallMetrics(1, true, null);
+        SyscallProbe send0 = s0.probe("sock_send"), recv0 = s0.probe("sock_recv"), send1 = s1.probe("sock_send");
+        s0.probe("random_get"); // registered, never called
+        call(send0, 1_000, 0);
+        call(send0, 3_000_000, 0);
+        call(recv0, 500, EAGAIN);
+        call(send1, 2_000, 0);
+        return List.of(s0.snapshot(), s1.snapshot());
+    }
+
+    static long value(String page, String series) {
+        return page.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Long.parseLong(l.substring(series.length() + 1)))
+                .orElseThrow(() -> new AssertionError("no " + series + " in\n" + page));
+    }
+
+    @Test
+    void prometheusPageHasTheAgreedNames() {
+        String page = PrometheusText.render(sample());
+        assertEquals(2, value(page, "wasix_syscall_calls_total{shard=\"0\",syscall=\"sock_send\"}"));
+        assertEquals(1, value(page, "wasix_syscall_calls_total{shard=\"1\",syscall=\"sock_send\"}"));
+        assertEquals(1, value(page, "wasix_syscall_errors_total{shard=\"0\",syscall=\"sock_recv\",errno=\"EAGAIN\"}"));
+        assertEquals(2, value(page, "wasix_syscall_seconds_count{shard=\"0\",syscall=\"sock_send\"}"));
+        assertEquals(2, value(page, "wasix_syscall_seconds_bucket{shard=\"0\",syscall=\"sock_send\",le=\"+Inf\"}"));
+        // 1 us falls at or below 2.048 us; 3 ms does not, and is at or below 4.194304 ms
+        assertEquals(1, value(page, "wasix_syscall_seconds_bucket{shard=\"0\",syscall=\"sock_send\",le=\"0.000002048\"}"));
+        assertEquals(1, value(page, "wasix_syscall_seconds_bucket{shard=\"0\",syscall=\"sock_send\",le=\"0.002097152\"}"));
+        assertEquals(2, value(page, "wasix_syscall_seconds_bucket{shard=\"0\",syscall=\"sock_send\",le=\"0.004194304\"}"));
+        double seconds = page.lines().filter(l -> l.startsWith("wasix_syscall_seconds_total{shard=\"0\",syscall=\"sock_send\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf("} ") + 2))).findFirst().orElseThrow();
+        assertEquals(0.003001, seconds, 1e-12, "seconds_total");
+        assertTrue(page.contains("\nwasix_syscall_seconds_sum{shard=\"0\",syscall=\"sock_send\"} 0.003001\n"), page);
+        assertTrue(page.contains("# TYPE wasix_syscall_seconds histogram\n"));
+        assertTrue(page.lines().noneMatch(l -> l.contains("random_get")), "uncalled syscalls are left out");
+        assertTrue(page.lines().allMatch(l -> l.startsWith("#") || l.matches("wasix_syscall_[a-z_]+\\{[^}]*\\} [0-9.]+")),
+                "every sample line is name{labels} value");
+        assertEquals(Histogram.BUCKETS, page.lines().filter(l -> l.startsWith("wasix_syscall_seconds_bucket{shard=\"1\"")).count());
+    }
+
+    @Test
+    void statsTablePerShardAndTotal() {
+        String table = StatsTable.render(sample());
+        List<String> lines = table.lines().toList();
+        assertEquals("appliance: syscall stats, shard 0", lines.get(0));
+        assertTrue(lines.get(1).matches("syscall +calls +errors +total ms +mean us +p50 us +p99 us +max us +errors by errno"), lines.get(1));
+        assertTrue(lines.get(2).matches("sock_send +2 +0 +3\\.001 +1500\\.5 +\\d+\\.\\d +\\d+\\.\\d +3000\\.0"), lines.get(2));
+        double p99 = Double.parseDouble(lines.get(2).trim().split(" +")[6]);
+        double max = Double.parseDouble(lines.get(2).trim().split(" +")[7]);
+        assertTrue(p99 <= max && max >= 3000, "p99 " + p99 + " us, max " + max + " us");
+        assertTrue(lines.get(3).matches("sock_recv +1 +1 +0\\.\\d{3} .* EAGAIN=1"), lines.get(3));
+        assertTrue(lines.get(4).matches("total +3 +1 +3\\.\\d{3}"), lines.get(4));
+        assertTrue(table.contains("appliance: syscall stats, all 2 shards\n"), table);
+        String totalSend = lines.stream().dropWhile(l -> !l.contains("all 2 shards")).filter(l -> l.startsWith("sock_send"))
+                .findFirst().orElseThrow();
+        assertTrue(totalSend.matches("sock_send +3 +0 .*"), totalSend);
+        assertTrue(table.lines().noneMatch(l -> l.startsWith("random_get")));
+    }
+}
