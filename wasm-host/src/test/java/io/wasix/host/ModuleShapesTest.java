@@ -90,6 +90,14 @@ class ModuleShapesTest {
         }
     }
 
+    /** The futex calls on a memory that is not shared, where Chicory's own memory has no atomics at all. */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void futexesWorkOnAMemoryThatIsNotShared(Mode mode) throws Exception {
+        var r = ThreadedGuest.run("futex-plain.wasm", mode, T);
+        assertEquals(2, r.exitCode(), "no errno; a wait times out (woken 0), one on a changed value is woken, a wake finds nobody");
+    }
+
     /** A futex_wait nobody can wake blocks, as on Linux, without spinning, until the guest is stopped. */
     @Test
     void aDirectFutexWaitWithoutTimeoutBlocksQuietlyUntilStopped() throws Exception {

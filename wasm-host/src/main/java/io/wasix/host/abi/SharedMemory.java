@@ -109,7 +109,7 @@ public final class SharedMemory implements Memory {
         synchronized (s) {
             // Read under the stripe's monitor, which a notify takes too: a store and notify that come after this
             // read find this waiter queued.
-            long now = wide ? memory.atomicReadLong(address) : memory.atomicReadInt(address);
+            long now = wide ? atomicReadLong(address) : atomicReadInt(address); // ours, not the delegate's
             if (now != (wide ? expected : (int) expected)) {
                 return 1;
             }

@@ -50,7 +50,9 @@ final class FutexCalls {
         }
         long timeout = m.readU8(timeoutPtr) == OPTION_SOME ? m.readI64(timeoutPtr + 8) : -1; // u64: past 2^63, none
         Memory memory = instance.memory();
-        if (memory.atomicReadInt(addr) != expected) {
+        // Chicory's own memory cannot do atomics unless shared (JDK 25): a plain read is all one thread needs.
+        int now = memory.shared() ? memory.atomicReadInt(addr) : m.readI32(addr);
+        if (now != expected) {
             m.writeU8(wokenPtr, 1);
             return 0;
         }

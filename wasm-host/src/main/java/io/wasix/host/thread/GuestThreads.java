@@ -58,6 +58,8 @@ public final class GuestThreads {
     private final ThreadLocal<GuestThread> current = new ThreadLocal<>();
     private final GuestThread main = new GuestThread(MAIN_TID, 0, 0);
     private final Map<Integer, GuestThread> live = new LinkedHashMap<>();
+    /** Every JVM thread spawned, until it has terminated: one that left {@link #live} may still be unwinding. */
+    private final List<Thread> started = new ArrayList<>();
     private final ThreadLocals locals = new ThreadLocals();
     private int nextTid = MAIN_TID + 1;
     /** Builds one more instance of the module over the same imports; set once the main instance exists. */
@@ -165,14 +167,13 @@ public final class GuestThreads {
         }
     }
 
-    /** Waits, bounded, for every other thread to have unwound. */
+    /** Waits, bounded, for every other thread to have unwound (its JVM thread terminated). */
     private void unwindOthers() {
-        List<Thread> others = new ArrayList<>();
+        List<Thread> others;
         lock.lock();
         try {
-            for (GuestThread g : live.values()) {
-                others.add(g.thread);
-            }
+            started.removeIf(t -> !t.isAlive());
+            others = List.copyOf(started);
         } finally {
             lock.unlock();
         }
@@ -237,6 +238,8 @@ public final class GuestThreads {
             live.remove(tid);
             throw Errno.AGAIN.fail();
         }
+        started.removeIf(s -> !s.isAlive());
+        started.add(t);
         return tid;
     }
 
