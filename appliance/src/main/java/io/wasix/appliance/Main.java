@@ -48,14 +48,18 @@ public final class Main {
 
     private static int run(String[] argv, BootReport boot) {
         Settings settings;
+        List<String> warnings = new ArrayList<>();
         try {
-            settings = Cli.parse(argv, System.getenv());
+            settings = Cli.parse(argv, System.getenv(), warnings::add);
         } catch (UsageException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
         if (settings == null) {
             System.out.print(Cli.HELP);
             return 0;
+        }
+        if (!settings.quiet()) {
+            warnings.forEach(w -> System.err.println("appliance: warning: " + w));
         }
         if (settings.bootReport()) {
             boot.requestPrint();
@@ -92,9 +96,10 @@ public final class Main {
         HostConfig config = HostConfig.of(transport.transport())
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
-                .withAllowOutbound(settings.net())
+                .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
-                .withMounts(settings.mounts());
+                .withMounts(settings.mounts())
+                .withListeners(settings.listeners());
 
         SyscallReporting reporting;
         try {
@@ -108,7 +113,8 @@ public final class Main {
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot,
+                    reporting.readiness().events(i, boot));
             shards.add(s);
             threads.add(s.start());
         }
