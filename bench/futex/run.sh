@@ -30,6 +30,7 @@ trap 'rm -f "$JSON"' EXIT
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+LOAD0="$(cut -d" " -f1-3 /proc/loadavg)"
 exec 9>"$LOCK"
 flock 9
 native=()
@@ -54,6 +55,7 @@ read -r interp interp_err < <(python3 -c 'import json,sys; r=[b for b in json.lo
     echo
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r);"
     echo "other work shares the cores, which a ping-pong, two threads handing off on two cores, feels at once."
+    echo "Load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d" " -f1-3 /proc/loadavg)."
     echo
     echo "| lane | ns per round trip | vs native |"
     echo "|---|---:|---:|"

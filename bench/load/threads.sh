@@ -7,9 +7,9 @@
 #
 #   bench/load/threads.sh [--runs N] [--duration S] [--warmup S] [--transports "io_uring epoll nio"] [--out FILE]
 #
-# Each run starts both servers fresh, one after the other, on free ports in BENCH_PORTS (default
-# 21000-21999), warms each up, measures it, and stops it by pid; the figure is the median of --runs (default
-# 3). Runs hold /tmp/wasix-bench.lock (BENCH_LOCK) as bench/load/run.sh does. Writes a Markdown table to
+# Each run starts both servers fresh, one after the other (each run begins with the next one), on free ports
+# in BENCH_PORTS (default 21000-21999), warms each up, measures it, and stops it by pid; the figure is the
+# median of --runs (default 3). Runs hold /tmp/wasix-bench.lock (BENCH_LOCK) as bench/load/run.sh does. Writes a Markdown table to
 # --out (default bench/results/load-DATE-threads.md). BENCH_BEFORE_IMAGE=DIR adds a third server, DIR's keepalive
 # guest ("keepalive-before", an older build), so the single-threaded path can be compared before and after
 # in the same run.
@@ -120,6 +120,7 @@ if [[ -z "$TRANSPORTS" ]]; then
     [[ -n "$TRANSPORTS" ]] || die "the appliance did not start (probe)"
 fi
 
+LOAD0="$(cut -d" " -f1-3 /proc/loadavg)"
 exec 9>"$LOCK"
 flock 9
 declare -A RPS CPU
@@ -127,7 +128,10 @@ SERVERS="keepalive threaded"
 [[ -n "$BEFORE_IMAGE" ]] && SERVERS="keepalive threaded keepalive-before"
 for t in $TRANSPORTS; do
     for ((i = 1; i <= RUNS; i++)); do
-        for g in $SERVERS; do
+        # Each run starts with the next server, so none always runs first (or right after another).
+        read -r -a order <<<"$SERVERS"
+        rot=$(((i - 1) % ${#order[@]}))
+        for g in "${order[@]:$rot}" "${order[@]:0:$rot}"; do
             guest=keepalive app="$APPLIANCE"
             [[ "$g" == threaded ]] && guest="$THREADED"
             [[ "$g" == keepalive-before ]] && app="$BEFORE_IMAGE/bin/appliance"
@@ -154,7 +158,8 @@ flock -u 9
     [[ -n "$BEFORE_IMAGE" ]] && echo "- **keepalive-before**: the bundled keepalive guest of the build in \`$BEFORE_IMAGE\`, in the same run." && echo
     echo "CPU per request is the server process's utime + stime over the measured run (all its threads, /proc),"
     echo "divided by the requests wrk completed. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-    echo "Linux $(uname -r); wrk shares the cores, and so does other work: compare within this run."
+    echo "Linux $(uname -r); wrk shares the cores, and so does other work: compare within this run. Load average"
+    echo "(1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d" " -f1-3 /proc/loadavg)."
     echo
     echo "| transport | server | req/s (median) | vs keepalive | CPU us/req (median) | vs keepalive | runs: req/s | runs: CPU us/req |"
     echo "|---|---|---:|---:|---:|---:|---|---|"
