@@ -16,6 +16,7 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.Heartbeat;
+import io.wasix.host.GuestTrapException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
@@ -38,14 +39,16 @@ import java.util.function.Consumer;
  * bound a listener is not restarted: that failure is a failed start (a bad argument, a command module), and
  * ends the appliance at once, as it always did. The shard reports only its final outcome to {@code onEnd}.
  *
- * <p>A shard is one set of guest threads with one outcome: today the one thread that runs _start; stopping
- * it goes through {@link WasixHost#stop()}, which reaches every guest thread of the instance.
+ * <p>A shard is one set of guest threads with one outcome: the thread that runs _start and those the guest
+ * spawns, each on a thread of its own (see WasixHost); the first to trap, exit or be stopped ends them all.
+ * Stopping goes through {@link WasixHost#stop()}, which reaches every guest thread of the instance, and the
+ * watchdog watches every one of them. A restart is a fresh instance with fresh threads.
  *
  * <p>Threading: {@link #run()} is the shard's thread and owns everything inside, restarts included (each run's
  * host is created, used and closed there). {@link #stop()}, {@link #stopGracefully}, {@link #heartbeats()}
  * and {@link #expired} may be called from any thread: they see the current run through the volatile
  * {@code host}, and the run loop re-checks the volatile stop flags after publishing each new host. The host
- * reports a bound listener on the guest's thread; {@link #listening()} is read by main, so the flags it sets
+ * reports a bound listener on the guest thread that bound it (in a guest that spawns threads, any of them); {@link #listening()} is read by main, so the flags it sets
  * are atomic.
  */
 final class Shard implements Runnable, HostEvents, Watchdog.Watched {
@@ -150,24 +153,36 @@ final class Shard implements Runnable, HostEvents, Watchdog.Watched {
         stalled = null;
         machine = null;
         try {
-            h = new WasixHost(config, metrics, this);
+            h = new WasixHost(config, metrics, this, module.module());
             host = h;
             if (stopRequested) {
                 h.stop();
             } else if (stopping) {
                 h.stopGracefully(Math.max(0, graceDeadline - System.nanoTime()));
             }
-            Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports(module.module()))
+            // The same factory builds the instance of every thread the guest spawns.
+            WasixHost memories = h;
+            Instance instance = h.instantiate(imports -> Instance.builder(module.module())
+                    .withImportValues(imports)
                     .withMachineFactory(this::newMachine)
-                    .withMemoryFactory(h::memory)
+                    .withMemoryFactory(memories::memory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
-                    .build();
+                    .build());
             if (run == 0) {
                 boot.mark(BootReport.Milestone.SHARD_STARTED);
             }
-            instance.export("_start").apply();
+            h.run(instance);
             outcome = new Outcome.Exited(0);
+        } catch (GuestTrapException e) {
+            Throwable trap = e.trap();
+            String where = TrapSite.describe(trap, module.withNames(),
+                    e.instance() == null ? null : e.instance().getMachine());
+            String message = switch (trap) {
+                case StackOverflowError s -> "call stack exhausted";
+                case WasmException w -> "uncaught wasm exception (tag " + w.tagIdx() + ")";
+                default -> GuestModule.oneLine(trap);
+            };
+            outcome = new Outcome.Trapped(message, (where == null ? "" : where + " in ") + "thread " + e.thread());
         } catch (GuestExitException e) {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
@@ -297,7 +312,10 @@ final class Shard implements Runnable, HostEvents, Watchdog.Watched {
     }
 
     private Machine newMachine(Instance instance) {
-        machine = module.machine().apply(instance);
-        return machine;
+        Machine m = module.machine().apply(instance);
+        if (machine == null) {
+            machine = m; // the main instance's: a spawned thread's trap comes with its own instance
+        }
+        return m;
     }
 }

@@ -9,11 +9,8 @@ import io.wasix.host.metrics.LimitCounters;
 import java.nio.charset.Charset;
 
 /**
- * A guest's linear memory with a bounded memory.grow: past the guest's limit (--max-memory, applied by
- * lowering the memory's declared maximum, as wasmtime's limiter does) or past what the heap can hold with the
- * host's reserve kept ({@link HeapReserve}), grow answers -1, and the refusal is counted. An
- * OutOfMemoryError while the pages are allocated is a refusal too: the pages already made are left for the
- * collector, and the memory is as it was.
+ * A guest's linear memory with a bounded memory.grow ({@link GrowLimit}): past the guest's limit (--max-memory)
+ * or past what the heap can hold with the host's reserve kept, grow answers -1, and the refusal is counted.
  *
  * <p>Everything else goes straight to Chicory's {@link ByteArrayMemory} (a final class, so it cannot be
  * extended): every method of {@link Memory}, defaults included, is forwarded, so its atomics and waits are
@@ -24,22 +21,16 @@ import java.nio.charset.Charset;
  */
 public final class BoundedMemory implements Memory {
     private final ByteArrayMemory memory;
-    private final HeapReserve heap;
-    private final LimitCounters counters;
+    private final GrowLimit limit;
 
     /**
      * @param limits the module's declared limits
      * @param maxPages the guest's limit in pages: the declared maximum is lowered to it
+     * @throws IllegalArgumentException when the memory starts above the limit
      */
     public BoundedMemory(MemoryLimits limits, int maxPages, HeapReserve heap, LimitCounters counters) {
-        int max = Math.min(Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES), maxPages);
-        if (limits.initialPages() > max) {
-            throw new IllegalArgumentException("the memory starts at " + limits.initialPages()
-                    + " pages, more than the limit of " + max + " pages");
-        }
-        this.memory = new ByteArrayMemory(new MemoryLimits(limits.initialPages(), max, limits.shared()));
-        this.heap = heap;
-        this.counters = counters;
+        this.memory = new ByteArrayMemory(GrowLimit.lowered(limits, maxPages));
+        this.limit = new GrowLimit(heap, counters);
     }
 
     /** The ByteArrayMemory holding the pages, for copies that reach its page array (see MemoryPages). */
@@ -49,21 +40,7 @@ public final class BoundedMemory implements Memory {
 
     @Override
     public int grow(int size) {
-        int before = memory.pages();
-        if (size < 0 || (long) before + size > memory.maximumPages()) {
-            counters.growRefusedByLimit();
-            return -1;
-        }
-        if (size > 0 && !heap.canHold((long) size * PAGE_SIZE)) {
-            counters.growRefusedByHeap();
-            return -1;
-        }
-        try {
-            return memory.grow(size);
-        } catch (OutOfMemoryError e) {
-            counters.growRefusedByHeap();
-            return -1;
-        }
+        return limit.grow(memory, size);
     }
 
     @Override
