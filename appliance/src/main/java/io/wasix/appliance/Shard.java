@@ -2,30 +2,50 @@ package io.wasix.appliance;
 
 import io.wasix.appliance.boot.BootReport;
 import io.wasix.appliance.module.GuestModule;
+import io.wasix.appliance.supervise.CrashLoop;
+import io.wasix.appliance.supervise.RestartCounts;
+import io.wasix.appliance.supervise.RestartPolicy;
+import io.wasix.appliance.supervise.Watchdog;
 import io.wasix.appliance.trap.TrapSite;
 
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
- * One instance of the guest module on its own platform thread, with its own memory, fds and event loop.
- * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT).
+ * One shard: an instance of the guest module with its own memory, fds and event loop, on its own platform
+ * thread, supervised. Shards share nothing; the kernel spreads connections between their listeners
+ * (SO_REUSEPORT). When the guest fails (a trap, a non-zero exit, the watchdog, a host error) and --restart
+ * on-failure allows it, the shard starts a fresh instance (new memory, fds and loop; the old one's
+ * connections are closed as it ends) after a backoff, while the other shards go on serving; past the
+ * --restart-limit it stops restarting, and its last failure ends the appliance. A shard whose guest has never
+ * bound a listener is not restarted: that failure is a failed start (a bad argument, a command module), and
+ * ends the appliance at once, as it always did. The shard reports only its final outcome to {@code onEnd}.
  *
- * <p>Threading: {@link #run()} is the shard's thread and owns everything inside; {@link #stop()} may be
- * called from any thread.
+ * <p>A shard is one set of guest threads with one outcome: today the one thread that runs _start; stopping
+ * it goes through {@link WasixHost#stop()}, which reaches every guest thread of the instance.
+ *
+ * <p>Threading: {@link #run()} is the shard's thread and owns everything inside, restarts included (each run's
+ * host is created, used and closed there). {@link #stop()}, {@link #stopGracefully}, {@link #heartbeats()}
+ * and {@link #expired} may be called from any thread: they see the current run through the volatile
+ * {@code host}, and the run loop re-checks the volatile stop flags after publishing each new host.
  */
-final class Shard implements Runnable {
+final class Shard implements Runnable, Watchdog.Watched {
     private final int index;
     private final GuestModule module;
     private final HostConfig config;
@@ -33,15 +53,26 @@ final class Shard implements Runnable {
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
     private final BootReport boot;
-    /** What the host reports its guest's milestones to: the boot report and /readyz. */
-    private final HostEvents events;
+    private final RestartPolicy policy;
+    private final RestartCounts restarts = new RestartCounts();
+    /** What the host reports its guest's milestones to: the boot report and /readyz (through {@link #events}). */
+    private final HostEvents upstream;
+    /** Tells /readyz that a run's listeners are gone, when it ends. */
+    private final Runnable listenersGone;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
-    /** The guest's machine, once built; the trap line asks it where an interpreted trap was. Shard thread. */
+    private volatile boolean stopping;
+    private volatile long graceDeadline;
+    /** Set by the watchdog before it stops the run: the limit the guest ran past ("5 s"). */
+    private volatile String stalled;
+    // shard thread only
+    private boolean countedStart;
+    private boolean everListened;
+    /** The guest's machine, once built; the trap line asks it where an interpreted trap was. */
     private Machine machine;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
-            Consumer<Outcome> onEnd, BootReport boot, HostEvents events) {
+            Consumer<Outcome> onEnd, BootReport boot, HostEvents events, Runnable listenersGone, RestartPolicy policy) {
         this.index = index;
         this.module = module;
         this.config = config;
@@ -49,7 +80,9 @@ final class Shard implements Runnable {
         this.started = started;
         this.onEnd = onEnd;
         this.boot = boot;
-        this.events = events;
+        this.upstream = events;
+        this.listenersGone = listenersGone;
+        this.policy = policy;
     }
 
     Thread start() {
@@ -58,32 +91,88 @@ final class Shard implements Runnable {
         return t;
     }
 
+    RestartCounts restarts() {
+        return restarts;
+    }
+
     @Override
     public void run() {
+        CrashLoop crashLoop = new CrashLoop(policy);
+        for (int run = 0; ; run++) {
+            Outcome outcome = runOnce(run);
+            if (!outcome.failure()) {
+                end(outcome);
+                return;
+            }
+            boolean restartable = policy.onFailure() && everListened && !stopping && !stopRequested;
+            if (!restartable) {
+                say(outcome, null);
+                end(outcome);
+                return;
+            }
+            CrashLoop.Decision d = crashLoop.failed(System.nanoTime());
+            say(outcome, crashLoop.describe(d));
+            if (d.crashLoop()) {
+                end(outcome);
+                return;
+            }
+            restarts.restarted(outcome.reason());
+            if (!sleepUnlessStopped(d.delay())) {
+                end(new Outcome.Stopped());
+                return;
+            }
+        }
+    }
+
+    /** One line on stderr about a failure; a plain exit of a guest that will not restart speaks for itself. */
+    private void say(Outcome outcome, String next) {
+        if (next == null && outcome instanceof Outcome.Exited) {
+            return;
+        }
+        if (outcome instanceof Outcome.Failed f && f.cause() != null) {
+            f.cause().printStackTrace();
+        }
+        System.err.println("appliance: shard " + index + ": " + outcome.describe() + (next == null ? "" : "; " + next));
+    }
+
+    private void end(Outcome outcome) {
+        markStarted();
+        onEnd.accept(outcome);
+    }
+
+    private Outcome runOnce(int run) {
         Outcome outcome;
         WasixHost h = null;
+        stalled = null;
+        machine = null;
         try {
             h = new WasixHost(config, metrics, events);
             host = h;
             if (stopRequested) {
                 h.stop();
+            } else if (stopping) {
+                h.stopGracefully(Math.max(0, graceDeadline - System.nanoTime()));
             }
             Instance instance = Instance.builder(module.module())
                     .withImportValues(h.imports(module.module()))
                     .withMachineFactory(this::newMachine)
-                    .withMemoryFactory(WasixHost::newMemory)
+                    .withMemoryFactory(h::memory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
                     .build();
-            boot.mark(BootReport.Milestone.SHARD_STARTED);
-            started.countDown();
+            if (run == 0) {
+                boot.mark(BootReport.Milestone.SHARD_STARTED);
+            }
+            markStarted();
             instance.export("_start").apply();
             outcome = new Outcome.Exited(0);
         } catch (GuestExitException e) {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
-            outcome = new Outcome.Stopped();
+            outcome = stopped(null);
+        } catch (ChicoryInterruptedException e) {
+            outcome = stopped(e);
         } catch (ListenerPreopenException e) {
-            outcome = new Outcome.Failed("shard " + index + ": --tcplisten: " + e.getMessage(), null); // not a host bug
+            outcome = new Outcome.Failed("--tcplisten: " + e.getMessage(), null); // not a host bug
         } catch (ChicoryException e) {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
         } catch (WasmException e) {
@@ -93,38 +182,107 @@ final class Shard implements Runnable {
         } catch (StackOverflowError e) {
             outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (OutOfMemoryError e) {
-            // Most often a memory.grow the heap cannot hold: a limit of this run, not a host bug, so no stack trace.
-            outcome = new Outcome.Failed("shard " + index + ": out of memory (" + GuestModule.oneLine(e) + ") with a heap of "
+            // A limit of this run, not a host bug, so no stack trace.
+            outcome = new Outcome.Failed("out of memory (" + GuestModule.oneLine(e) + ") with a heap of "
                     + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...", null);
         } catch (RuntimeException | Error e) {
-            outcome = new Outcome.Failed("shard " + index + ": host error: " + GuestModule.oneLine(e), e);
-        } finally {
-            started.countDown();
+            outcome = new Outcome.Failed("host error: " + GuestModule.oneLine(e), e);
         }
+        host = null;
+        listenersGone.run();
         if (h != null) {
             h.close();
         }
-        onEnd.accept(outcome);
+        return outcome;
     }
 
+    /** A run that unwound because it was stopped: by the watchdog (a failure), else by the appliance. */
+    private Outcome stopped(ChicoryInterruptedException e) {
+        String limit = stalled;
+        if (limit == null) {
+            return new Outcome.Stopped();
+        }
+        return new Outcome.Stalled(limit, e == null ? null : TrapSite.describe(e, module.withNames(), machine));
+    }
+
+    private void markStarted() {
+        if (!countedStart) {
+            countedStart = true;
+            started.countDown();
+        }
+    }
+
+    /** The guest's milestones go to the boot report; a bound listener also makes the shard restartable. */
+    private final HostEvents events = new HostEvents() {
+        @Override
+        public void listenerBound(InetSocketAddress local) {
+            everListened = true;
+            upstream.listenerBound(local);
+        }
+
+        @Override
+        public void firstResponse() {
+            upstream.firstResponse();
+        }
+    };
+
+    /** Waits out a restart's backoff; false when the shard was stopped meanwhile. */
+    private synchronized boolean sleepUnlessStopped(Duration delay) {
+        long deadline = System.nanoTime() + delay.toNanos();
+        while (!stopping && !stopRequested) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return true;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000L));
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void wake() {
+        notifyAll();
+    }
+
+    /** Stops the guest at once, wherever it is (see {@link WasixHost#stop()}); no restart follows. */
     void stop() {
         stopRequested = true;
         WasixHost h = host;
         if (h != null) {
             h.stop();
         }
+        wake();
     }
 
     /**
-     * Stop accepting and let in-flight responses finish within {@code graceMillis}. A shard whose host
-     * does not exist yet has nothing in flight: it stops outright.
+     * Stop accepting and let in-flight responses finish within {@code graceNanos}; no restart follows. A
+     * shard between runs has nothing in flight: it stops outright.
      */
-    void stopGracefully(long graceMillis) {
+    void stopGracefully(long graceNanos) {
+        graceDeadline = System.nanoTime() + graceNanos;
+        stopping = true;
         WasixHost h = host;
         if (h != null) {
-            h.stopGracefully(graceMillis * 1_000_000L);
-        } else {
-            stop();
+            h.stopGracefully(graceNanos);
+        }
+        wake();
+    }
+
+    @Override
+    public List<Heartbeat> heartbeats() {
+        WasixHost h = host;
+        return h == null ? List.of() : h.heartbeats();
+    }
+
+    @Override
+    public void expired(Heartbeat stalledThread, String limit) {
+        WasixHost h = host;
+        if (h != null && h.heartbeats().contains(stalledThread)) {
+            stalled = limit;
+            h.stop();
         }
     }
 

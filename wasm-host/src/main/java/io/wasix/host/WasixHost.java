@@ -10,6 +10,8 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import io.wasix.host.abi.BoundedMemory;
+import io.wasix.host.abi.HeapReserve;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
@@ -29,8 +31,9 @@ import java.util.Set;
  * of each, see {@link WasixCatalog}), served from one state, and the event loop its sockets run on.
  *
  * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
- * host function runs on it. Only {@link #stop()} and {@link #stopGracefully} may be called from another
- * thread.
+ * host function runs on it. Only {@link #stop()}, {@link #stopGracefully}, {@link #heartbeats()} and
+ * {@link #metrics()} may be called from another thread; {@link #stop()} and {@link #close()} are ordered by
+ * {@code lifecycle}, so that no stop interrupts the guest thread once its host has closed.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
@@ -41,6 +44,9 @@ public final class WasixHost implements AutoCloseable {
     private final GuestState state;
     private final List<HostFunction> functions;
     private final SyscallMetrics metrics;
+    private final HostConfig config;
+    private final Object lifecycle = new Object();
+    private boolean closed; // guarded by lifecycle
 
     public WasixHost(HostConfig config) {
         this(config, SyscallMetrics.off(), HostEvents.NONE);
@@ -58,9 +64,10 @@ public final class WasixHost implements AutoCloseable {
 
     /** A host reporting to both; see the two-argument constructors. */
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
+        this.config = config;
         this.loop = new GuestLoop(config.transport());
         this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
-                config.forceReusePort(), events);
+                config, events, metrics.limits());
         try {
             this.state = new GuestState(config, net);
         } catch (ListenerPreopenException e) {
@@ -73,12 +80,23 @@ public final class WasixHost implements AutoCloseable {
     }
 
     /**
-     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(WasixHost::newMemory)}):
-     * a byte[] per page. Compiled guests load and store through it faster than through Chicory's default
-     * ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and from it page by page.
+     * A guest memory with no limit of ours: a byte[] per page. Compiled guests load and store through it faster
+     * than through Chicory's default ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and
+     * from it page by page. The appliance uses {@link #memory} instead.
      */
     public static Memory newMemory(MemoryLimits limits) {
         return new ByteArrayMemory(limits);
+    }
+
+    /**
+     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(host::memory)}): byte[]
+     * pages as {@link #newMemory}, whose growth stops at the configured limit and at what the heap can hold, with
+     * -1 from memory.grow (counted in {@link #metrics()}).
+     *
+     * @throws IllegalArgumentException when the memory starts above the limit
+     */
+    public Memory memory(MemoryLimits limits) {
+        return new BoundedMemory(limits, config.limits().maxMemoryPages(), HeapReserve.jvm(), metrics.limits());
     }
 
     /** What this host's syscalls report to. Any thread may read its snapshot. */
@@ -169,9 +187,39 @@ public final class WasixHost implements AutoCloseable {
         return missing;
     }
 
-    /** Asks the guest to stop; its current wait or its next host call unwinds with {@link GuestStoppedException}. */
+    /**
+     * Asks the guest to stop: its current wait or its next host call unwinds with {@link GuestStoppedException},
+     * and guest code that runs without calling the host unwinds with Chicory's ChicoryInterruptedException at
+     * its next call or backward branch, because its thread is interrupted (compiled code and the interpreter
+     * both check). A guest thread that stops itself is not interrupted: it is in a host call already. Once the
+     * host has closed, this does nothing.
+     */
     public void stop() {
-        loop.stop();
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            loop.stop();
+            for (Heartbeat h : heartbeats()) {
+                if (h.thread() != Thread.currentThread()) {
+                    h.thread().interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@code t}, which ended a guest's run, is how {@link #stop()} unwinds a guest:
+     * {@link GuestStoppedException} from a host call or a wait, Chicory's ChicoryInterruptedException from the
+     * guest's own code.
+     */
+    public static boolean isStop(Throwable t) {
+        return t instanceof GuestStoppedException || t instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException;
+    }
+
+    /** The heartbeats of the guest's threads, for a watchdog; any thread. */
+    public List<Heartbeat> heartbeats() {
+        return List.of(state.heartbeat());
     }
 
     /**
@@ -192,9 +240,16 @@ public final class WasixHost implements AutoCloseable {
         return loop.transport().label();
     }
 
-    /** Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. */
+    /**
+     * Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. Guest thread.
+     * Clears the thread's interrupt, which {@link #stop()} may have set: the thread outlives its guest.
+     */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+        }
+        Thread.interrupted();
         state.fds().closeAll();
         net.drainAndClose(DRAIN_NANOS);
     }

@@ -111,7 +111,8 @@ public final class ModuleCheck {
         return v.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static int initialPages(WasmModule m) {
+    /** The pages the module's memory starts with (0 without a memory). */
+    public static int initialPages(WasmModule m) {
         return m.memorySection()
                 .filter(s -> s.memoryCount() > 0)
                 .map(s -> s.getMemory(0).limits().initialPages())

@@ -12,7 +12,8 @@ import java.nio.ByteBuffer;
  * classes keep a final array of 64 KiB pages (ByteBuffer[] or byte[][]), sized for the maximum, whose
  * slots are filled as the memory grows; callers check bounds against {@link Memory#pages()} first, which
  * is a volatile read that orders the slot's write before ours. Anything else (another Memory, another
- * Chicory layout) gets null, and {@link GuestMemory} falls back to readBytes. Any thread; no state.
+ * Chicory layout) gets null, and {@link GuestMemory} falls back to readBytes. A {@link BoundedMemory} is seen
+ * through to the ByteArrayMemory it forwards to. Any thread; no state.
  */
 final class MemoryPages {
     static final int PAGE_SHIFT = 16;
@@ -24,6 +25,9 @@ final class MemoryPages {
 
     /** The memory's pages (a ByteBuffer[] or a byte[][]), or null when they cannot be reached. */
     static Object of(Memory memory) {
+        if (memory instanceof BoundedMemory bounded) {
+            memory = bounded.backing();
+        }
         if (Memory.PAGE_SIZE != 1 << PAGE_SHIFT) {
             return null;
         }

@@ -1,6 +1,7 @@
 package io.wasix.host.syscalls;
 
 import com.dylibso.chicory.runtime.Instance;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.HostConfig;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.fd.FdTable;
@@ -22,6 +23,8 @@ import io.wasix.host.net.PreopenedListener;
  */
 public final class GuestState {
     final HostConfig config;
+    /** The guest thread's: every host call beats it on the way in and out, for a watchdog to read. */
+    final Heartbeat heartbeat = new Heartbeat(Thread.currentThread());
     final FdTable fds = new FdTable();
     final GuestNetwork net;
     final Vfs vfs;
@@ -80,6 +83,10 @@ public final class GuestState {
     }
 
     static final int COPY_BUFFER_SIZE = 64 * 1024;
+
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
 
     /** See {@link #renumberKeepsSource}: set before the guest runs, from the module's imports. */
     public void renumberKeepsSource(boolean keeps) {

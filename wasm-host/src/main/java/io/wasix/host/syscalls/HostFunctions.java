@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
@@ -25,7 +26,8 @@ import java.util.Set;
  * unless its layout differs there. Every function must be in the {@link WasixCatalog} with the same
  * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
  * Every host function, stubs included, goes through {@link #invoke}, the one place that counts, times, traces
- * and records JFR events for syscalls. Built on the guest thread.
+ * and records JFR events for syscalls, and beats the guest thread's {@link Heartbeat}. Built on the guest
+ * thread.
  */
 final class HostFunctions {
     static final String WASIX = WasixCatalog.WASIX;
@@ -147,6 +149,10 @@ final class HostFunctions {
      * a stopped guest) is still reported, as one that did not return.
      */
     private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
+        // One method, as before the heartbeat: C2 must inline all of it into Chicory's call site, or the
+        // argument and result arrays escape and every call allocates them (bench/results: hostcall-jmh).
+        Heartbeat heartbeat = state.heartbeat;
+        heartbeat.enterHost(); // a stop thrown just below unwinds the guest: the beat left odd does not matter
         state.net.loop().throwIfStopped();
         SyscallEvent event = probe.beginEvent();
         long start = probe.timed() ? System.nanoTime() : 0;
@@ -172,6 +178,7 @@ final class HostFunctions {
             if (event != null) {
                 probe.commit(event, args, errno, returned);
             }
+            heartbeat.leaveHost();
         }
         return errno;
     }

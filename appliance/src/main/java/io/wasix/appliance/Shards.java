@@ -1,0 +1,75 @@
+package io.wasix.appliance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The appliance's shards as a whole: started together, stopped together. A graceful stop lets in-flight
+ * responses finish for the grace period and then stops whatever still runs, at once: a guest spinning in its
+ * own code (which never reaches a host call or a wait to notice the stop) is interrupted at its next call or
+ * backward branch, so the grace is enforced on running code, not only at host calls.
+ *
+ * <p>Threading: created and started on main; the stops may come from any thread (main, the signal thread, the
+ * grace timer) and are idempotent.
+ */
+final class Shards implements Stopping.Target {
+    private final List<Shard> shards;
+    private final List<Thread> threads = new ArrayList<>();
+    private final long graceMillis;
+    private boolean draining; // guarded by this
+
+    Shards(List<Shard> shards, long graceMillis) {
+        this.shards = List.copyOf(shards);
+        this.graceMillis = graceMillis;
+    }
+
+    List<Shard> list() {
+        return shards;
+    }
+
+    void start() {
+        for (Shard s : shards) {
+            threads.add(s.start());
+        }
+    }
+
+    /** Stops accepting, lets in-flight work finish for the grace period, then stops the rest at once. */
+    @Override
+    public void stopGracefully() {
+        synchronized (this) {
+            if (draining) {
+                return;
+            }
+            draining = true;
+        }
+        shards.forEach(s -> s.stopGracefully(TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+        Thread timer = new Thread(() -> {
+            try {
+                Thread.sleep(graceMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            stopNow();
+        }, "grace-timer");
+        timer.setDaemon(true);
+        timer.start();
+    }
+
+    /** Stops every shard at once. */
+    @Override
+    public void stopNow() {
+        shards.forEach(Shard::stop);
+    }
+
+    /** Waits for the shards' threads to end, until {@code deadlineNanos} (System.nanoTime based). */
+    void join(long deadlineNanos) {
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
