@@ -18,7 +18,7 @@
 # counts. Then SIGTERM, and the exit status. Writes DIR/soak.csv, DIR/soak.md (drift of RSS and fds between
 # a window after the warm-up and the last one, restarts, errors, verdict), DIR/soak.svg and DIR/soak.png
 # (rsvg-convert, when installed). --gate exits 1 when RSS or fds grew more than 10 %, the appliance died, or
-# it did not exit 0 (CI: --duration 60s --gate). DIR defaults to bench/target/soak.
+# it did not exit 0 (CI: --duration 60s --gate). DIR defaults to a new directory under $TMPDIR/wasix-bench/.
 #
 # Needs the build (mvn -B -q package -DskipTests), wrk and python3. Ports: SOAK_PORT (default: free ones the
 # kernel picks). Holds /tmp/wasix-bench.lock (BENCH_LOCK) so that no other measurement shares the cores.
@@ -27,7 +27,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
 GUEST="$ROOT/appliance/src/test/guests/crashy.wasm"
 JAVA_OPTS="${SOAK_JAVA_OPTIONS:--Xmx64m -XX:+AlwaysPreTouch}"
-DURATION=10m OUT="$ROOT/bench/target/soak" TRAP_EVERY=10 GATE=""
+DURATION=10m OUT="${TMPDIR:-/tmp}/wasix-bench/soak-$(date -u +%Y%m%d-%H%M%S)" TRAP_EVERY=10 GATE=""
 
 die() { echo "soak: $*" >&2; exit 2; }
 while (($#)); do

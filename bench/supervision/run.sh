@@ -9,18 +9,18 @@
 #              and traps one shard halfway; requests lost on the other shard's connections, and how soon the
 #              trapped shard serves again. Then the same with wrk -t2 -c100 -d10s and a trap at 5 s: wrk
 #              cannot tell the shards apart, so its socket errors are the trapped shard's cut connections.
-#   stop       SIGTERM (and SIGTERM then SIGINT) to a guest spinning in _start and one spinning in its start
+#   stop       SIGTERM (and SIGTERM twice: a background job of a script ignores SIGINT) to a guest spinning in _start and one spinning in its start
 #              section: ms from the signal to the process's exit, 3 runs each (grace: 5 s).
 #   idle       `podman run --memory=128m`, IdleConnections opens 10,000 idle connections: how many are held,
 #              whether the container is still running, its memory, a fresh request. Twice: keepalive (24 KiB
 #              of guest memory per connection) and bench/src/main/resources/guests/idle.c (none: what an
 #              idle connection costs the host alone).
-#   idle-host  keepalive bare with a 1 GiB heap and 5,000 idle connections: RSS before and with them, the
-#              guest's memory (its pages), and the rest per connection: the host's own memory per idle
-#              connection (kernel socket buffers are not in RSS).
+#   idle-host  idle.c bare with 5,000 idle connections: RSS before and with them, per connection: the host's
+#              own memory per idle connection (idle.c keeps none; kernel socket buffers are not in RSS).
 #
 # Needs the build (mvn -B -q package -DskipTests, which also compiles bench/target/classes), wrk, and for idle
-# podman. Ports from BENCH_PORT (default 26100) up. Holds /tmp/wasix-bench.lock (BENCH_LOCK).
+# podman. BENCH_IMAGE: the appliance image to run (default image/target/appliance). Ports from BENCH_PORT
+# (default 26100) up. Holds /tmp/wasix-bench.lock (BENCH_LOCK).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
@@ -40,6 +40,9 @@ now_ms() { date +%s%3N; }
 # TrapUnderLoad and IdleConnections are plain classes: the image's own java runs them (without its CDS
 # archive, which was made for the appliance's class path).
 client() { "$JAVA" -Xshare:off -cp "$CP" "$@"; }
+# keepalive drops a connection that sends no request head within HEADER_TIMEOUT (10 s): the idle figures hold
+# theirs longer than that (opening 10,000 takes seconds), so they raise it.
+HOLD="HEADER_TIMEOUT=600s"
 
 trap_figure() {
     echo "## Requests lost on the other shard when one traps (--shards 2)"
@@ -74,16 +77,23 @@ stop_figure() {
     echo "| guest | signals | run 1 ms | run 2 ms | run 3 ms | status |"
     echo "|---|---|---:|---:|---:|---|"
     for guest in spin-start spin-start-section; do
-        for signals in "TERM" "TERM INT"; do
+        for signals in "TERM" "TERM TERM"; do
             local row="| $guest | ${signals// / then } |" status=""
             for run in 1 2 3; do
                 "$APPLIANCE" run --quiet "$GUESTS/$guest.wasm" 2>/dev/null &
                 local pid=$!
-                sleep 3 # booted and spinning (a start section spins before the boot line)
+                # Signal once the shards run (a signal while the appliance boots exits at once, with nothing to
+                # stop): once the shard's thread exists, its guest is being made (a start section spins there) or
+                # runs, then 0.5 s more.
+                for _ in $(seq 600); do
+                    grep -qx 'shard-0' /proc/"$pid"/task/*/comm 2>/dev/null && break
+                    sleep 0.05
+                done
+                sleep 0.5
                 local t0
                 t0=$(now_ms)
                 kill -TERM "$pid"
-                if [[ "$signals" == "TERM INT" ]]; then sleep 0.2; t0=$(now_ms); kill -INT "$pid"; fi
+                if [[ "$signals" == "TERM TERM" ]]; then sleep 0.2; t0=$(now_ms); kill -TERM "$pid" || true; fi
                 wait "$pid" && status=0 || status=$?
                 row+=" $(( $(now_ms) - t0 )) |"
             done
@@ -91,21 +101,24 @@ stop_figure() {
         done
     done
     echo
-    echo "With two signals, the time is from the second. The exit includes the JVM's own shutdown."
+    echo "Each signal is sent once the shard's thread exists (+0.5 s). With one signal the grace (5 s) runs out"
+    echo "first: the spinning guest never reaches a host call. With two, the time is from the second. The exit"
+    echo "includes the JVM's own shutdown."
     echo
 }
 
 idle_figure() {
     echo "## Idle connections in a 128 MiB container (10,000 asked)"
     echo
-    local tag="localhost/wasix-appliance:bench-supervision"
-    podman build -q --layers=false -t "$tag" "$ROOT" >/dev/null
+    # BENCH_CONTAINER_IMAGE: a container image already built from this tree (podman build -t TAG .)
+    local tag="${BENCH_CONTAINER_IMAGE:-localhost/wasix-appliance:bench-supervision}"
+    [[ -n "${BENCH_CONTAINER_IMAGE:-}" ]] || podman build -q --layers=false -t "$tag" "$ROOT" >/dev/null
     local idle="$ROOT/bench/src/main/resources/guests/idle.wasm"
     for guest in keepalive /srv/idle.wasm; do
         local name="wasix-bench-idle-$$"
         podman rm -f "$name" >/dev/null 2>&1 || true
         podman run -d --name "$name" --memory=128m --network host --read-only --cap-drop=ALL \
-            -v "$idle:/srv/idle.wasm:ro" -e PORT="$PORT" "$tag" --stats "$guest" >/dev/null
+            -v "$idle:/srv/idle.wasm:ro" -e PORT="$PORT" "$tag" --stats --env "$HOLD" "$guest" >/dev/null
         wait_port "$PORT"
         local result state mem
         result=$(client io.wasix.bench.supervise.IdleConnections 127.0.0.1 "$PORT" 10000 3000)
@@ -117,14 +130,15 @@ idle_figure() {
             "boot line and events: \`$(podman logs "$name" 2>&1 | grep -E 'started on|events' | tr '\n' ' ')\`"
         podman rm -f "$name" >/dev/null
     done
-    podman rmi "$tag" >/dev/null || true
+    [[ -n "${BENCH_CONTAINER_IMAGE:-}" ]] || podman rmi "$tag" >/dev/null || true
     echo
 }
 
 idle_host_figure() {
-    echo "## Host memory per idle connection (keepalive bare, 1 GiB heap, 5,000 idle connections)"
+    echo "## Host memory per idle connection (idle.c bare, 5,000 idle connections)"
     echo
-    JDK_JAVA_OPTIONS="-Xmx1g" PORT=$PORT "$APPLIANCE" run --quiet keepalive 2>/dev/null &
+    # idle.c keeps nothing per connection in guest memory, so what RSS grows by is the host's own cost.
+    PORT=$PORT "$APPLIANCE" run --quiet "$ROOT/bench/src/main/resources/guests/idle.wasm" 2>/dev/null &
     local pid=$!
     wait_port "$PORT"
     sleep 1
@@ -132,22 +146,22 @@ idle_host_figure() {
     before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
     client io.wasix.bench.supervise.IdleConnections 127.0.0.1 "$PORT" 5000 8000 > /tmp/super-bench-idle.out &
     local c=$!
-    sleep 12 # connected (~5 s here) and settling
-    local with pages
-    with=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    sleep 1
+    local with=$before
+    while [[ ! -s /tmp/super-bench-idle.out ]] && kill -0 "$c" 2>/dev/null; do
+        # sample while the connections are held: the client reports after its settling pause
+        with=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+        sleep 0.5
+    done
     wait "$c"
     sleep 3
     local after
     after=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
     kill "$pid"; wait "$pid" || true
-    # keepalive allocates one 24 KiB (8 KiB in, 16 KiB out, plus a header) conn_t per connection, in guest memory
-    pages=$(( (5000 * 24600 + 65535) / 65536 ))
     echo "- \`$(cat /tmp/super-bench-idle.out)\`"
-    echo "- RSS ${before} KiB idle, ${with} KiB with 5,000 connections: $(( (with - before) * 1024 / 5000 )) B per" \
-        "connection, of which keepalive's own conn_t is ~24,600 B (${pages} pages of guest memory, in the heap):" \
-        "$(( (with - before) * 1024 / 5000 - 24600 )) B per connection on the host's side."
-    echo "- RSS 3 s after the clients closed them: ${after} KiB (guest memory never shrinks: keepalive keeps its" \
-        "conn_t for the next connection on that fd)."
+    echo "- RSS ${before} KiB idle, ${with} KiB with 5,000 connections held (the last sample before the client" \
+        "reported): $(( (with - before) * 1024 / 5000 )) B per idle connection (kernel socket buffers are not in RSS)."
+    echo "- RSS 3 s after the clients closed them: ${after} KiB."
     echo
 }
 

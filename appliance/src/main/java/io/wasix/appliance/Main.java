@@ -11,6 +11,7 @@ import io.wasix.appliance.supervise.Watchdog;
 import io.wasix.appliance.cli.Settings;
 import io.wasix.appliance.metrics.SyscallReporting;
 import io.wasix.appliance.cli.UsageException;
+import io.wasix.appliance.cli.VersionText;
 
 import io.wasix.host.HostConfig;
 import io.wasix.host.net.TransportChoice;
@@ -18,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The appliance's entry point: handle signals, parse the settings, pick the transport, load and check the
@@ -49,6 +50,17 @@ public final class Main {
     }
 
     private static int run(String[] argv, BootReport boot, Stopping stopping) {
+        switch (Cli.command(argv)) {
+            case HELP -> {
+                System.out.print(Cli.HELP);
+                return 0;
+            }
+            case VERSION -> {
+                System.out.print(VersionText.render());
+                return 0;
+            }
+            case RUN -> {}
+        }
         Settings settings;
         List<String> warnings = new ArrayList<>();
         try {
@@ -121,11 +133,19 @@ public final class Main {
         }
 
         var ended = new LinkedBlockingQueue<Outcome>();
+        // Counted down by each shard once it listens or ends; a shard that ends releases main at once, so the
+        // boot line says how it ended instead of waiting for the others.
         var started = new CountDownLatch(settings.shards());
+        Consumer<Outcome> onEnd = outcome -> {
+            ended.add(outcome);
+            for (long n = started.getCount(); n > 0; n--) {
+                started.countDown();
+            }
+        };
         List<Shard> list = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
             int shard = i;
-            list.add(new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot,
+            list.add(new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot,
                     reporting.readiness().events(i, boot), () -> reporting.readiness().shardEnded(shard),
                     settings.supervision().restart()));
         }
@@ -141,10 +161,12 @@ public final class Main {
         Watchdog watchdog = settings.supervision().watchdog() == null ? null
                 : Watchdog.start(settings.supervision().watchdog(), list);
         awaitQuietly(started);
+        boolean serving = list.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings, memoryLimit, boot.clock()));
+            System.err.println(bootLine(module, transport, settings, memoryLimit, boot.clock(),
+                    serving ? null : ended.peek()));
         }
-        reporting.serving(true);
+        reporting.serving(serving);
 
         Outcome first = take(ended);
         reporting.serving(false);
@@ -157,12 +179,25 @@ public final class Main {
         return first.status();
     }
 
+    /**
+     * "started on epoll, 1 shard, ..." once every shard listens; a guest that ended first (its bind failed, or
+     * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
+     */
     private static String bootLine(GuestModule module, TransportChoice transport, Settings settings,
-            MemoryLimit memoryLimit, BootClock clock) {
+            MemoryLimit memoryLimit, BootClock clock, Outcome early) {
         int shards = settings.shards();
-        StringBuilder b = new StringBuilder("appliance: ").append(module.name())
-                .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
+        StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
+                .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
+        if (early != null) {
+            b.append(": ").append(switch (early) {
+                case Outcome.Exited(int code) -> "exited with status " + code;
+                case Outcome.Stopped() -> "stopped";
+                case Outcome.Trapped t -> "trapped";
+                case Outcome.Stalled t -> "stopped by the watchdog";
+                case Outcome.Failed f -> "failed";
+            }).append(" before listening");
+        }
         b.append(", ").append(clock.sinceStart());
         b.append(", ").append(memoryLimit.describe());
         if (settings.limits().maxConnections() > 0) {
@@ -197,13 +232,17 @@ public final class Main {
     }
 
     /**
-     * A MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable; a user of an image that
-     * sets the variable may have meant the word as the guest's argument, so a word that names no module says how.
+     * A word that names no module may have been meant as the guest's argument, so it says how to pass one. A
+     * MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable: a user of an image that
+     * sets the variable is told so.
      */
     private static String moduleVariableHint(GuestModule.LoadException e, String module) {
-        String variable = System.getenv("APPLIANCE_MODULE");
-        if (!e.notFound() || variable == null || variable.isBlank() || variable.equals(module)) {
+        if (!e.notFound()) {
             return "";
+        }
+        String variable = System.getenv("APPLIANCE_MODULE");
+        if (variable == null || variable.isBlank() || variable.equals(module)) {
+            return "; to pass it to the guest as an argument, put -- before it: appliance run [MODULE] -- " + module;
         }
         return "; APPLIANCE_MODULE=" + variable + " is set, and a MODULE argument replaces it: to pass arguments "
                 + "to its guest, put -- before them";
@@ -224,11 +263,15 @@ public final class Main {
         }
     }
 
+    /** No time limit: a guest that never listens gets its boot line when it ends. */
     private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: only the shards release main here
+            }
         }
     }
 }

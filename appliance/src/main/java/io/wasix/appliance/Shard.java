@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -43,9 +44,11 @@ import java.util.function.Consumer;
  * <p>Threading: {@link #run()} is the shard's thread and owns everything inside, restarts included (each run's
  * host is created, used and closed there). {@link #stop()}, {@link #stopGracefully}, {@link #heartbeats()}
  * and {@link #expired} may be called from any thread: they see the current run through the volatile
- * {@code host}, and the run loop re-checks the volatile stop flags after publishing each new host.
+ * {@code host}, and the run loop re-checks the volatile stop flags after publishing each new host. The host
+ * reports a bound listener on the guest's thread; {@link #listening()} is read by main, so the flags it sets
+ * are atomic.
  */
-final class Shard implements Runnable, Watchdog.Watched {
+final class Shard implements Runnable, HostEvents, Watchdog.Watched {
     private final int index;
     private final GuestModule module;
     private final HostConfig config;
@@ -55,7 +58,7 @@ final class Shard implements Runnable, Watchdog.Watched {
     private final BootReport boot;
     private final RestartPolicy policy;
     private final RestartCounts restarts = new RestartCounts();
-    /** What the host reports its guest's milestones to: the boot report and /readyz (through {@link #events}). */
+    /** What the host's milestones go on to once this shard has noted them: the boot report and /readyz. */
     private final HostEvents upstream;
     /** Tells /readyz that a run's listeners are gone, when it ends. */
     private final Runnable listenersGone;
@@ -65,9 +68,10 @@ final class Shard implements Runnable, Watchdog.Watched {
     private volatile long graceDeadline;
     /** Set by the watchdog before it stops the run: the limit the guest ran past ("5 s"). */
     private volatile String stalled;
-    // shard thread only
-    private boolean countedStart;
-    private boolean everListened;
+    /** The guest has bound a listener (in any run): it serves, and a failure of it is restartable. */
+    private final AtomicBoolean listening = new AtomicBoolean();
+    /** {@link #started} was counted down for this shard: once, when it listens or ends, whichever is first. */
+    private final AtomicBoolean released = new AtomicBoolean();
     /** The guest's machine, once built; the trap line asks it where an interpreted trap was. */
     private Machine machine;
 
@@ -104,7 +108,7 @@ final class Shard implements Runnable, Watchdog.Watched {
                 end(outcome);
                 return;
             }
-            boolean restartable = policy.onFailure() && everListened && !stopping && !stopRequested;
+            boolean restartable = policy.onFailure() && listening.get() && !stopping && !stopRequested;
             if (!restartable) {
                 say(outcome, null);
                 end(outcome);
@@ -136,8 +140,8 @@ final class Shard implements Runnable, Watchdog.Watched {
     }
 
     private void end(Outcome outcome) {
-        markStarted();
-        onEnd.accept(outcome);
+        onEnd.accept(outcome); // before the release: main then finds how the guest ended
+        release();
     }
 
     private Outcome runOnce(int run) {
@@ -146,7 +150,7 @@ final class Shard implements Runnable, Watchdog.Watched {
         stalled = null;
         machine = null;
         try {
-            h = new WasixHost(config, metrics, events);
+            h = new WasixHost(config, metrics, this);
             host = h;
             if (stopRequested) {
                 h.stop();
@@ -162,7 +166,6 @@ final class Shard implements Runnable, Watchdog.Watched {
             if (run == 0) {
                 boot.mark(BootReport.Milestone.SHARD_STARTED);
             }
-            markStarted();
             instance.export("_start").apply();
             outcome = new Outcome.Exited(0);
         } catch (GuestExitException e) {
@@ -205,26 +208,33 @@ final class Shard implements Runnable, Watchdog.Watched {
         return new Outcome.Stalled(limit, e == null ? null : TrapSite.describe(e, module.withNames(), machine));
     }
 
-    private void markStarted() {
-        if (!countedStart) {
-            countedStart = true;
+    /**
+     * The boot line waits for this: a guest that fails to bind (EADDRINUSE) prints its own message and ends
+     * before it listens, so the appliance never claims it started. A bound listener also makes the shard
+     * restartable.
+     */
+    @Override
+    public void listenerBound(InetSocketAddress local) {
+        upstream.listenerBound(local);
+        listening.set(true);
+        release();
+    }
+
+    @Override
+    public void firstResponse() {
+        upstream.firstResponse();
+    }
+
+    /** Whether the guest has bound a listener. Any thread. */
+    boolean listening() {
+        return listening.get();
+    }
+
+    private void release() {
+        if (released.compareAndSet(false, true)) {
             started.countDown();
         }
     }
-
-    /** The guest's milestones go to the boot report; a bound listener also makes the shard restartable. */
-    private final HostEvents events = new HostEvents() {
-        @Override
-        public void listenerBound(InetSocketAddress local) {
-            everListened = true;
-            upstream.listenerBound(local);
-        }
-
-        @Override
-        public void firstResponse() {
-            upstream.firstResponse();
-        }
-    };
 
     /** Waits out a restart's backoff; false when the shard was stopped meanwhile. */
     private synchronized boolean sleepUnlessStopped(Duration delay) {

@@ -93,8 +93,9 @@ class LimitsIT {
                 c.socket.setSoTimeout(5000);
                 c.get(); // the request sent before is answered once the host takes the connection
             }
+            // paused at b, resumed when a closed, paused again once c made two
             String metrics = Launched.http(admin, "/metrics");
-            assertTrue(metrics.contains("\nwasix_accept_pauses_total{shard=\"0\",reason=\"max_connections\"} 1\n"),
+            assertTrue(metrics.contains("\nwasix_accept_pauses_total{shard=\"0\",reason=\"max_connections\"} 2\n"),
                     metrics);
             app.signal("TERM");
             assertEquals(0, app.awaitExit(10_000), app.stderr());

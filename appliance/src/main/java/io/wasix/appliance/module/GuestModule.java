@@ -17,9 +17,11 @@ import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -42,6 +44,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
     static {
         BUNDLED.put("hello", new Bundled(HelloGuest::load, HelloGuest::create));
         BUNDLED.put("keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
+    }
+
+    /** The bundled guests' names, in the order --help lists them. */
+    public static Set<String> bundledNames() {
+        return Collections.unmodifiableSet(BUNDLED.keySet());
     }
 
     /** A module that cannot be used, with a one-line reason. */
@@ -73,16 +80,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-        } catch (java.io.IOException | OutOfMemoryError e) {
-            throw new LoadException(path + ": cannot be read: " + oneLine(e));
-        }
+        byte[] bytes = ModuleFile.read(path);
         return load(path.toString(), bytes, interpreter);
     }
 
@@ -91,6 +93,10 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
      * them is a LoadException of one line: never another exception (ModuleLoadFuzzTest holds it to that).
      */
     static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+        String refusal = ParseFailure.beforeParse(bytes);
+        if (refusal != null) {
+            throw new LoadException(name + ": " + refusal);
+        }
         WasmModule m;
         try {
             m = Parser.parse(bytes);
