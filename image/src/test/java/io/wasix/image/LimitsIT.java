@@ -54,7 +54,7 @@ class LimitsIT {
         try (Launched app = Launched.start(List.of("run", "--shards", "2", GROW), freePort(),
                 Map.of("JDK_JAVA_OPTIONS", "-Xmx128m"))) {
             assertEquals(0, app.awaitExit(30_000), app.stderr());
-            String boot = app.stderrLines().stream().filter(l -> l.contains(" started on ")).findFirst().orElseThrow();
+            String boot = app.stderrLines().stream().filter(l -> l.contains(", max memory ")).findFirst().orElseThrow();
             var m = java.util.regex.Pattern.compile(", max memory ([0-9.]+) MiB per shard").matcher(boot);
             assertTrue(m.find(), boot);
             double limit = Double.parseDouble(m.group(1));
