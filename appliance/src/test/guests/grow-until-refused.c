@@ -20,8 +20,10 @@ void _start(void) {
     }
     while (__builtin_wasm_memory_grow(0, step) != (__SIZE_TYPE__)-1) {
     }
-    wx_write_str(1, "pages ");
-    wx_write_u32(1, (uint32_t)__builtin_wasm_memory_size(0));
-    wx_write_str(1, "\n");
+    // One write for the whole line: shards print to the same stdout, and three writes could interleave.
+    char line[24] = "pages ";
+    uint32_t n = 6 + wx_fmt_u32(line + 6, (uint32_t)__builtin_wasm_memory_size(0));
+    line[n++] = '\n';
+    (void)wx_write_all(1, line, n);
     proc_exit(0);
 }
