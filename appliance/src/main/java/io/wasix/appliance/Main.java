@@ -31,6 +31,11 @@ public final class Main {
     private static final long STOP_GRACE_MILLIS = 5_000;
     /** The bound on waiting for the shards after the grace: the host's flush at exit takes up to 2 s. */
     private static final long EXIT_FLUSH_MILLIS = 3_000;
+    /**
+     * How long the boot line waits for the guest to listen, so that it can say where: a guest that takes
+     * longer gets its address on a line of its own when it comes.
+     */
+    private static final long LISTEN_WAIT_MILLIS = 2_000;
 
     private Main() {}
 
@@ -108,7 +113,10 @@ public final class Main {
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, o -> {
+                ended.add(o);
+                boot.stopWaiting(); // a guest that ends may never listen: the boot line need not wait
+            }, boot);
             shards.add(s);
             threads.add(s.start());
         }
@@ -124,8 +132,12 @@ public final class Main {
             }
         });
         awaitQuietly(started);
+        var listener = boot.awaitListener(LISTEN_WAIT_MILLIS);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock()));
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), listener));
+            if (listener == null) {
+                boot.onLateListener(a -> System.err.println("appliance: listening on " + BootReport.format(a)));
+            }
         }
         reporting.serving(true);
 
@@ -155,10 +167,14 @@ public final class Main {
         };
     }
 
-    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock) {
+    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
+            java.net.InetSocketAddress listener) {
         StringBuilder b = new StringBuilder("appliance: ").append(module.name())
                 .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
+        if (listener != null) {
+            b.append(", listening on ").append(BootReport.format(listener));
+        }
         b.append(", ").append(clock.sinceStart());
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);

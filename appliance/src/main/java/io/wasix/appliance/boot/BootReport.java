@@ -4,6 +4,9 @@ import io.wasix.host.HostEvents;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -40,6 +43,11 @@ public final class BootReport implements HostEvents {
     private volatile boolean print;
     private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
     private final AtomicBoolean printed = new AtomicBoolean();
+    /** Counted down by the first listener, or by {@link #stopWaiting()}. */
+    private final CountDownLatch listening = new CountDownLatch(1);
+    /** The first listener's address, and who prints it if it comes after the boot line; guarded by this. */
+    private InetSocketAddress firstListener;
+    private Consumer<InetSocketAddress> lateListener;
 
     public BootReport(BootClock clock, PrintStream out) {
         this.clock = clock;
@@ -72,6 +80,90 @@ public final class BootReport implements HostEvents {
     @Override
     public void listenerBound(InetSocketAddress local) {
         mark(Milestone.LISTENER_BOUND);
+        Consumer<InetSocketAddress> late;
+        synchronized (this) {
+            if (firstListener != null) {
+                return;
+            }
+            firstListener = local;
+            late = lateListener;
+        }
+        listening.countDown();
+        if (late != null) {
+            late.accept(local);
+        }
+    }
+
+    /**
+     * The first listener's address once a guest has bound one, waiting for it up to {@code millis} or until
+     * {@link #stopWaiting()}; null when none came by then.
+     */
+    public InetSocketAddress awaitListener(long millis) {
+        try {
+            listening.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            return firstListener;
+        }
+    }
+
+    /** Ends {@link #awaitListener}'s wait now: a shard has ended, and may never listen. */
+    public void stopWaiting() {
+        listening.countDown();
+    }
+
+    /**
+     * Hands the first listener to {@code print} when it comes after this call (the boot line went out without
+     * one); at once, if it came in between.
+     */
+    public void onLateListener(Consumer<InetSocketAddress> print) {
+        InetSocketAddress now;
+        synchronized (this) {
+            lateListener = print;
+            now = firstListener;
+        }
+        if (now != null) {
+            print.accept(now);
+        }
+    }
+
+    /** "0.0.0.0:8080", "[::]:8080": an address as the boot line shows it. */
+    public static String format(InetSocketAddress a) {
+        var ip = a.getAddress();
+        if (ip == null) {
+            return a.getHostString() + ":" + a.getPort();
+        }
+        String host = ip instanceof java.net.Inet6Address ? "[" + ipv6(ip.getAddress()) + "]" : ip.getHostAddress();
+        return host + ":" + a.getPort();
+    }
+
+    /** RFC 5952's text form ("::", "::1", "fe80::1"): the JDK writes every group, 0:0:0:0:0:0:0:0. */
+    private static String ipv6(byte[] b) {
+        int[] g = new int[8];
+        int bestAt = -1, bestLen = 1; // a single zero group is not shortened
+        for (int i = 0, runAt = -1; i < 8; i++) {
+            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+            runAt = g[i] == 0 ? (runAt < 0 ? i : runAt) : -1;
+            if (runAt >= 0 && i - runAt + 1 > bestLen) {
+                bestAt = runAt;
+                bestLen = i - runAt + 1;
+            }
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(g[i]));
+        }
+        return s.toString();
     }
 
     @Override
