@@ -3,6 +3,7 @@ package io.wasix.appliance;
 import io.wasix.appliance.boot.BootClock;
 import io.wasix.appliance.boot.BootReport;
 import io.wasix.appliance.cli.Cli;
+import io.wasix.appliance.compile.CompileCommand;
 import io.wasix.appliance.module.GuestModule;
 import io.wasix.appliance.module.ModuleCheck;
 import io.wasix.appliance.cli.Settings;
@@ -44,6 +45,9 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        if (argv.length > 0 && argv[0].equals("compile")) {
+            return CompileCommand.run(List.of(argv).subList(1, argv.length), System.getenv(), System.out, System.err);
+        }
         BootReport boot = new BootReport(BootClock.ofThisProcess(), System.err);
         boot.mark(BootReport.Milestone.MAIN);
         int status = run(argv, boot);
@@ -69,7 +73,7 @@ public final class Main {
         // Netty's first use (choosing the transport) and Chicory's parser share no state: with a second
         // core, loading the module next to it takes it off the boot's critical path.
         var loading = new java.util.concurrent.FutureTask<GuestModule>(
-                () -> GuestModule.load(settings.module(), settings.interpreter()));
+                () -> GuestModule.load(settings.module(), settings.interpreter(), settings.cache()));
         Thread loader = new Thread(loading, "module-load");
         loader.setDaemon(true);
         loader.start();

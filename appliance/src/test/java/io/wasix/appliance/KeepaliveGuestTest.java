@@ -41,6 +41,11 @@ class KeepaliveGuestTest {
     static final String GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
     private static final int TIMEOUT_MS = 10_000;
 
+    /** How a test gets its module. */
+    interface ModuleSource {
+        GuestModule load() throws Exception;
+    }
+
     /** The guest running on its own thread until {@link #close()}. */
     static final class Server implements AutoCloseable {
         final int port;
@@ -53,6 +58,11 @@ class KeepaliveGuestTest {
         }
 
         Server(Transport transport, String guest, boolean interpreter) throws Exception {
+            this(transport, guest, () -> GuestModule.load(guest, interpreter));
+        }
+
+        /** {@code guest} names the thread; {@code load} is called once the transport is known to run here. */
+        Server(Transport transport, String guest, ModuleSource load) throws Exception {
             String why = transport.unavailabilityCause() == null ? null : String.valueOf(transport.unavailabilityCause());
             if (why == null) {
                 try {
@@ -66,7 +76,7 @@ class KeepaliveGuestTest {
                 Assumptions.abort("transport " + transport.label() + " unavailable: " + why);
             }
             port = freePort();
-            GuestModule module = GuestModule.load(guest, interpreter);
+            GuestModule module = load.load();
             HostConfig cfg = HostConfig.of(transport)
                     .withEnv(List.of("PORT=" + port, "HOST=127.0.0.1"))
                     .withStdio(InputStream.nullInputStream(), OutputStream.nullOutputStream(), err);

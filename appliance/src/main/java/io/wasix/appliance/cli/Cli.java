@@ -1,5 +1,7 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
+
 import io.wasix.host.net.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.Map;
 public final class Cli {
     public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
+                   appliance compile [-o DIR] [--train] MODULE.wasm   (see appliance compile --help)
                    appliance --help
 
             Boots one WASIX module: its sockets are served by Netty on the module's own thread.
@@ -28,6 +31,8 @@ public final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --cache DIR           where `appliance compile` put the module's artifact (default:
+                                    $XDG_CACHE_HOME/wasix-appliance, else ~/.cache/wasix-appliance)
               --stats               print a table of syscalls (calls, errors, time in the host) on exit
               --trace               print one line per syscall on stderr
               --admin-port [HOST:]PORT
@@ -51,7 +56,7 @@ public final class Cli {
               APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
               APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
-              APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
+              APPLIANCE_BOOT_REPORT=1, APPLIANCE_CACHE (mounts from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
               A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
               arguments after --: appliance run -- ARGS...
@@ -108,6 +113,7 @@ public final class Cli {
             mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
+        String cache = null; // --cache; ArtifactCache.locate reads APPLIANCE_CACHE and the XDG defaults
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -145,6 +151,7 @@ public final class Cli {
                 case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
                 case "--quota" -> mounts.quota(value(args, ++i, a));
                 case "--quiet" -> quiet = true;
+                case "--cache" -> cache = value(args, ++i, a);
                 default -> {
                     if (a.startsWith("--net=")) {
                         net = true; // wasmer accepts --net=<policy>; any policy here means "outbound allowed"
@@ -162,6 +169,8 @@ public final class Cli {
                         mounts.mapdir(a.substring("--mapdir=".length()));
                     } else if (a.startsWith("--quota=")) {
                         mounts.quota(a.substring("--quota=".length()));
+                    } else if (a.startsWith("--cache=")) {
+                        cache = a.substring("--cache=".length());
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -177,7 +186,7 @@ public final class Cli {
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
-                mounts.build(), quiet, bootReport);
+                mounts.build(), quiet, bootReport, ArtifactCache.locate(cache, environment));
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

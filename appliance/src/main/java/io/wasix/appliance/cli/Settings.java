@@ -1,5 +1,7 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
+
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.util.List;
  * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
  * @param quiet no boot line: stderr carries the guest's output only
  * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
+ * @param cache where `appliance compile` put compiled modules (--cache, APPLIANCE_CACHE, the XDG default)
  */
 public record Settings(
         String module,
@@ -29,7 +32,8 @@ public record Settings(
         Metrics metrics,
         List<MountSpec> mounts,
         boolean quiet,
-        boolean bootReport) {
+        boolean bootReport,
+        ArtifactCache cache) {
 
     public static final String DEFAULT_GUEST = "hello";
 
