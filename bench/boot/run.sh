@@ -68,6 +68,14 @@ row() { NAMES+=("$1"); CMDS+=("$2"); }
 row "appliance, AOT cache" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run"
 row "appliance, AOT cache, --transport epoll" "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run --transport epoll"
 row "appliance, no AOT cache (JDK CDS)" "env JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=$PLAIN_CDS $IMAGE/bin/appliance run"
+# A user's module after `appliance compile` (issue 12): the bundled hello guest's own .wasm as a file, so this
+# row differs from the first only in how the module is found and loaded (digest, artifact, its classes).
+USER_MODULE=$CACHE/user-module/server.wasm
+mkdir -p "$CACHE/user-module"
+cp appliance/src/main/guests/hello.wasm "$USER_MODULE"
+"$IMAGE/bin/appliance" compile -o "$CACHE/user-module/artifacts" "$USER_MODULE" >&2
+row "appliance, AOT cache, a user's module after appliance compile" \
+    "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run --cache $CACHE/user-module/artifacts $USER_MODULE"
 # BASELINE_IMAGE=DIR (a jlinked image built from another commit, BASELINE_LABEL names it): the same boot of
 # that image in the same run, so a change is judged against its own before, not against another day's noise.
 if [[ -n ${BASELINE_IMAGE:-} ]]; then
