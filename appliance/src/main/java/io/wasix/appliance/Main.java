@@ -57,14 +57,18 @@ public final class Main {
 
     private static int run(String[] argv, BootReport boot) {
         Settings settings;
+        List<String> warnings = new ArrayList<>();
         try {
-            settings = Cli.parse(argv, System.getenv());
+            settings = Cli.parse(argv, System.getenv(), warnings::add);
         } catch (UsageException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
         if (settings == null) {
             System.out.print(Cli.HELP);
             return 0;
+        }
+        if (!settings.quiet()) {
+            warnings.forEach(w -> System.err.println("appliance: warning: " + w));
         }
         if (settings.bootReport()) {
             boot.requestPrint();
@@ -101,9 +105,10 @@ public final class Main {
         HostConfig config = HostConfig.of(transport.transport())
                 .withArgs(guestArgv)
                 .withEnv(settings.env())
-                .withAllowOutbound(settings.net())
+                .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
-                .withMounts(settings.mounts());
+                .withMounts(settings.mounts())
+                .withListeners(settings.listeners());
 
         SyscallReporting reporting;
         try {
@@ -120,7 +125,7 @@ public final class Main {
             Shard s = new Shard(i, module, config, reporting.forShard(i), started, o -> {
                 ended.add(o);
                 boot.stopWaiting(); // a guest that ends may never listen: the boot line need not wait
-            }, boot);
+            }, boot, reporting.readiness().events(i, boot));
             shards.add(s);
             threads.add(s.start());
         }

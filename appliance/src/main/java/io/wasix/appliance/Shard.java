@@ -6,10 +6,13 @@ import io.wasix.appliance.trap.TrapSite;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.HostConfig;
+import io.wasix.host.HostEvents;
+import io.wasix.host.ListenerPreopenException;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.util.concurrent.CountDownLatch;
@@ -30,13 +33,15 @@ final class Shard implements Runnable {
     private final CountDownLatch started;
     private final Consumer<Outcome> onEnd;
     private final BootReport boot;
+    /** What the host reports its guest's milestones to: the boot report and /readyz. */
+    private final HostEvents events;
     private volatile WasixHost host;
     private volatile boolean stopRequested;
     /** The guest's machine, once built; the trap line asks it where an interpreted trap was. Shard thread. */
     private Machine machine;
 
     Shard(int index, GuestModule module, HostConfig config, SyscallMetrics metrics, CountDownLatch started,
-            Consumer<Outcome> onEnd, BootReport boot) {
+            Consumer<Outcome> onEnd, BootReport boot, HostEvents events) {
         this.index = index;
         this.module = module;
         this.config = config;
@@ -44,6 +49,7 @@ final class Shard implements Runnable {
         this.started = started;
         this.onEnd = onEnd;
         this.boot = boot;
+        this.events = events;
     }
 
     Thread start() {
@@ -57,13 +63,13 @@ final class Shard implements Runnable {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config, metrics, boot);
+            h = new WasixHost(config, metrics, events);
             host = h;
             if (stopRequested) {
                 h.stop();
             }
             Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports())
+                    .withImportValues(h.imports(module.module()))
                     .withMachineFactory(this::newMachine)
                     .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
@@ -76,8 +82,14 @@ final class Shard implements Runnable {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
             outcome = new Outcome.Stopped();
+        } catch (ListenerPreopenException e) {
+            outcome = new Outcome.Failed("shard " + index + ": --tcplisten: " + e.getMessage(), null); // not a host bug
         } catch (ChicoryException e) {
             outcome = new Outcome.Trapped(GuestModule.oneLine(e), TrapSite.describe(e, module.withNames(), machine));
+        } catch (WasmException e) {
+            // A wasm `throw` nothing caught: the guest ends as on any other trap, not as a host error.
+            outcome = new Outcome.Trapped("uncaught wasm exception (tag " + e.tagIdx() + ")",
+                    TrapSite.describe(e, module.withNames(), machine));
         } catch (StackOverflowError e) {
             outcome = new Outcome.Trapped("call stack exhausted", TrapSite.describe(e, module.withNames(), machine));
         } catch (OutOfMemoryError e) {

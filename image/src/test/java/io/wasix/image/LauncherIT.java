@@ -260,6 +260,23 @@ class LauncherIT {
         assertEquals(134, dashed.status, "the variable's guest ran: " + dashed.stderr);
     }
 
+    /**
+     * A WASIX function this host links but does not implement answers ENOTSUP and shows in --stats like any
+     * syscall; one that must not return (proc_exec) ends the guest with a trap line naming it.
+     */
+    @Test
+    void unimplementedCallsAnswerEnotsupAndShowInStats() throws Exception {
+        Result r = runToEnd(List.of("run", "--stats", APPLIANCE_GUESTS.resolve("unsupported.wasm").toString()));
+        assertEquals(134, r.status, "each stub answered 58, then proc_exec trapped: " + r.stderr);
+        assertTrue(trapLines(r).size() == 1 && trapLines(r).get(0).startsWith(
+                "appliance: guest trapped: proc_exec is not supported by this host (ENOTSUP)"), r.stderr);
+        assertTrue(trapLines(r).get(0).endsWith(" in proc_exec (function #4)"), "the call that trapped: " + r.stderr);
+        for (String stub : List.of("proc_fork", "proc_join", "proc_signal", "proc_spawn", "proc_exec")) {
+            assertTrue(r.stderr.lines().anyMatch(l -> l.matches(stub + " +1 +1 .* ENOTSUP=1")),
+                    stub + " in the stats table, once, ENOTSUP: " + r.stderr);
+        }
+    }
+
     @Test
     void missingImportsAreListedBeforeStart() throws Exception {
         Result r = runToEnd(List.of("run", TEST_GUESTS.resolve("missing-import.wasm").toString()));

@@ -2,6 +2,7 @@ package io.wasix.host;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -12,15 +13,20 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.policy.NameResolver;
+import io.wasix.host.net.policy.NetGate;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
+import io.wasix.host.syscalls.WasixCatalog;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The host side of one guest instance: its WASIX and WASI preview1 imports, served from one state, and the
- * event loop its sockets run on.
+ * The host side of one guest instance: its wasix_32v1, WASI preview 1 and preview 0 imports (every function
+ * of each, see {@link WasixCatalog}), served from one state, and the event loop its sockets run on.
  *
  * <p>Threading: create it on the thread that will run the guest; that thread owns the event loop, and every
  * host function runs on it. Only {@link #stop()} and {@link #stopGracefully} may be called from another
@@ -53,9 +59,16 @@ public final class WasixHost implements AutoCloseable {
     /** A host reporting to both; see the two-argument constructors. */
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events) {
         this.loop = new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
-        this.state = new GuestState(config, net);
+        this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
+                config.forceReusePort(), events);
+        try {
+            this.state = new GuestState(config, net);
+        } catch (ListenerPreopenException e) {
+            net.drainAndClose(0); // no guest will ever run this loop
+            throw e;
+        }
         this.metrics = metrics;
+        metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);
     }
 
@@ -73,9 +86,60 @@ public final class WasixHost implements AutoCloseable {
         return metrics;
     }
 
-    /** The imports to instantiate the guest with. */
+    /**
+     * Every host function, one per import name: where a name has two signatures (wasix_32v1.thread_spawn), the
+     * first. Enough for a module that imports neither alternative; otherwise use {@link #imports(WasmModule)}.
+     */
     public ImportValues imports() {
-        return ImportValues.builder().withFunctions(new ArrayList<>(functions)).build();
+        List<ImportFunction> one = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (HostFunction f : functions) {
+            if (seen.add(f.module() + "." + f.name())) {
+                one.add(f);
+            }
+        }
+        return ImportValues.builder().withFunctions(one).build();
+    }
+
+    /**
+     * The imports to instantiate {@code module} with: for each function it imports, the host function of that
+     * name and signature (Chicory links by name, so a name with two signatures must offer only the one the
+     * module wants). A module that imports anything from wasix_32v1 was built for WASIX (wasmer's own test),
+     * and its libc's dup2 is fd_renumber: for it, fd_renumber leaves the source fd open, as wasmer does,
+     * where a preview1-only module gets WASI's renumber, which moves the fd.
+     */
+    public ImportValues imports(WasmModule module) {
+        state.renumberKeepsSource(false);
+        List<ImportFunction> chosen = new ArrayList<>();
+        var imports = module.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            var imp = imports.getImport(i);
+            if (imp.module().equals(WasixCatalog.WASIX)) {
+                state.renumberKeepsSource(true);
+            }
+            if (imp.importType() != ExternalType.FUNCTION) {
+                continue;
+            }
+            FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+            HostFunction byName = null;
+            HostFunction exact = null;
+            for (HostFunction f : functions) {
+                if (f.module().equals(imp.module()) && f.name().equals(imp.name())) {
+                    if (byName == null) {
+                        byName = f;
+                    }
+                    if (f.functionType().equals(wanted)) {
+                        exact = f;
+                        break;
+                    }
+                }
+            }
+            HostFunction f = exact != null ? exact : byName; // a wrong type is left to the linker to report
+            if (f != null && !chosen.contains(f)) {
+                chosen.add(f);
+            }
+        }
+        return ImportValues.builder().withFunctions(chosen).build();
     }
 
     /**
@@ -83,7 +147,7 @@ public final class WasixHost implements AutoCloseable {
      * signature), as "module.name" strings. Empty when the module can be linked.
      */
     public static List<String> missingImports(WasmModule module) {
-        Map<String, FunctionType> provided = Syscalls.signatures();
+        Map<String, Set<FunctionType>> provided = Syscalls.signatures();
         List<String> missing = new ArrayList<>();
         var imports = module.importSection();
         for (int i = 0; i < imports.importCount(); i++) {
@@ -94,11 +158,12 @@ public final class WasixHost implements AutoCloseable {
                 continue;
             }
             FunctionType wanted = module.typeSection().getType(((FunctionImport) imp).typeIndex());
-            FunctionType have = provided.get(name);
+            Set<FunctionType> have = provided.get(name);
             if (have == null) {
                 missing.add(name);
-            } else if (!have.equals(wanted)) {
-                missing.add(name + " (expected " + have + ", module wants " + wanted + ")");
+            } else if (!have.contains(wanted)) {
+                List<String> expected = have.stream().map(FunctionType::toString).sorted().toList();
+                missing.add(name + " (expected " + String.join(" or ", expected) + ", module wants " + wanted + ")");
             }
         }
         return missing;
@@ -116,6 +181,11 @@ public final class WasixHost implements AutoCloseable {
      */
     public void stopGracefully(long graceNanos) {
         loop.stopGracefully(graceNanos);
+    }
+
+    /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return net.datagramsDropped();
     }
 
     public String transportLabel() {

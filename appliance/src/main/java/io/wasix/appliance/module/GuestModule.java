@@ -48,7 +48,7 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         }
 
         LoadException(String message, boolean notFound) {
-            super(message, null, false, false);
+            super(printable(message), null, false, false);
             this.notFound = notFound;
         }
 
@@ -81,50 +81,76 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
-        byte[] wasm;
+        byte[] bytes;
         try {
-            wasm = Files.readAllBytes(path);
-        } catch (java.io.IOException | RuntimeException e) {
+            bytes = Files.readAllBytes(path);
+        } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
             throw new LoadException(path + ": cannot be read: " + oneLine(e));
         }
+        return load(path.toString(), bytes, interpreter, cache);
+    }
+
+    /** {@link #load(String, byte[], boolean, ArtifactCache)} with no artifact cache: the module is compiled. */
+    static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+        return load(name, bytes, interpreter, ArtifactCache.NONE);
+    }
+
+    /**
+     * {@code bytes}, a user module called {@code name}: run from its artifact in {@code cache} when there is one
+     * for exactly these bytes, else parsed, checked and compiled now (the mode says why), or interpreted on
+     * request. Whatever is wrong with them is a LoadException of one line: never another exception
+     * (ModuleLoadFuzzTest holds it to that).
+     */
+    static GuestModule load(String name, byte[] bytes, boolean interpreter, ArtifactCache cache) throws LoadException {
         if (interpreter) {
-            return new GuestModule(path.toString(), checked(path, wasm), NamingInterpreter::new, "interpreted");
+            return new GuestModule(name, checked(name, bytes), NamingInterpreter::new, "interpreted");
         }
-        String digest = Sha256.ofBytes(wasm);
+        String digest = Sha256.ofBytes(bytes);
         String miss;
         try {
             ModuleArtifact artifact = cache.lookup(digest);
             WasmModule meta = Parser.parse(artifact.meta());
-            return new GuestModule(path.toString(), meta, ArtifactLoader.machineFactory(artifact),
+            return new GuestModule(name, meta, ArtifactLoader.machineFactory(artifact),
                     "compiled ahead of time: " + ModuleArtifact.shortDigest(digest) + " from " + cache.dir());
         } catch (ModuleArtifact.UnusableException e) {
             miss = e.getMessage();
-        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            miss = "artifact " + cache.fileFor(digest) + " holds no valid module: " + oneLine(e);
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            miss = "artifact " + cache.fileFor(digest) + " holds no valid module: " + ParseFailure.reason(e);
         }
-        WasmModule m = checked(path, wasm);
+        WasmModule m = checked(name, bytes);
         try {
-            ModuleArtifact compiled = ModuleCompiler.compile(m, wasm, digest);
-            return new GuestModule(path.toString(), m, ArtifactLoader.machineFactory(compiled),
-                    "compiled at load time: " + miss);
-        } catch (ChicoryException | ModuleArtifact.UnusableException e) {
-            throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
+            ModuleArtifact compiled = ModuleCompiler.compile(m, bytes, digest);
+            return new GuestModule(name, m, ArtifactLoader.machineFactory(compiled), "compiled at load time: " + miss);
+        } catch (ModuleArtifact.UnusableException | RuntimeException | AssertionError | StackOverflowError
+                | OutOfMemoryError e) {
+            throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
         }
     }
 
-    /** {@code wasm} parsed, with everything that stops it from running here on one line. */
+    /** {@link #checked(String, byte[])} of a file. */
     public static WasmModule checked(Path path, byte[] wasm) throws LoadException {
+        return checked(path.toString(), wasm);
+    }
+
+    /** {@code bytes} parsed, with everything that stops them from running here on one line. */
+    public static WasmModule checked(String name, byte[] bytes) throws LoadException {
         WasmModule m;
         try {
-            m = Parser.parse(wasm);
-        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new LoadException(path + ": not a valid WebAssembly module: " + oneLine(e));
-        } catch (RuntimeException e) {
-            throw new LoadException(path + ": cannot be read: " + oneLine(e));
+            m = Parser.parse(bytes);
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
+            // Chicory's parser throws more than ChicoryException on hostile bytes: index and buffer errors, and
+            // (with -ea) its own asserts, which ModuleLoadFuzzTest found on a code section.
+            throw new LoadException(name + ": " + ParseFailure.explain(bytes, e));
         }
-        List<String> problems = ModuleCheck.problems(m);
+        List<String> problems;
+        try {
+            problems = ModuleCheck.problems(m);
+        } catch (RuntimeException e) {
+            // A module that parsed but whose sections contradict each other (an export of a function it lacks).
+            throw new LoadException(name + ": invalid: " + ParseFailure.reason(e));
+        }
         if (!problems.isEmpty()) {
-            throw new LoadException(path + ": " + String.join("; ", problems));
+            throw new LoadException(name + ": " + String.join("; ", problems));
         }
         return m;
     }
@@ -156,6 +182,35 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         } catch (java.io.IOException e) {
             throw new LoadException(name + ": cannot read the bundled guest's .wasm: " + oneLine(e));
         }
+    }
+
+    /**
+     * {@code text} on one line of printable characters: control characters and line separators, which a module
+     * can put in its import, export and function names (and a user in a file name), become escapes such as
+     * {@code \n} or {@code \x07}, so that a message about the module stays one line. Found by ModuleLoadFuzzTest.
+     */
+    public static String printable(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029';
+            if (!control) {
+                if (b != null) {
+                    b.append(c);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     public static String oneLine(Throwable e) {

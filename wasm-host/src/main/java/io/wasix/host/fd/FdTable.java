@@ -9,7 +9,8 @@ import java.util.function.IntConsumer;
  * One guest instance's file descriptors. New fds take the lowest free number, as POSIX requires and as
  * guests that reuse fds expect. An {@link Entry} is an open file description: fd_dup gives it a second fd,
  * and both then share its flags (NONBLOCK, APPEND) and, for files, its offset, as on Linux; what it names is
- * closed with its last fd. Owned by the guest thread.
+ * closed with its last fd. CLOEXEC, by contrast, belongs to the fd itself (F_GETFD/F_SETFD), so it is kept
+ * per fd number. Owned by the guest thread.
  */
 public final class FdTable {
     /** Upper bound on open fds per instance, like RLIMIT_NOFILE: past it, EMFILE. */
@@ -19,6 +20,8 @@ public final class FdTable {
     public static final int FDFLAG_APPEND = 1, FDFLAG_NONBLOCK = 4;
 
     private final List<Entry> entries = new ArrayList<>();
+    /** WASIX fdflagsext CLOEXEC, per fd number. Nothing execs yet: it is only kept and reported. */
+    private final java.util.BitSet cloexec = new java.util.BitSet();
     private final List<IntConsumer> closeListeners = new ArrayList<>();
     private int lowestFree;
 
@@ -56,10 +59,58 @@ public final class FdTable {
 
     /** fd_dup: a new fd (the lowest free) for the same open file description. */
     public int dup(int fd) {
+        return dupAtLeast(fd, 0, false);
+    }
+
+    /**
+     * WASIX fd_dup2, which is fcntl's F_DUPFD (F_DUPFD_CLOEXEC with {@code cloexec}): a new fd for the same
+     * open file description, the lowest free one not below {@code minFd}. EINVAL for a {@code minFd} out of
+     * range, as fcntl answers.
+     */
+    public int dupAtLeast(int fd, int minFd, boolean cloexec) {
         Entry e = entry(fd);
-        int n = place(e);
+        if (minFd < 0 || minFd >= MAX_FDS) {
+            throw Errno.INVAL.fail();
+        }
+        int n = place(e, minFd);
         e.fds++;
+        this.cloexec.set(n, cloexec);
         return n;
+    }
+
+    /**
+     * dup2(2): {@code to} names what {@code from} names, and {@code from} stays open; what {@code to} named
+     * loses an fd first. {@code to} need not be open. The new fd has no CLOEXEC. EBADF for a {@code to} out
+     * of range, as dup2 answers.
+     */
+    public void duplicateOnto(int from, int to) {
+        Entry e = entry(from);
+        if (to < 0 || to >= MAX_FDS) {
+            throw Errno.BADF.fail();
+        }
+        if (from == to) {
+            return;
+        }
+        if (peek(to) != null) {
+            close(to);
+        }
+        while (entries.size() <= to) {
+            entries.add(null);
+        }
+        entries.set(to, e);
+        e.fds++;
+        cloexec.clear(to);
+    }
+
+    /** The fd's CLOEXEC flag (EBADF for a closed fd). */
+    public boolean cloexec(int fd) {
+        entry(fd);
+        return cloexec.get(fd);
+    }
+
+    public void setCloexec(int fd, boolean on) {
+        entry(fd);
+        cloexec.set(fd, on);
     }
 
     /**
@@ -75,6 +126,7 @@ public final class FdTable {
         close(to);
         entries.set(to, e);
         entries.set(from, null);
+        cloexec.clear(from);
         lowestFree = Math.min(lowestFree, from);
         for (IntConsumer l : closeListeners) {
             l.accept(from);
@@ -82,19 +134,33 @@ public final class FdTable {
     }
 
     private int place(Entry entry) {
-        int fd = lowestFree;
+        return place(entry, 0);
+    }
+
+    /**
+     * Puts {@code entry} at the lowest free fd not below {@code min}. {@link #lowestFree} is a lower bound on the
+     * first free fd (dup2 may fill a hole above it), so the search starts there.
+     */
+    private int place(Entry entry, int min) {
+        int fd = Math.max(lowestFree, min);
         while (fd < entries.size() && entries.get(fd) != null) {
             fd++;
         }
         if (fd >= MAX_FDS) {
             throw Errno.MFILE.fail();
         }
+        while (entries.size() < fd) {
+            entries.add(null);
+        }
         if (fd == entries.size()) {
             entries.add(entry);
         } else {
             entries.set(fd, entry);
         }
-        lowestFree = fd + 1;
+        cloexec.clear(fd);
+        if (min <= lowestFree) {
+            lowestFree = fd + 1;
+        }
         return fd;
     }
 
@@ -121,6 +187,7 @@ public final class FdTable {
     public void close(int fd) {
         Entry e = entry(fd);
         entries.set(fd, null);
+        cloexec.clear(fd);
         lowestFree = Math.min(lowestFree, fd);
         for (IntConsumer l : closeListeners) {
             l.accept(fd);

@@ -1,12 +1,15 @@
 package io.wasix.host.net;
 
 import io.wasix.host.HostEvents;
+import io.wasix.host.net.policy.NetGate;
+import java.net.InetSocketAddress;
 
 /**
- * One guest instance's network: its event loop, its policy, and a count of channels still open so that
- * exit can wait for queued responses to leave. Owned by the guest thread.
+ * One guest instance's network: its event loop, its policy, a count of channels still open so that
+ * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped. Owned by
+ * the guest thread; {@link #datagramsDropped()} may be read from any.
  *
- * @param allowOutbound whether sock_connect may reach out (the appliance's --net); listening is always allowed
+ * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
  */
 public final class GuestNetwork {
@@ -20,23 +23,21 @@ public final class GuestNetwork {
     public static final int LISTEN_BACKLOG = 1024;
 
     private final GuestLoop loop;
-    private final boolean allowOutbound;
+    private final NetGate gate;
     private final boolean forceReusePort;
     private final HostEvents events;
     private boolean responded;
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    /** Written on the guest thread, read by whoever reports metrics. */
+    private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
-        this(loop, allowOutbound, forceReusePort, HostEvents.NONE);
-    }
-
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort, HostEvents events) {
+    public GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, HostEvents events) {
         this.loop = loop;
-        this.allowOutbound = allowOutbound;
+        this.gate = gate;
         this.forceReusePort = forceReusePort;
         loop.onDrain(this::stopListening, () -> openConnections == 0);
         this.events = events;
@@ -62,8 +63,21 @@ public final class GuestNetwork {
         return loop.transport();
     }
 
-    public boolean allowOutbound() {
-        return allowOutbound;
+    public NetGate gate() {
+        return gate;
+    }
+
+    /**
+     * EACCES unless the policy lets the guest send to {@code destination} (a connect, or a datagram sent to that
+     * address); the refusal is counted.
+     */
+    public void requireOutbound(InetSocketAddress destination) {
+        gate.requireOutbound(destination);
+    }
+
+    /** EACCES unless the policy lets the guest bind {@code port} (0: an ephemeral one); the refusal is counted. */
+    public void requireListen(int port) {
+        gate.requireListen(port);
     }
 
     public boolean forceReusePort() {
@@ -81,6 +95,13 @@ public final class GuestNetwork {
                 listeners.remove(server);
                 channelClosed();
             });
+        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
+            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
+            // work, as a listener's next connection is. Its queued sends still leave before exit.
+            channel.closeFuture().addListener(f -> {
+                openChannels--;
+                channelClosed();
+            });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
@@ -89,6 +110,16 @@ public final class GuestNetwork {
                 channelClosed();
             });
         }
+    }
+
+    /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
+    void datagramDropped() {
+        datagramsDropped.incrementAndGet();
+    }
+
+    /** Datagrams dropped so far because their socket's receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return datagramsDropped.get();
     }
 
     /**

@@ -11,7 +11,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
-import io.wasix.host.fd.Descriptor;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -31,7 +30,7 @@ import java.util.ArrayDeque;
  * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
  * that the guest's blocking calls make. No locks.
  */
-public final class GuestSocket implements Descriptor {
+public final class GuestSocket implements NetSocket {
     /** The life of a socket, as sock_status and the calls below see it. */
     public enum State { FRESH, BOUND, LISTENING, CONNECTING, CONNECTED, FAILED, CLOSED }
 
@@ -83,20 +82,24 @@ public final class GuestSocket implements Descriptor {
         return state;
     }
 
+    @Override
     public boolean ipv6() {
         return ipv6;
     }
 
+    @Override
     public SocketOptions options() {
         return options;
     }
 
     // ---------------------------------------------------------------- bind, listen, accept
 
+    @Override
     public void bind(InetSocketAddress local) {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
+        net.requireListen(local.getPort()); // a bind listens at once here, so every bind is a listen (see README)
         ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
@@ -129,7 +132,7 @@ public final class GuestSocket implements Descriptor {
      * Makes a channel, which opens its socket: out of fds (EMFILE, ENFILE) that fails here, and the guest gets
      * the errno its socket(2) would have had on Linux, where sock_open has no channel to make yet.
      */
-    private static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
+    static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
         try {
             return make.get();
         } catch (ChannelException e) {
@@ -169,6 +172,7 @@ public final class GuestSocket implements Descriptor {
     /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
     private static final long SERVER_CLOSE_NANOS = 1_000_000_000L;
 
+    @Override
     public boolean isListening() {
         return state == State.LISTENING;
     }
@@ -274,9 +278,7 @@ public final class GuestSocket implements Descriptor {
     // ---------------------------------------------------------------- connect
 
     public void connect(InetSocketAddress remote, boolean nonBlocking) {
-        if (!net.allowOutbound()) {
-            throw Errno.ACCES.fail();
-        }
+        net.requireOutbound(remote);
         switch (state) {
             case FRESH, BOUND -> { }
             case CONNECTING -> throw Errno.ALREADY.fail();
@@ -465,7 +467,7 @@ public final class GuestSocket implements Descriptor {
      * A deadline for a socket timeout option. Zero means no timeout, as a zero SO_RCVTIMEO/SO_SNDTIMEO does on
      * Linux (wasmer instead times out at once, and waits 30 s when none is set; guests are written for Linux).
      */
-    private static long deadline(long timeoutNanos) {
+    static long deadline(long timeoutNanos) {
         return timeoutNanos == 0 ? GuestLoop.NO_DEADLINE : GuestLoop.deadline(timeoutNanos);
     }
 
@@ -602,7 +604,7 @@ public final class GuestSocket implements Descriptor {
         }
     }
 
-    /** WASIX sock_shutdown: a bitmask, RD=1, WR=2. */
+    @Override
     public void shutdown(int how) {
         if (how < 1 || how > 3) {
             throw Errno.INVAL.fail();
@@ -656,6 +658,7 @@ public final class GuestSocket implements Descriptor {
 
     // ---------------------------------------------------------------- status, addresses
 
+    @Override
     public InetSocketAddress localAddress() {
         if (server != null) {
             return asGuestFamily((InetSocketAddress) server.localAddress());
@@ -677,6 +680,7 @@ public final class GuestSocket implements Descriptor {
         return local;
     }
 
+    @Override
     public InetSocketAddress peerAddress() {
         if (state != State.CONNECTED || channel.remoteAddress() == null) {
             throw Errno.NOTCONN.fail();
@@ -684,7 +688,7 @@ public final class GuestSocket implements Descriptor {
         return (InetSocketAddress) channel.remoteAddress();
     }
 
-    /** WASIX sock_status: 0 Opening, 1 Opened, 2 Closed, 3 Failed. */
+    @Override
     public int status() {
         return switch (state) {
             case FRESH, CONNECTING -> 0;
@@ -694,7 +698,7 @@ public final class GuestSocket implements Descriptor {
         };
     }
 
-    /** SO_ERROR: the last error, cleared by reading it. */
+    @Override
     public Errno takeLastError() {
         Errno e = pendingError != null ? takePendingError() : lastError;
         lastError = Errno.SUCCESS;

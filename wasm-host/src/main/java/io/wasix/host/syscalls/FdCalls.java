@@ -6,18 +6,22 @@ import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.GuestMemory.IoVec;
 import io.wasix.host.fd.Descriptor;
+import io.wasix.host.fd.EventCounter;
 import io.wasix.host.fd.FdTable;
+import io.wasix.host.fd.PipeEnd;
 import io.wasix.host.fd.StdioDescriptor;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
 import io.wasix.host.fs.FsDescriptor;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.GuestUdpSocket;
 import java.io.IOException;
 
 /**
- * The fd calls every kind of fd takes: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags. Files go to
- * {@link FileCalls}; the rest of the file calls live there. Runs on the guest thread.
+ * The fd calls every kind of fd takes: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags, and WASIX's
+ * fd_dup2 (fcntl's F_DUPFD) and fd_fdflags_get/set (the per-fd CLOEXEC flag). Files go to
+ * {@link FileCalls}, pipes to {@link PipeCalls}, event fds to {@link EventCalls}. Runs on the guest thread.
  */
 final class FdCalls {
     /** All rights: this host does not narrow socket or stdio rights. */
@@ -52,7 +56,25 @@ final class FdCalls {
             e.setFlags((e.flags() & ~settable) | (flags & settable));
             return 0;
         });
+        r.wasix("fd_dup2", i32s(4), (m, a) -> {
+            m.check((int) a[3], 4);
+            m.writeI32((int) a[3], state.fds.dupAtLeast((int) a[0], (int) a[1], (int) a[2] != 0));
+            return 0;
+        });
+        r.wasix("fd_fdflags_get", i32s(2), (m, a) -> {
+            m.check((int) a[1], 2);
+            m.writeU16((int) a[1], state.fds.cloexec((int) a[0]) ? FDFLAGSEXT_CLOEXEC : 0);
+            return 0;
+        });
+        // Other bits are ignored, as F_SETFD ignores them (and wasix-libc's F_SETFD always sends CLOEXEC).
+        r.wasix("fd_fdflags_set", i32s(2), (m, a) -> {
+            state.fds.setCloexec((int) a[0], ((int) a[1] & FDFLAGSEXT_CLOEXEC) != 0);
+            return 0;
+        });
     }
+
+    /** WASIX fdflagsext: the fd's close-on-exec flag. */
+    static final int FDFLAGSEXT_CLOEXEC = 1;
 
     private int read(GuestMemory m, int fd, int iovs, int iovsLen, int retN) {
         m.check(retN, 4);
@@ -60,6 +82,11 @@ final class FdCalls {
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.recvInto(state, m, s, vecs, e.nonBlocking(), false, false);
+            // read(2) of nothing returns 0 without taking a datagram (sock_read_iter); a recv of nothing takes one
+            case GuestUdpSocket u when IoVec.total(vecs) == 0 -> 0;
+            case GuestUdpSocket u -> Streams.receiveDatagram(state, m, u, vecs, e.nonBlocking(), false).copied();
+            case PipeEnd p -> PipeCalls.read(state, m, p, vecs, e.nonBlocking());
+            case EventCounter ev -> EventCalls.read(state, m, ev, vecs, e.nonBlocking());
             case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs, e.nonBlocking());
             case FileDescriptor f -> files.readFile(m, e, f, vecs);
             case DirDescriptor d -> throw Errno.ISDIR.fail();
@@ -104,6 +131,9 @@ final class FdCalls {
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.sendFrom(state, m, s, vecs, e.nonBlocking());
+            case GuestUdpSocket u -> Streams.sendDatagram(state, m, u, vecs, null, e.nonBlocking());
+            case PipeEnd p -> PipeCalls.write(state, m, p, vecs, e.nonBlocking());
+            case EventCounter ev -> EventCalls.write(state, m, ev, vecs, e.nonBlocking());
             case StdioDescriptor io when io.writable() -> writeStdio(m, io, vecs);
             case FileDescriptor f -> files.writeFile(m, e, f, vecs);
             case DirDescriptor d -> throw Errno.BADF.fail();

@@ -54,23 +54,16 @@ final class FileCalls extends FsCalls {
             return 0;
         });
         r.preview1("fd_seek", List.of(I32, I64, I32, I32), (m, a) -> seek(m, (int) a[0], a[1], (int) a[2], (int) a[3]));
+        r.preview0("fd_seek", List.of(I32, I64, I32, I32),
+                (m, a) -> seek(m, (int) a[0], a[1], preview0Whence((int) a[2]), (int) a[3]));
         r.preview1("fd_tell", i32s(2), (m, a) -> {
             m.check((int) a[1], 8);
             FileDescriptor f = file((int) a[0], Rights.FD_TELL);
             m.writeI64((int) a[1], f.position());
             return 0;
         });
-        r.preview1("fd_filestat_get", i32s(2), (m, a) -> {
-            m.check((int) a[1], FILESTAT_SIZE);
-            Stat st = fdStat((int) a[0]);
-            if (st != null) {
-                writeStat(m, (int) a[1], st);
-            } else { // stdio, sockets, epoll: all zero but the type, as wasmtime reports them
-                m.fill((int) a[1], FILESTAT_SIZE, (byte) 0);
-                m.writeU8((int) a[1] + 16, state.fds.get((int) a[0]).fileType().ordinal());
-            }
-            return 0;
-        });
+        r.preview1("fd_filestat_get", i32s(2), (m, a) -> fdFilestat(m, (int) a[0], (int) a[1], false));
+        r.preview0("fd_filestat_get", i32s(2), (m, a) -> fdFilestat(m, (int) a[0], (int) a[1], true));
         r.preview1("fd_filestat_set_size", List.of(I32, I64), (m, a) -> {
             FileDescriptor f = file((int) a[0], Rights.FD_FILESTAT_SET_SIZE);
             if (!f.writable()) {
@@ -112,7 +105,11 @@ final class FileCalls extends FsCalls {
         r.preview1("fd_sync", i32s(1), (m, a) -> sync((int) a[0], Rights.FD_SYNC));
         r.preview1("fd_datasync", i32s(1), (m, a) -> sync((int) a[0], Rights.FD_DATASYNC));
         r.preview1("fd_renumber", i32s(2), (m, a) -> {
-            state.fds.renumber((int) a[0], (int) a[1]);
+            if (state.renumberKeepsSource) {
+                state.fds.duplicateOnto((int) a[0], (int) a[1]); // wasix-libc's dup2 and dup3
+            } else {
+                state.fds.renumber((int) a[0], (int) a[1]);
+            }
             return 0;
         });
         r.preview1("fd_prestat_get", i32s(2), (m, a) -> {
@@ -209,6 +206,31 @@ final class FileCalls extends FsCalls {
             off += v.len();
         }
         return data;
+    }
+
+    private int fdFilestat(GuestMemory m, int fd, int ret, boolean preview0) {
+        int size = preview0 ? FILESTAT0_SIZE : FILESTAT_SIZE;
+        m.check(ret, size);
+        Stat st = fdStat(fd);
+        if (st == null) { // stdio, sockets, pipes, epoll: all zero but the type, as wasmtime reports them
+            m.fill(ret, size, (byte) 0);
+            m.writeU8(ret + 16, state.fds.get(fd).fileType().ordinal());
+        } else if (preview0) {
+            writeStat0(m, ret, st);
+        } else {
+            writeStat(m, ret, st);
+        }
+        return 0;
+    }
+
+    /** Preview 0 numbers whence CUR 0, END 1, SET 2; preview 1 SET 0, CUR 1, END 2. */
+    private static int preview0Whence(int whence) {
+        return switch (whence & 0xff) {
+            case 0 -> WHENCE_CUR;
+            case 1 -> WHENCE_END;
+            case 2 -> WHENCE_SET;
+            default -> throw Errno.INVAL.fail();
+        };
     }
 
     private int seek(GuestMemory m, int fd, long offset, int whence, int ret) {

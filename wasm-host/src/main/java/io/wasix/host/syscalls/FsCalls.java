@@ -27,6 +27,8 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     static final int FST_ATIM = 1, FST_ATIM_NOW = 2, FST_MTIM = 4, FST_MTIM_NOW = 8;
     static final int WHENCE_SET = 0, WHENCE_CUR = 1, WHENCE_END = 2;
     static final int FILESTAT_SIZE = 64, DIRENT_SIZE = 24;
+    /** Preview 0's filestat: nlink is a u32 at 20, so everything after it sits 8 bytes earlier. */
+    static final int FILESTAT0_SIZE = 56;
     static final java.lang.invoke.VarHandle LE_LONG =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     static final java.lang.invoke.VarHandle LE_INT =
@@ -147,6 +149,24 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
             LE_LONG.set(b, 56, s.ctim());
         }
         m.write(ptr, b, 0, FILESTAT_SIZE); // one bounds check and one copy for the whole struct
+    }
+
+    /** Preview 0's filestat: dev, ino, filetype u8 at 16, nlink u32 at 20, size, atim, mtim, ctim. */
+    void writeStat0(GuestMemory m, int ptr, Stat s) {
+        byte[] b = scratch;
+        if (s == null) {
+            java.util.Arrays.fill(b, 0, FILESTAT0_SIZE, (byte) 0);
+        } else {
+            LE_LONG.set(b, 0, s.dev());
+            LE_LONG.set(b, 8, s.ino());
+            LE_INT.set(b, 16, s.kind().fileType().ordinal()); // filetype, then 3 bytes of padding
+            LE_INT.set(b, 20, (int) Math.min(s.nlink(), 0xFFFF_FFFFL));
+            LE_LONG.set(b, 24, s.size());
+            LE_LONG.set(b, 32, s.atim());
+            LE_LONG.set(b, 40, s.mtim());
+            LE_LONG.set(b, 48, s.ctim());
+        }
+        m.write(ptr, b, 0, FILESTAT0_SIZE);
     }
 
     static Times times(long atim, long mtim, int flags) {

@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
 import io.wasix.host.metrics.SyscallEvent;
@@ -11,18 +12,25 @@ import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.metrics.SyscallProbe;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Collects the host functions of one guest instance. Each syscall is written as a method returning an errno
  * (or throwing {@link WasiException}); this class gives it its wasm signature and its import names. Every
- * preview1 function is also served under wasix_32v1, which includes them. Every host function goes through
- * {@link #invoke}, the one place that counts, times, traces and records JFR events for syscalls. Built on
- * the guest thread.
+ * preview1 function is also served under wasix_32v1, which includes them, and under wasi_unstable (preview 0)
+ * unless its layout differs there. Every function must be in the {@link WasixCatalog} with the same
+ * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
+ * Every host function, stubs included, goes through {@link #invoke}, the one place that counts, times, traces
+ * and records JFR events for syscalls. Built on the guest thread.
  */
 final class HostFunctions {
-    static final String WASIX = "wasix_32v1";
-    static final String PREVIEW1 = "wasi_snapshot_preview1";
+    static final String WASIX = WasixCatalog.WASIX;
+    static final String PREVIEW1 = WasixCatalog.PREVIEW1;
+    static final String PREVIEW0 = WasixCatalog.PREVIEW0;
 
     /** A syscall body: reads its arguments, does its work, returns an errno code. */
     @FunctionalInterface
@@ -33,16 +41,27 @@ final class HostFunctions {
     private final GuestState state;
     private final SyscallMetrics metrics;
     private final List<HostFunction> functions = new ArrayList<>();
+    /** "module.name" and type of every function registered so far: a stub never shadows one of these. */
+    private final Set<String> registered = new HashSet<>();
+    /** The preview1 calls by name, which preview 0 serves too where its layouts agree. */
+    private final Map<String, Call> preview1Calls = new HashMap<>();
+    private final List<WasixCatalog.Entry> stubs = new ArrayList<>();
 
     HostFunctions(GuestState state, SyscallMetrics metrics) {
         this.state = state;
         this.metrics = metrics;
     }
 
-    /** A preview1 function, served under both namespaces. */
+    /** A preview1 function, served under both namespaces (and under preview 0, see {@link #registerStubs}). */
     void preview1(String name, List<ValType> params, Call call) {
         add(PREVIEW1, name, params, call);
         add(WASIX, name, params, call);
+        preview1Calls.put(name, call);
+    }
+
+    /** The preview 0 form of a function whose layout or enum values differ from preview 1's. */
+    void preview0(String name, List<ValType> params, Call call) {
+        add(PREVIEW0, name, params, call);
     }
 
     /** A function of wasix_32v1 only. */
@@ -51,7 +70,7 @@ final class HostFunctions {
     }
 
     void add(String module, String name, List<ValType> params, Call call) {
-        FunctionType type = FunctionType.of(params, List.of(ValType.I32));
+        FunctionType type = claim(module, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
                 (Instance instance, long... args) -> new long[] {invoke(probe, call, instance, args)}));
@@ -59,12 +78,68 @@ final class HostFunctions {
 
     /** A function with no result (proc_exit). */
     void addVoid(String module, String name, List<ValType> params, Call call) {
-        FunctionType type = FunctionType.of(params, List.of());
+        FunctionType type = claim(module, name, FunctionType.of(params, List.of()));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
             invoke(probe, call, instance, args);
             return null;
         }));
+    }
+
+    /**
+     * Checks a real function against the catalog (a signature it does not list would link modules no libc
+     * builds, and leave the one it does list to a stub) and records it, so that no stub takes its place.
+     */
+    private FunctionType claim(String module, String name, FunctionType type) {
+        if (WasixCatalog.covers(module) && WasixCatalog.find(module, name, type) == null) {
+            throw new IllegalStateException(module + "." + name + " " + type + " is not in WasixCatalog, which lists "
+                    + WasixCatalog.types(module, name));
+        }
+        if (!registered.add(module + "." + name + " " + type)) {
+            throw new IllegalStateException(module + "." + name + " " + type + " is registered twice");
+        }
+        return type;
+    }
+
+    /**
+     * Completes the imports once every group has registered its real functions: preview 0 takes each preview1
+     * call whose layouts agree, then every catalog entry still without a function gets a stub, with the
+     * catalog's signature, that answers ENOTSUP through {@link #invoke} (so it is counted, timed and traced).
+     */
+    void registerStubs() {
+        for (WasixCatalog.Entry e : WasixCatalog.entries()) {
+            if (!e.module().equals(PREVIEW0) || isRegistered(e)
+                    || WasixCatalog.PREVIEW0_OWN_LAYOUT.contains(e.name())) {
+                continue;
+            }
+            Call p1 = preview1Calls.get(e.name());
+            if (p1 != null && e.type().returns().size() == 1) {
+                add(PREVIEW0, e.name(), e.type().params(), p1);
+            }
+        }
+        for (WasixCatalog.Entry e : WasixCatalog.entries()) {
+            if (isRegistered(e)) {
+                continue;
+            }
+            stubs.add(e);
+            String name = e.name();
+            switch (e.stub()) {
+                case ERRNO -> add(e.module(), name, e.type().params(), (m, a) -> Errno.NOTSUP.code());
+                case IGNORED -> addVoid(e.module(), name, e.type().params(), (m, a) -> Errno.NOTSUP.code());
+                case NORETURN -> addVoid(e.module(), name, e.type().params(), (m, a) -> {
+                    throw new UnsupportedCallTrap(name);
+                });
+            }
+        }
+    }
+
+    private boolean isRegistered(WasixCatalog.Entry e) {
+        return registered.contains(e.module() + "." + e.name() + " " + e.type());
+    }
+
+    /** The catalog entries that got a stub, in catalog order. */
+    List<WasixCatalog.Entry> stubs() {
+        return Collections.unmodifiableList(stubs);
     }
 
     /**
@@ -83,6 +158,9 @@ final class HostFunctions {
         } catch (WasiException e) {
             errno = e.errno().code();
             returned = true;
+        } catch (UnsupportedCallTrap e) {
+            errno = Errno.NOTSUP.code();
+            throw e;
         } finally {
             if (probe.timed()) {
                 long nanos = System.nanoTime() - start;

@@ -13,6 +13,7 @@ import io.wasix.host.fs.Kind;
 import io.wasix.host.fs.PathWalker;
 import io.wasix.host.fs.PathWalker.Walk;
 import io.wasix.host.fs.Rights;
+import io.wasix.host.fs.SymlinkConfinement;
 import io.wasix.host.fs.Times;
 import io.wasix.host.fs.Vnode;
 import java.nio.charset.StandardCharsets;
@@ -28,15 +29,22 @@ final class PathCalls extends FsCalls {
     }
 
     void register(HostFunctions r) {
-        r.preview1("path_open", List.of(I32, I32, I32, I32, I32, I64, I64, I32, I32), (m, a) -> pathOpen(m,
-                (int) a[0], (int) a[1], path(m, a[2], a[3]), (int) a[4], a[5], a[6], (int) a[7], (int) a[8]));
-        r.preview1("path_filestat_get", List.of(I32, I32, I32, I32, I32), (m, a) -> {
-            m.check((int) a[4], FILESTAT_SIZE);
-            Vnode n = walk((int) a[0], Rights.PATH_FILESTAT_GET, path(m, a[2], a[3]),
-                    ((int) a[1] & LOOKUP_SYMLINK_FOLLOW) != 0).existing();
-            writeStat(m, (int) a[4], n.stat());
+        r.preview1("path_open", List.of(I32, I32, I32, I32, I32, I64, I64, I32, I32), (m, a) -> {
+            m.check((int) a[8], 4);
+            int fd = pathOpen((int) a[0], (int) a[1], path(m, a[2], a[3]), (int) a[4], a[5], a[6], (int) a[7]);
+            m.writeI32((int) a[8], fd);
             return 0;
         });
+        // path_open with fdflagsext (CLOEXEC) as a tenth argument: newer wasix-libc opens every file with it.
+        r.wasix("path_open2", List.of(I32, I32, I32, I32, I32, I64, I64, I32, I32, I32), (m, a) -> {
+            m.check((int) a[9], 4);
+            int fd = pathOpen((int) a[0], (int) a[1], path(m, a[2], a[3]), (int) a[4], a[5], a[6], (int) a[7]);
+            state.fds.setCloexec(fd, ((int) a[8] & FdCalls.FDFLAGSEXT_CLOEXEC) != 0);
+            m.writeI32((int) a[9], fd);
+            return 0;
+        });
+        r.preview1("path_filestat_get", List.of(I32, I32, I32, I32, I32), (m, a) -> pathStat(m, a, false));
+        r.preview0("path_filestat_get", List.of(I32, I32, I32, I32, I32), (m, a) -> pathStat(m, a, true));
         r.preview1("path_filestat_set_times", List.of(I32, I32, I32, I32, I64, I64, I32), (m, a) -> {
             Times t = times(a[4], a[5], (int) a[6]);
             walk((int) a[0], Rights.PATH_FILESTAT_SET_TIMES, path(m, a[2], a[3]),
@@ -88,6 +96,7 @@ final class PathCalls extends FsCalls {
             if (dst.node() != null && dst.node().kind() == Kind.SYMLINK && dst.mustBeDir()) {
                 throw Errno.NOTDIR.fail();
             }
+            SymlinkConfinement.checkMove(n, src.parent(), dst.parent());
             src.parent().rename(srcName, dst.parent(), dstName);
             return 0;
         });
@@ -108,6 +117,7 @@ final class PathCalls extends FsCalls {
             if (dst.mustBeDir()) {
                 throw Errno.NOENT.fail(); // link(2) to "new/" where new does not exist
             }
+            SymlinkConfinement.checkMove(n, src.parent(), dst.parent());
             dst.parent().link(dst.entryName(Errno.EXIST), n);
             return 0;
         });
@@ -120,9 +130,7 @@ final class PathCalls extends FsCalls {
             if (w.mustBeDir()) {
                 throw Errno.NOENT.fail(); // symlink(2) to "new/" where new does not exist
             }
-            if (target.startsWith("/")) {
-                throw Errno.NOTCAPABLE.fail(); // it could only ever point out of the sandbox
-            }
+            SymlinkConfinement.checkNewLink(w.parent(), target);
             w.parent().symlink(w.entryName(Errno.EXIST), target);
             return 0;
         });
@@ -139,15 +147,23 @@ final class PathCalls extends FsCalls {
             m.writeI32((int) a[5], len);
             return 0;
         });
+        // getcwd(buf, in/out len). The length written back counts the NUL: wasix-libc's getcwd(NULL, 0) takes it
+        // from the first call's ERANGE to size the buffer of its second call, which must then fit (wasmer
+        // counts no NUL, so that second call fills the buffer without one).
         r.wasix("getcwd", i32s(2), (m, a) -> {
-            int max = m.readI32((int) a[1]);
+            int buf = (int) a[0];
+            long max = Integer.toUnsignedLong(m.readI32((int) a[1]));
             byte[] cwd = state.cwd.getBytes(StandardCharsets.UTF_8);
-            m.writeI32((int) a[1], cwd.length);
-            if (Integer.toUnsignedLong(max) < cwd.length + 1L) {
+            m.writeI32((int) a[1], cwd.length + 1);
+            if (max < cwd.length + 1L) {
                 throw Errno.RANGE.fail();
             }
-            m.write((int) a[0], cwd);
-            m.writeU8((int) a[0] + cwd.length, 0);
+            if (buf == 0) {
+                throw Errno.INVAL.fail();
+            }
+            m.check(buf, cwd.length + 1);
+            m.write(buf, cwd);
+            m.writeU8(buf + cwd.length, 0);
             return 0;
         });
         r.wasix("chdir", i32s(2), (m, a) -> {
@@ -158,9 +174,8 @@ final class PathCalls extends FsCalls {
 
     // ---- path_open ----------------------------------------------------------------------------
 
-    private int pathOpen(GuestMemory m, int dirFd, int dirflags, String path, int oflags, long base, long inheriting,
-            int fdflags, int retFd) {
-        m.check(retFd, 4);
+    /** What path_open and path_open2 share: opens, and returns the new fd. */
+    private int pathOpen(int dirFd, int dirflags, String path, int oflags, long base, long inheriting, int fdflags) {
         DirDescriptor d = dir(dirFd, Rights.PATH_OPEN);
         boolean creat = (oflags & OFLAG_CREAT) != 0;
         boolean trunc = (oflags & OFLAG_TRUNC) != 0;
@@ -225,7 +240,19 @@ final class PathCalls extends FsCalls {
                         fdflags & (FdTable.FDFLAG_APPEND | FdTable.FDFLAG_NONBLOCK | 2 | 8 | 16));
             }
         }
-        m.writeI32(retFd, fd);
+        return fd;
+    }
+
+    /** path_filestat_get, in preview 1's layout or preview 0's. */
+    private int pathStat(GuestMemory m, long[] a, boolean preview0) {
+        m.check((int) a[4], preview0 ? FILESTAT0_SIZE : FILESTAT_SIZE);
+        Vnode n = walk((int) a[0], Rights.PATH_FILESTAT_GET, path(m, a[2], a[3]),
+                ((int) a[1] & LOOKUP_SYMLINK_FOLLOW) != 0).existing();
+        if (preview0) {
+            writeStat0(m, (int) a[4], n.stat());
+        } else {
+            writeStat(m, (int) a[4], n.stat());
+        }
         return 0;
     }
 }

@@ -5,16 +5,28 @@ import static io.wasix.host.syscalls.HostFunctions.i32s;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.fd.Descriptor;
+import io.wasix.host.fd.EventCounter;
+import io.wasix.host.fd.PipeEnd;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestSocket;
 
 /**
- * poll_oneoff over clock, fd_read and fd_write subscriptions. It runs the guest's loop until an fd
- * subscription is ready or the earliest clock fires; a clock-only poll is a sleep that keeps serving IO.
- * Runs on the guest thread.
+ * poll_oneoff over clock, fd_read and fd_write subscriptions, in preview 1's layout and preview 0's. It runs
+ * the guest's loop until an fd subscription is ready or the earliest clock fires; a clock-only poll is a sleep
+ * that keeps serving IO. Runs on the guest thread.
  */
 final class PollCalls {
-    private static final int SUB_SIZE = 48, EVENT_SIZE = 32;
+    private static final int EVENT_SIZE = 32;
+
+    /**
+     * Where a subscription keeps its fields. Preview 0's clock has an extra u64 (identifier) at 16, which moves
+     * the clock's fields 8 bytes on and makes the subscription 56 bytes instead of 48; the fd sits at 16 in both.
+     */
+    private record SubLayout(int size, int clockId, int timeout, int flags) {}
+
+    private static final SubLayout PREVIEW1 = new SubLayout(48, 16, 24, 40);
+    private static final SubLayout PREVIEW0 = new SubLayout(56, 24, 32, 48);
+
     private static final int CLOCK = 0, FD_READ = 1, FD_WRITE = 2;
     private static final int ABSTIME = 1, HANGUP = 1;
     private static final int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
@@ -26,28 +38,30 @@ final class PollCalls {
     }
 
     void register(HostFunctions r) {
-        r.preview1("poll_oneoff", i32s(4), (m, a) -> poll(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
+        r.preview1("poll_oneoff", i32s(4), (m, a) -> poll(m, PREVIEW1, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
+        r.preview0("poll_oneoff", i32s(4), (m, a) -> poll(m, PREVIEW0, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
     }
 
     /** One decoded subscription. For clocks, {@code deadline} is in System.nanoTime terms. */
     private record Sub(long userdata, int tag, int fd, long deadline) {}
 
-    private int poll(GuestMemory m, int in, int out, int n, int retN) {
+    private int poll(GuestMemory m, SubLayout layout, int in, int out, int n, int retN) {
         m.check(retN, 4);
         if (n <= 0) {
             throw Errno.INVAL.fail();
         }
-        m.checkArray(in, n, SUB_SIZE);
+        m.checkArray(in, n, layout.size());
         m.checkArray(out, n, EVENT_SIZE);
         Sub[] subs = new Sub[n];
         long earliest = GuestLoop.NO_DEADLINE;
         for (int i = 0; i < n; i++) {
-            int at = in + i * SUB_SIZE;
+            int at = in + i * layout.size();
             long userdata = m.readI64(at);
             int tag = m.readU8(at + 8);
             subs[i] = switch (tag) {
                 case CLOCK -> {
-                    long deadline = clockDeadline(m.readI32(at + 16), m.readI64(at + 24), m.readU16(at + 40));
+                    long deadline = clockDeadline(m.readI32(at + layout.clockId()), m.readI64(at + layout.timeout()),
+                            m.readU16(at + layout.flags()));
                     yield new Sub(userdata, tag, -1, deadline);
                 }
                 case FD_READ, FD_WRITE -> new Sub(userdata, tag, m.readI32(at + 16), 0);
@@ -81,6 +95,9 @@ final class PollCalls {
             if (wanted) {
                 long nbytes = s.tag != FD_READ ? 0 : switch (d) {
                     case GuestSocket gs -> gs.available();
+                    case io.wasix.host.net.GuestUdpSocket u -> u.available(); // the next datagram's size
+                    case PipeEnd p -> p.available();
+                    case EventCounter ev -> 8; // one read's worth, as FIONREAD on an eventfd answers
                     // a regular file is always ready; nbytes is what is left to read, as wasmtime reports
                     case io.wasix.host.fs.FileDescriptor f -> Math.max(0, f.data().size() - f.position());
                     default -> 0;

@@ -13,11 +13,16 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * Process-level calls: args, environment, clocks, randomness, sched_yield and proc_exit. Runs on the guest
- * thread.
+ * Process-level calls: args, environment, clocks, randomness, sched_yield, proc_exit (and WASIX proc_exit2),
+ * proc_id and proc_parent. Runs on the guest thread.
  */
 final class ProcCalls {
     private static final int REALTIME = 0, MONOTONIC = 1, PROCESS_CPUTIME = 2, THREAD_CPUTIME = 3;
+    /**
+     * The guest's process id, and its parent's: each shard's guest is the one process of its own world, and
+     * wasmer numbers its first process 1 with parent 0. Processes cannot be made yet (proc_fork, proc_spawn).
+     */
+    static final int PID = 1, PARENT_PID = 0;
 
     private final GuestState state;
     private final byte[][] args;
@@ -66,6 +71,23 @@ final class ProcCalls {
         };
         r.addVoid(HostFunctions.PREVIEW1, "proc_exit", i32s(1), exit);
         r.addVoid(HostFunctions.WASIX, "proc_exit", i32s(1), exit);
+        r.addVoid(HostFunctions.PREVIEW0, "proc_exit", i32s(1), exit);
+        // proc_exit2 differs from proc_exit only in a vfork child (proc_fork_env), which cannot exist here.
+        r.addVoid(HostFunctions.WASIX, "proc_exit2", i32s(1), exit);
+        r.wasix("proc_id", i32s(1), (m, a) -> {
+            m.check((int) a[0], 4);
+            m.writeI32((int) a[0], PID);
+            return 0;
+        });
+        // As wasmer: the own pid gives the parent's; another live pid would give itself; anything else EBADF.
+        r.wasix("proc_parent", i32s(2), (m, a) -> {
+            m.check((int) a[1], 4);
+            if ((int) a[0] != PID) {
+                throw Errno.BADF.fail();
+            }
+            m.writeI32((int) a[1], PARENT_PID);
+            return 0;
+        });
     }
 
     private static long now(int clock) {
