@@ -92,7 +92,9 @@ final class Training {
             CompletableFuture<String> listening = watch(p.getErrorStream(), err);
             String address = awaitListening(p, listening);
             int answered = serve(address, requests);
-            p.destroy(); // SIGTERM: the appliance stops with status 0, and the JVM writes the cache as it exits
+            // SIGTERM: the appliance stops with status 0, and the JVM writes the cache as it exits. Through the
+            // handle: Process.destroy() would also close our end of its stderr, whose last lines we still echo.
+            p.toHandle().destroy();
             if (!p.waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 throw new TrainingException("the training run did not exit within " + EXIT_TIMEOUT_SECONDS
                         + " s of SIGTERM");
