@@ -23,13 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * `appliance compile` through the linked launcher, bare: the artifact goes to the user's cache directory and
  * every later `appliance run` of that module boots from it; --train puts the module's classes in the
- * runtime's AOT cache (on a copy of the image: training rewrites it). The module is hello.wasm as a file, a
- * user's module as far as the appliance can tell.
+ * runtime's AOT cache (on a copy of the image: training rewrites it). The modules are the bundled guests'
+ * .wasm files, user's modules as far as the appliance can tell.
  */
 @Timeout(300)
 class CompileIT {
     private static final Path IMAGE = Path.of("target/appliance");
     private static final Path HELLO = Path.of("../appliance/src/main/guests/hello.wasm");
+    /** A module the image's own training did not compile (it trains on hello.wasm as a user's module). */
+    private static final Path KEEPALIVE = Path.of("../appliance/src/main/guests/keepalive.wasm");
     private static final String MACHINE = "com.dylibso.chicory.$gen.CompiledMachine";
 
     @TempDir
@@ -61,7 +63,7 @@ class CompileIT {
         Path image = dir.resolve("image");
         Process cp = new ProcessBuilder("cp", "-a", IMAGE.toString(), image.toString()).inheritIO().start();
         assertEquals(0, cp.waitFor());
-        Path wasm = Files.copy(HELLO, dir.resolve("server.wasm"));
+        Path wasm = Files.copy(KEEPALIVE, dir.resolve("server.wasm"));
         Map<String, String> env = Map.of("APPLIANCE_CACHE", dir.resolve("cache").toString());
         assertEquals(0, runToEnd(image, env, "compile", wasm.toString()).status);
         assertEquals(List.of(MACHINE + " source: __JVM_DefineClass__"), machineClassLoads(image, env, wasm),
