@@ -11,7 +11,9 @@
  *         in nginx's spelling ("500ms", "3s", "3"); anything else -> one line on stderr and
  *         proc_exit(2).
  *
- * Every connection: read until the end of the request head ("\r\n\r\n"), EOF, an error, a
+ * Every connection: read until the end of the request head ("
+
+"), EOF, an error, a
  * full 8 KiB buffer or a timeout; answer 200 only when a complete head arrived; shut down the
  * write side; close. The server answers one connection at a time, so the timeout bounds what one
  * slow client (say, a byte a second) costs every other: at most twice HEADER_TIMEOUT, where it
@@ -20,8 +22,8 @@
  * extra call; only a head that comes in pieces reads the clock, and shortens the receive timeout
  * to what is left of HEADER_TIMEOUT since its first piece. A failure on one connection closes
  * that connection only. A failure while setting up the listener prints "hello: <call> failed:
- * errno N" on stderr and exits 1. Otherwise the
- * guest stays silent (the host prints its own boot line).
+ * <errno name>" (as the host names it: EADDRINUSE) on stderr and exits 1. Otherwise the guest
+ * stays silent (the host prints its own boot line).
  *
  * Build: scripts/build-guests.sh
  */
@@ -45,8 +47,8 @@ static char req_buf[REQ_BUF_SIZE];
 static _Noreturn void fail(const char *call, int32_t err) {
     wx_write_str(2, "hello: ");
     wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
+    wx_write_str(2, " failed: ");
+    wx_write_errno(2, err);
     wx_write_str(2, "\n");
     proc_exit(1);
 }

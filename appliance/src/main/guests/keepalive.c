@@ -116,8 +116,8 @@ static uint64_t now_ms;
 static _Noreturn void fail(const char *call, int32_t err) {
     wx_write_str(2, "keepalive: ");
     wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
+    wx_write_str(2, " failed: ");
+    wx_write_errno(2, err);
     wx_write_str(2, "\n");
     proc_exit(1);
 }

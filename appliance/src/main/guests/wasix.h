@@ -428,6 +428,42 @@ static inline void wx_write_u32(int32_t fd, uint32_t v) {
     (void)wx_write_all(fd, buf, wx_fmt_u32(buf, v));
 }
 
+/* The name of a WASI errno as the host's --stats and --trace print it ("EADDRINUSE"), or NULL past
+ * the table. WASI numbers errnos its own way (3 is EADDRINUSE here, ESRCH to a Linux reader), so a
+ * guest that prints a number misleads; ErrnoNamesTest checks this table against the host's Errno. */
+static const char *const WX_ERRNO_NAMES[] = {
+    /*  0 */ "SUCCESS", "ETOOBIG", "EACCES", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT",
+    /*  6 */ "EAGAIN", "EALREADY", "EBADF", "EBADMSG", "EBUSY", "ECANCELED",
+    /* 12 */ "ECHILD", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDESTADDRREQ",
+    /* 18 */ "EDOM", "EDQUOT", "EEXIST", "EFAULT", "EFBIG", "EHOSTUNREACH",
+    /* 24 */ "EIDRM", "EILSEQ", "EINPROGRESS", "EINTR", "EINVAL", "EIO",
+    /* 30 */ "EISCONN", "EISDIR", "ELOOP", "EMFILE", "EMLINK", "EMSGSIZE",
+    /* 36 */ "EMULTIHOP", "ENAMETOOLONG", "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENFILE",
+    /* 42 */ "ENOBUFS", "ENODEV", "ENOENT", "ENOEXEC", "ENOLCK", "ENOLINK",
+    /* 48 */ "ENOMEM", "ENOMSG", "ENOPROTOOPT", "ENOSPC", "ENOSYS", "ENOTCONN",
+    /* 54 */ "ENOTDIR", "ENOTEMPTY", "ENOTRECOVERABLE", "ENOTSOCK", "ENOTSUP", "ENOTTY",
+    /* 60 */ "ENXIO", "EOVERFLOW", "EOWNERDEAD", "EPERM", "EPIPE", "EPROTO",
+    /* 66 */ "EPROTONOSUPPORT", "EPROTOTYPE", "ERANGE", "EROFS", "ESPIPE", "ESRCH",
+    /* 72 */ "ESTALE", "ETIMEDOUT", "ETXTBSY", "EXDEV", "ENOTCAPABLE", "ESHUTDOWN",
+    /* 78 */ "EMEMVIOLATION", "EUNKNOWN", "EPENDING",
+};
+
+static inline const char *wx_errno_name(int32_t err) {
+    if (err < 0 || (uint32_t)err >= sizeof WX_ERRNO_NAMES / sizeof WX_ERRNO_NAMES[0]) return NULL;
+    return WX_ERRNO_NAMES[err];
+}
+
+/* Write the errno's name ("EADDRINUSE"), or "errno N" for a number the table does not know. */
+static inline void wx_write_errno(int32_t fd, int32_t err) {
+    const char *name = wx_errno_name(err);
+    if (name != NULL) {
+        wx_write_str(fd, name);
+    } else {
+        wx_write_str(fd, "errno ");
+        wx_write_u32(fd, (uint32_t)err);
+    }
+}
+
 /* Bump allocator on top of __heap_base (provided by wasm-ld), growing memory as needed.
  * Nothing is ever freed. Returns NULL when memory cannot grow. */
 extern unsigned char __heap_base;

@@ -9,6 +9,7 @@ import io.wasix.appliance.module.ModuleCheck;
 import io.wasix.appliance.cli.Settings;
 import io.wasix.appliance.metrics.SyscallReporting;
 import io.wasix.appliance.cli.UsageException;
+import io.wasix.appliance.cli.VersionText;
 
 import io.wasix.host.HostConfig;
 import io.wasix.host.net.TransportChoice;
@@ -16,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The appliance's entry point: parse the settings, pick the transport, load and check the module, start the
@@ -32,11 +33,6 @@ public final class Main {
     private static final long STOP_GRACE_MILLIS = 5_000;
     /** The bound on waiting for the shards after the grace: the host's flush at exit takes up to 2 s. */
     private static final long EXIT_FLUSH_MILLIS = 3_000;
-    /**
-     * How long the boot line waits for the guest to listen, so that it can say where: a guest that takes
-     * longer gets its address on a line of its own when it comes.
-     */
-    private static final long LISTEN_WAIT_MILLIS = 2_000;
 
     private Main() {}
 
@@ -56,6 +52,17 @@ public final class Main {
     }
 
     private static int run(String[] argv, BootReport boot) {
+        switch (Cli.command(argv)) {
+            case HELP -> {
+                System.out.print(Cli.HELP);
+                return 0;
+            }
+            case VERSION -> {
+                System.out.print(VersionText.render());
+                return 0;
+            }
+            case RUN -> {}
+        }
         Settings settings;
         List<String> warnings = new ArrayList<>();
         try {
@@ -118,14 +125,20 @@ public final class Main {
         }
 
         var ended = new LinkedBlockingQueue<Outcome>();
+        // Counted down by each shard once it listens or ends; a shard that ends releases main at once, so the
+        // boot line says how it ended instead of waiting for the others.
         var started = new CountDownLatch(settings.shards());
+        Consumer<Outcome> onEnd = outcome -> {
+            ended.add(outcome);
+            for (long n = started.getCount(); n > 0; n--) {
+                started.countDown();
+            }
+        };
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, o -> {
-                ended.add(o);
-                boot.stopWaiting(); // a guest that ends may never listen: the boot line need not wait
-            }, boot, reporting.readiness().events(i, boot));
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot,
+                    reporting.readiness().events(i, boot));
             shards.add(s);
             threads.add(s.start());
         }
@@ -141,14 +154,12 @@ public final class Main {
             }
         });
         awaitQuietly(started);
-        var listener = boot.awaitListener(LISTEN_WAIT_MILLIS);
+        boolean serving = shards.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), listener));
-            if (listener == null) {
-                boot.onLateListener(a -> System.err.println("appliance: listening on " + BootReport.format(a)));
-            }
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek(),
+                    boot.firstListener()));
         }
-        reporting.serving(true);
+        reporting.serving(serving);
 
         Outcome first = take(ended);
         reporting.serving(false);
@@ -176,12 +187,23 @@ public final class Main {
         };
     }
 
+    /**
+     * "started on epoll, 1 shard, ..." once every shard listens; a guest that ended first (its bind failed, or
+     * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
+     */
     private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
-            java.net.InetSocketAddress listener) {
-        StringBuilder b = new StringBuilder("appliance: ").append(module.name())
-                .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
+            Outcome early, java.net.InetSocketAddress listener) {
+        StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
+                .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
-        if (listener != null) {
+        if (early != null) {
+            b.append(": ").append(switch (early) {
+                case Outcome.Exited(int code) -> "exited with status " + code;
+                case Outcome.Stopped() -> "stopped";
+                case Outcome.Trapped t -> "trapped";
+                case Outcome.Failed f -> "failed";
+            }).append(" before listening");
+        } else if (listener != null) {
             b.append(", listening on ").append(BootReport.format(listener));
         }
         b.append(", ").append(clock.sinceStart());
@@ -211,13 +233,17 @@ public final class Main {
     }
 
     /**
-     * A MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable; a user of an image that
-     * sets the variable may have meant the word as the guest's argument, so a word that names no module says how.
+     * A word that names no module may have been meant as the guest's argument, so it says how to pass one. A
+     * MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable: a user of an image that
+     * sets the variable is told so.
      */
     private static String moduleVariableHint(GuestModule.LoadException e, String module) {
-        String variable = System.getenv("APPLIANCE_MODULE");
-        if (!e.notFound() || variable == null || variable.isBlank() || variable.equals(module)) {
+        if (!e.notFound()) {
             return "";
+        }
+        String variable = System.getenv("APPLIANCE_MODULE");
+        if (variable == null || variable.isBlank() || variable.equals(module)) {
+            return "; to pass it to the guest as an argument, put -- before it: appliance run [MODULE] -- " + module;
         }
         return "; APPLIANCE_MODULE=" + variable + " is set, and a MODULE argument replaces it: to pass arguments "
                 + "to its guest, put -- before them";
@@ -238,11 +264,15 @@ public final class Main {
         }
     }
 
+    /** No time limit: a guest that never listens gets its boot line when it ends. */
     private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: only the shards release main here
+            }
         }
     }
 }

@@ -4,9 +4,6 @@ import io.wasix.host.HostEvents;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.function.Consumer;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -43,11 +40,8 @@ public final class BootReport implements HostEvents {
     private volatile boolean print;
     private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
     private final AtomicBoolean printed = new AtomicBoolean();
-    /** Counted down by the first listener, or by {@link #stopWaiting()}. */
-    private final CountDownLatch listening = new CountDownLatch(1);
-    /** The first listener's address, and who prints it if it comes after the boot line; guarded by this. */
+    /** The first listener's address, for the boot line; guarded by this. */
     private InetSocketAddress firstListener;
-    private Consumer<InetSocketAddress> lateListener;
 
     public BootReport(BootClock clock, PrintStream out) {
         this.clock = clock;
@@ -80,53 +74,16 @@ public final class BootReport implements HostEvents {
     @Override
     public void listenerBound(InetSocketAddress local) {
         mark(Milestone.LISTENER_BOUND);
-        Consumer<InetSocketAddress> late;
         synchronized (this) {
-            if (firstListener != null) {
-                return;
+            if (firstListener == null) {
+                firstListener = local;
             }
-            firstListener = local;
-            late = lateListener;
-        }
-        listening.countDown();
-        if (late != null) {
-            late.accept(local);
         }
     }
 
-    /**
-     * The first listener's address once a guest has bound one, waiting for it up to {@code millis} or until
-     * {@link #stopWaiting()}; null when none came by then.
-     */
-    public InetSocketAddress awaitListener(long millis) {
-        try {
-            listening.await(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (this) {
-            return firstListener;
-        }
-    }
-
-    /** Ends {@link #awaitListener}'s wait now: a shard has ended, and may never listen. */
-    public void stopWaiting() {
-        listening.countDown();
-    }
-
-    /**
-     * Hands the first listener to {@code print} when it comes after this call (the boot line went out without
-     * one); at once, if it came in between.
-     */
-    public void onLateListener(Consumer<InetSocketAddress> print) {
-        InetSocketAddress now;
-        synchronized (this) {
-            lateListener = print;
-            now = firstListener;
-        }
-        if (now != null) {
-            print.accept(now);
-        }
+    /** The first listener a guest bound, or null: main reads it once every shard listens, for the boot line. */
+    public synchronized InetSocketAddress firstListener() {
+        return firstListener;
     }
 
     /** "0.0.0.0:8080", "[::]:8080": an address as the boot line shows it. */

@@ -1,11 +1,14 @@
 package io.wasix.appliance.cli;
 
 import io.wasix.appliance.module.ArtifactCache;
-
+import io.wasix.appliance.module.GuestModule;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
 import io.wasix.host.net.policy.PortRange;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +21,10 @@ import java.util.function.Consumer;
 public final class Cli {
     public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
+                   appliance [OPTIONS] MODULE [ARGS...]   the same: run is implied before an option or a module
                    appliance compile [-o DIR] [--train] MODULE.wasm   (see appliance compile --help)
-                   appliance --help
+                   appliance help | --help
+                   appliance --version
 
             Boots one WASIX module: its sockets are served by Netty on the module's own thread.
 
@@ -62,7 +67,9 @@ public final class Cli {
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
               --quiet               no boot line on stderr, so no transport fallback reasons either:
                                     the guest's output only (errors are still printed)
-              -h, --help            this text
+              -h, --help            this text (also: appliance help)
+              -V, --version         the versions of the appliance, Chicory, Netty and the JDK, and which
+                                    transports can run here
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=POLICY (1: allow), APPLIANCE_LISTEN=PORTS,
               APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
@@ -79,9 +86,28 @@ public final class Cli {
             loaded or linked; 2 on a usage error; 134 when the guest traps.
             """;
 
+    /** What the first word asks for; everything but help and version is a run. */
+    public enum Command { RUN, HELP, VERSION }
+
     private Cli() {}
 
-    /** Null means "help was printed". Warnings are dropped. */
+    /**
+     * The command {@code argv} asks for, from its first word (no arguments: help), or the word after run: the
+     * container's entry point says run, so `podman run IMAGE --version` reaches us as `run --version`.
+     */
+    public static Command command(String[] argv) {
+        if (argv.length == 0) {
+            return Command.HELP;
+        }
+        String word = argv[0].equals("run") && argv.length > 1 ? argv[1] : argv[0];
+        return switch (word) {
+            case "help", "--help", "-h" -> Command.HELP;
+            case "--version", "-V" -> Command.VERSION;
+            default -> Command.RUN;
+        };
+    }
+
+    /** The settings of a run; null means help was asked for (-h among run's options, or no arguments). Warnings are dropped. */
     public static Settings parse(String[] argv, Map<String, String> environment) throws UsageException {
         return parse(argv, environment, warning -> { });
     }
@@ -93,15 +119,18 @@ public final class Cli {
     public static Settings parse(String[] argv, Map<String, String> environment, Consumer<String> warnings)
             throws UsageException {
         List<String> args = List.of(argv);
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
+        if (command(argv) == Command.HELP) {
             return null;
         }
         int i = 0;
         if (args.get(0).equals("run")) {
             i = 1;
-        } else if (!args.get(0).startsWith("-") && !args.get(0).endsWith(".wasm")) {
-            // `appliance x.wasm` and `appliance --net x.wasm` are accepted as `appliance run ...`, as wasmer does.
-            throw new UsageException("unknown command '" + args.get(0) + "' (try: appliance --help)");
+        } else if (!args.get(0).startsWith("-") && !namesAModule(args.get(0))) {
+            // `appliance x.wasm`, `appliance keepalive` and `appliance --net x.wasm` are `appliance run ...`, as
+            // in wasmer; any other first word is a mistyped command or a guest argument that needs --.
+            throw new UsageException("unknown command '" + args.get(0) + "': not run or help, nor a file or a bundled "
+                    + "guest (" + String.join(", ", GuestModule.bundledNames()) + "); to pass it to the guest, put -- "
+                    + "before it: appliance run [MODULE] -- " + args.get(0));
         }
 
         String module = environment.get("APPLIANCE_MODULE");
@@ -167,6 +196,7 @@ public final class Cli {
                 case "-h", "--help" -> {
                     return null;
                 }
+                case "-V", "--version" -> throw new UsageException(a + " comes first and alone: appliance " + a);
                 case "--net" -> net = NetPolicy.ALLOW_ALL;
                 case "--listen" -> listen = NetFlags.listen(value(args, ++i, a), a);
                 case "--interpreter" -> interpreter = true;
@@ -235,6 +265,18 @@ public final class Cli {
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, policy, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
                 mounts.build(), quiet, bootReport, List.copyOf(listeners), ArtifactCache.locate(cache, environment));
+    }
+
+    /** A word that can only be meant as a module: a file, a .wasm name (missing or not), or a bundled guest. */
+    private static boolean namesAModule(String word) {
+        if (word.endsWith(".wasm") || GuestModule.bundledNames().contains(word)) {
+            return true;
+        }
+        try {
+            return Files.exists(Path.of(word));
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {

@@ -11,9 +11,11 @@ import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -37,6 +39,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
     static {
         BUNDLED.put("hello", new Bundled(HelloGuest::load, HelloGuest::create));
         BUNDLED.put("keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
+    }
+
+    /** The bundled guests' names, in the order --help lists them. */
+    public static Set<String> bundledNames() {
+        return Collections.unmodifiableSet(BUNDLED.keySet());
     }
 
     /** A module that cannot be used, with a one-line reason. */
@@ -77,16 +84,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-        } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
-            throw new LoadException(path + ": cannot be read: " + oneLine(e));
-        }
+        byte[] bytes = ModuleFile.read(path);
         return load(path.toString(), bytes, interpreter, cache);
     }
 

@@ -100,49 +100,19 @@ class BootReportTest {
         assertTrue(age > 0 && age < 3_600_000, "this JVM started " + age + " ms ago");
     }
 
-    /** The boot line waits for the first listener, so it can name it; a shard that ends stops the wait. */
+    /** The boot line names the first listener; later ones (other shards, other sockets) are not it. */
     @Test
-    void theFirstListenerEndsTheWaitAndLaterOnesAreNotIt() throws Exception {
+    void theFirstListenerIsTheOneNamed() throws Exception {
         BootReport r = new BootReport(new BootClock(System.nanoTime(), "exec"), out);
+        assertEquals(null, r.firstListener());
         var first = new InetSocketAddress(java.net.InetAddress.getByName("0.0.0.0"), 8080);
-        Thread t = new Thread(() -> {
-            r.listenerBound(first);
-            r.listenerBound(new InetSocketAddress(9090));
-        });
-        t.start();
-        assertEquals(first, r.awaitListener(60_000));
-        t.join();
-        assertEquals(first, r.awaitListener(0));
+        r.listenerBound(first);
+        r.listenerBound(new InetSocketAddress(9090));
+        assertEquals(first, r.firstListener());
         assertEquals("0.0.0.0:8080", BootReport.format(first));
         for (String[] v6 : new String[][] {{"::", "::"}, {"::1", "::1"}, {"fe80:0:0:0:0:0:0:1", "fe80::1"},
                 {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"}}) {
             assertEquals("[" + v6[1] + "]:80", BootReport.format(new InetSocketAddress(java.net.InetAddress.getByName(v6[0]), 80)));
         }
-    }
-
-    @Test
-    void aShardThatEndsStopsTheWaitWithoutAListener() {
-        BootReport r = new BootReport(new BootClock(System.nanoTime(), "exec"), out);
-        new Thread(r::stopWaiting).start();
-        assertEquals(null, r.awaitListener(60_000));
-    }
-
-    /** A listener that comes after the boot line went out without one is handed over once, when it comes. */
-    @Test
-    void aLateListenerIsHandedOverOnce() throws Exception {
-        BootReport r = new BootReport(new BootClock(System.nanoTime(), "exec"), out);
-        assertEquals(null, r.awaitListener(1));
-        List<InetSocketAddress> late = new java.util.concurrent.CopyOnWriteArrayList<>();
-        r.onLateListener(late::add);
-        assertEquals(List.of(), late);
-        r.listenerBound(new InetSocketAddress(8080));
-        r.listenerBound(new InetSocketAddress(8081));
-        assertEquals(List.of(new InetSocketAddress(8080)), late);
-
-        BootReport between = new BootReport(new BootClock(System.nanoTime(), "exec"), out);
-        between.listenerBound(new InetSocketAddress(7070)); // after the wait, before the hand-over was set up
-        List<InetSocketAddress> got = new java.util.ArrayList<>();
-        between.onLateListener(got::add);
-        assertEquals(List.of(new InetSocketAddress(7070)), got);
     }
 }
