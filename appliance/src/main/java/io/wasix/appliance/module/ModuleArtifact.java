@@ -1,6 +1,5 @@
 package io.wasix.appliance.module;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,9 +80,13 @@ public record ModuleArtifact(String digest, String compiler, String mainClass, S
                 p.setProperty("main.class", mainClass);
                 p.setProperty("interpreted", new TreeSet<>(interpreted).stream().map(String::valueOf)
                         .collect(Collectors.joining(",")));
-                var props = new ByteArrayOutputStream();
-                p.store(props, "a WebAssembly module compiled by `appliance compile`");
-                put(zip, PROPERTIES, props.toByteArray());
+                // Properties.store always begins with the current date as a comment: dropped, so that the same
+                // module always makes the same bytes, whatever the second it was compiled in.
+                var text = new java.io.StringWriter();
+                p.store(text, null);
+                String body = text.toString().substring(text.toString().indexOf('\n') + 1);
+                put(zip, PROPERTIES, ("# a WebAssembly module compiled by `appliance compile`\n" + body)
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 put(zip, META, meta);
                 for (var e : classes.entrySet()) {
                     put(zip, e.getKey().replace('.', '/') + ".class", e.getValue());
