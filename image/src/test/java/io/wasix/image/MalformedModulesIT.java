@@ -71,7 +71,7 @@ class MalformedModulesIT {
         assertEquals(1, cut.status, cut.stderr);
         assertTrue(cut.stderr.matches("appliance: \\S+cut.wasm: truncated section \\d+ \\(code\\) at offset \\d+: "
                 + "it declares \\d+ bytes, \\d+ remain\n"), cut.stderr);
-        refused(write(dir, "empty.wasm", new byte[0]), "empty file, not a WebAssembly module");
+        refused(write(dir, "empty.wasm", new byte[0]), "is empty, not a WebAssembly module");
         refused(write(dir, "header.wasm", Arrays.copyOf(hello, 6)),
                 "truncated in its header: 6 bytes, where the magic and version alone take 8");
     }

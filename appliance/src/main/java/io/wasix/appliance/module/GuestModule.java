@@ -136,6 +136,10 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
 
     /** {@code bytes} parsed, with everything that stops them from running here on one line. */
     public static WasmModule checked(String name, byte[] bytes) throws LoadException {
+        String refusal = ParseFailure.beforeParse(bytes);
+        if (refusal != null) {
+            throw new LoadException(name + ": " + refusal);
+        }
         WasmModule m;
         try {
             m = Parser.parse(bytes);
