@@ -189,7 +189,7 @@ fi
 # ---- build ------------------------------------------------------------------------------
 build_one() { # build_one SOURCE OUTPUT
     local src="$1" out="$2"
-    local wabt_flags=()
+    local wabt_flags=() # the wabt features the module needs: wat2wasm's for a .wat, wasm-validate's for all
     mkdir -p "$(dirname "$out")"
     case "$src" in
         *.c)
@@ -200,7 +200,8 @@ build_one() { # build_one SOURCE OUTPUT
             local extras=($extra)
             case "${profile:-freestanding}" in
                 freestanding) clang_ "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src"
+                         wabt_flags=(--enable-threads) ;; # a shared memory and atomics
                 wasi-libc) clang_ "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;

@@ -10,6 +10,7 @@ import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
+import io.wasix.host.GuestTrapException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
@@ -22,11 +23,12 @@ import java.util.function.Consumer;
 
 /**
  * One instance of the guest module on its own platform thread, with its own memory, fds and event loop.
- * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT).
+ * Shards share nothing; the kernel spreads connections between their listeners (SO_REUSEPORT). A guest that
+ * spawns threads runs them inside its shard, each on a thread of its own (see WasixHost).
  *
- * <p>Threading: {@link #run()} is the shard's thread and owns everything inside; {@link #stop()} may be
- * called from any thread. The host reports a bound listener on the guest's thread; {@link #listening()} is
- * read by main, so the flags it sets are atomic.
+ * <p>Threading: {@link #run()} is the shard's thread, the guest's main thread; {@link #stop()} may be called
+ * from any thread. The host reports a bound listener on the guest thread that bound it (in a guest that spawns
+ * threads, any of them); {@link #listening()} is read by main, so the flags it sets are atomic.
  */
 final class Shard implements Runnable, HostEvents {
     private final int index;
@@ -70,20 +72,31 @@ final class Shard implements Runnable, HostEvents {
         Outcome outcome;
         WasixHost h = null;
         try {
-            h = new WasixHost(config, metrics, this);
+            h = new WasixHost(config, metrics, this, module.module());
             host = h;
             if (stopRequested) {
                 h.stop();
             }
-            Instance instance = Instance.builder(module.module())
-                    .withImportValues(h.imports(module.module()))
+            // The same factory builds the instance of every thread the guest spawns.
+            Instance instance = h.instantiate(imports -> Instance.builder(module.module())
+                    .withImportValues(imports)
                     .withMachineFactory(this::newMachine)
                     .withMemoryFactory(WasixHost::newMemory)
                     .withStart(false) // Chicory would otherwise run _start inside build()
-                    .build();
+                    .build());
             boot.mark(BootReport.Milestone.SHARD_STARTED);
-            instance.export("_start").apply();
+            h.run(instance);
             outcome = new Outcome.Exited(0);
+        } catch (GuestTrapException e) {
+            Throwable trap = e.trap();
+            String where = TrapSite.describe(trap, module.withNames(),
+                    e.instance() == null ? null : e.instance().getMachine());
+            String message = switch (trap) {
+                case StackOverflowError s -> "call stack exhausted";
+                case WasmException w -> "uncaught wasm exception (tag " + w.tagIdx() + ")";
+                default -> GuestModule.oneLine(trap);
+            };
+            outcome = new Outcome.Trapped(message, (where == null ? "" : where + " in ") + "thread " + e.thread());
         } catch (GuestExitException e) {
             outcome = new Outcome.Exited(e.code());
         } catch (GuestStoppedException e) {
@@ -161,7 +174,10 @@ final class Shard implements Runnable, HostEvents {
     }
 
     private Machine newMachine(Instance instance) {
-        machine = module.machine().apply(instance);
-        return machine;
+        Machine m = module.machine().apply(instance);
+        if (machine == null) {
+            machine = m; // the main instance's: a spawned thread's trap comes with its own instance
+        }
+        return m;
     }
 }

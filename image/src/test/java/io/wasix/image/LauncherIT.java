@@ -223,7 +223,7 @@ class LauncherIT {
         Result r = runToEnd(List.of("run", guest.toString()));
         assertEquals(1, r.status, r.stderr);
         assertEquals("appliance: " + guest + ": imports what this host does not provide: wasix_32v1.frobnicate, "
-                + "env.memory (memory); exports no memory", r.stderr.strip());
+                + "env.mem (memory); exports no memory", r.stderr.strip());
     }
 
     @Test

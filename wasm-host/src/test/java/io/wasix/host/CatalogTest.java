@@ -117,7 +117,7 @@ class CatalogTest {
                 stubCalls.merge(stub.name(), 1L, Long::sum);
             }
         }
-        assertTrue(stubCalls.size() > 60, "many stubs were called: " + stubCalls.size());
+        assertTrue(stubCalls.size() > 50, "many stubs were called: " + stubCalls.size());
         Map<String, SyscallStats> stats = new LinkedHashMap<>();
         for (SyscallStats s : metrics.snapshot().syscalls()) {
             stats.put(s.syscall(), s);
@@ -148,7 +148,8 @@ class CatalogTest {
                         .withMemoryFactory(WasixHost::newMemory).withStart(false).build();
                 for (int i = 0; i < types.size(); i++) {
                     long[] r = instance.export("call" + i).apply(new long[types.get(i).params().size()]);
-                    assertEquals(Errno.NOTSUP.code(), (int) r[0], "thread_spawn " + types.get(i) + " (a stub for now)");
+                    // the real one, in either ABI: this module's memory is not shared, so no thread can share it
+                    assertEquals(Errno.NOTCAPABLE.code(), (int) r[0], "thread_spawn " + types.get(i));
                 }
             }
         }

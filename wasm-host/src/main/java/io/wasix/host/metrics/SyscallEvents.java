@@ -5,7 +5,7 @@ import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 
-/** The JFR event type of each {@link SyscallFamily}. Stateless; guest thread. */
+/** The JFR event type of each {@link SyscallFamily}. Stateless; any guest thread. */
 final class SyscallEvents {
     private SyscallEvents() {}
 

@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * nobody asks pays for neither. A trace prints one line per call. JDK Flight Recorder events are
  * separate: they follow the recording's settings, whatever is chosen here.
  *
- * <p>Threading: created by whoever starts the shard; the shard's guest thread registers its syscalls and
- * is the only writer; {@link #snapshot()} may be called from any thread at any time.
+ * <p>Threading: created by whoever starts the shard; the shard's thread registers its syscalls, and the
+ * guest's threads write one at a time (the shard lock, in threaded mode); {@link #snapshot()} may be called from any thread at any time.
  */
 public final class SyscallMetrics {
     private final int shard;

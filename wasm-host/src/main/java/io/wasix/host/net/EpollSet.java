@@ -12,7 +12,7 @@ import java.util.Map;
  * A guest's epoll instance: an interest list over its fds, answered from each descriptor's readiness.
  * Level-triggered by default; EPOLLET reports an fd again only after its readiness sequence moves;
  * EPOLLONESHOT disarms an fd after one report until EPOLL_CTL_MOD. Closed fds leave every set, as on Linux.
- * Owned by the guest thread.
+ * Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class EpollSet implements Descriptor {
     public static final int CTL_ADD = 0, CTL_MOD = 1, CTL_DEL = 2;

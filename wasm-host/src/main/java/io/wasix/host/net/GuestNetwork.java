@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
 
 /**
  * One guest instance's network: its event loop, its policy, a count of channels still open so that
- * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped. Owned by
- * the guest thread; {@link #datagramsDropped()} may be read from any.
+ * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped.
+ *
+ * <p>Threading: the guest thread in direct mode; in threaded mode any guest thread holding the shard lock,
+ * and the I/O thread's close listeners, which take it. {@link #datagramsDropped()} may be read from any thread.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -30,7 +32,7 @@ public final class GuestNetwork {
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
-    /** Written on the guest thread, read by whoever reports metrics. */
+    /** Written on the I/O side (the loop's handlers), read by whoever reports metrics. */
     private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
@@ -91,23 +93,41 @@ public final class GuestNetwork {
         if (channel instanceof io.netty.channel.ServerChannel server) {
             listeners.add(server);
             channel.closeFuture().addListener(f -> {
-                openChannels--;
-                listeners.remove(server);
-                channelClosed();
+                loop.enter();
+                try {
+                    openChannels--;
+                    listeners.remove(server);
+                    loop.changed(); // a close or a drain waits for this
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
             });
         } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
             // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
             // work, as a listener's next connection is. Its queued sends still leave before exit.
             channel.closeFuture().addListener(f -> {
-                openChannels--;
-                channelClosed();
+                loop.enter();
+                try {
+                    openChannels--;
+                    loop.changed();
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
             });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
-                openChannels--;
-                openConnections--;
-                channelClosed();
+                loop.enter();
+                try {
+                    openChannels--;
+                    openConnections--;
+                    loop.changed();
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
             });
         }
     }
@@ -152,7 +172,7 @@ public final class GuestNetwork {
         // again, and a guest busy with queued connections may not wait (run the loop) for a while.
         loop.drain(() -> closed.stream().allMatch(java.util.concurrent.Future::isDone),
                 GuestLoop.deadline(LISTENER_CLOSE_NANOS));
-        loop.poll();
+        loop.turn();
     }
 
     /** Bound on the wait in {@link #stopListening}; a close normally completes within one loop run. */

@@ -27,8 +27,11 @@ import java.util.ArrayDeque;
  * and closes are queued on the channel and return at once; a close waits for the last queued write to complete
  * before closing the channel, because io_uring would otherwise drop a write still in flight.
  *
- * <p>Threading: owned by the guest thread; its Netty handlers run on that same thread, inside the loop runs
- * that the guest's blocking calls make. No locks.
+ * <p>Threading: in direct mode, owned by the guest thread; its Netty handlers run on that same thread, inside
+ * the loop runs that the guest's blocking calls make, and nothing is locked. In threaded mode, guest threads
+ * call in holding the shard lock, and the handlers and future listeners, which run on the shard's I/O thread,
+ * take it ({@link GuestLoop#enter()}) before they touch any field here. A blocking call releases the lock
+ * while it waits, so another guest thread may close the socket meanwhile: the wait then ends with EBADF.
  */
 public final class GuestSocket implements NetSocket {
     /** The life of a socket, as sock_status and the calls below see it. */
@@ -118,7 +121,7 @@ public final class GuestSocket implements NetSocket {
         ch.pipeline().addLast(new AcceptHandler());
         net.register(ch);
         ChannelFuture bound = ch.bind(local);
-        net.loop().await(bound::isDone, GuestLoop.NO_DEADLINE);
+        net.loop().awaitDone(bound, GuestLoop.NO_DEADLINE);
         if (!bound.isSuccess()) {
             ch.close();
             throw NetErrors.errno(bound.cause()).fail();
@@ -166,7 +169,7 @@ public final class GuestSocket implements NetSocket {
         ChannelFuture closed = server.close();
         server = null;
         net.loop().drain(closed::isDone, GuestLoop.deadline(SERVER_CLOSE_NANOS));
-        net.loop().poll();
+        net.loop().turn();
     }
 
     /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
@@ -190,7 +193,9 @@ public final class GuestSocket implements NetSocket {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().awaitNewWork(() -> !acceptQueue.isEmpty(), GuestLoop.deadline(options.acceptTimeoutNanos));
+                net.loop().awaitNewWork(() -> !acceptQueue.isEmpty() || state != State.LISTENING,
+                        GuestLoop.deadline(options.acceptTimeoutNanos));
+                throwIfClosed();
             }
             if (acceptQueue.isEmpty()) {
                 throw Errno.AGAIN.fail();
@@ -204,11 +209,30 @@ public final class GuestSocket implements NetSocket {
         return new GuestSocket(net, ipv6, options, (DuplexChannel) child);
     }
 
-    /** Receives the listener's accepted children; runs on the guest thread inside a loop run. */
+    /**
+     * A wait this socket was in ended because another guest thread closed it meanwhile (threaded mode): the
+     * call answers EBADF, the fd it was made on being gone. (Linux would keep the closed file alive until the
+     * call returns; a guest that closes a socket under another thread's call wants that call to end.)
+     */
+    private void throwIfClosed() {
+        if (state == State.CLOSED) {
+            throw Errno.BADF.fail();
+        }
+    }
+
+    /** Receives the listener's accepted children; runs inside a loop run (threaded mode: under the lock). */
     private final class AcceptHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Channel child = (Channel) msg;
+            net.loop().enter();
+            try {
+                accepted(ctx, (Channel) msg);
+            } finally {
+                net.loop().exit();
+            }
+        }
+
+        private void accepted(ChannelHandlerContext ctx, Channel child) {
             if (state == State.CLOSED) {
                 child.unsafe().closeForcibly();
                 return;
@@ -221,7 +245,7 @@ public final class GuestSocket implements NetSocket {
                 return;
             }
             acceptQueue.add(child);
-            readinessSeq++;
+            moved();
             if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
                 ctx.channel().config().setAutoRead(false);
             }
@@ -232,9 +256,14 @@ public final class GuestSocket implements NetSocket {
             // Accept errors are transient for a listener; the next accept retries. The guest's accept does not
             // see them, as on Linux, where the connection stays in the kernel's queue until an accept succeeds.
             Errno e = NetErrors.errno(cause);
-            lastError = e;
-            if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
-                pauseAccepting();
+            net.loop().enter();
+            try {
+                lastError = e;
+                if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
+                    pauseAccepting();
+                }
+            } finally {
+                net.loop().exit();
             }
         }
     }
@@ -300,17 +329,22 @@ public final class GuestSocket implements NetSocket {
         adoptConnection(ch);
         ChannelFuture connected = local == null ? ch.connect(remote) : ch.connect(remote, local);
         connected.addListener(f -> {
-            if (state != State.CONNECTING) {
-                return;
+            net.loop().enter();
+            try {
+                if (state != State.CONNECTING) {
+                    return;
+                }
+                if (f.isSuccess()) {
+                    state = State.CONNECTED;
+                } else {
+                    state = State.FAILED;
+                    pendingError = NetErrors.errno(f.cause());
+                    lastError = pendingError;
+                }
+                moved();
+            } finally {
+                net.loop().exit();
             }
-            if (f.isSuccess()) {
-                state = State.CONNECTED;
-            } else {
-                state = State.FAILED;
-                pendingError = NetErrors.errno(f.cause());
-                lastError = pendingError;
-            }
-            readinessSeq++;
         });
         if (nonBlocking) {
             if (connected.isDone()) {
@@ -319,7 +353,8 @@ public final class GuestSocket implements NetSocket {
             }
             throw Errno.INPROGRESS.fail();
         }
-        if (!net.loop().await(connected::isDone, GuestLoop.deadline(options.connectTimeoutNanos))) {
+        if (!net.loop().await(() -> connected.isDone() || state == State.CLOSED,
+                GuestLoop.deadline(options.connectTimeoutNanos))) {
             state = State.FAILED;
             lastError = Errno.TIMEDOUT;
             ch.close();
@@ -329,6 +364,7 @@ public final class GuestSocket implements NetSocket {
     }
 
     private void finishConnect() {
+        throwIfClosed();
         if (state == State.FAILED) {
             Errno e = takePendingError();
             throw (e == null ? Errno.CONNREFUSED : e).fail();
@@ -345,47 +381,75 @@ public final class GuestSocket implements NetSocket {
         net.register(ch);
     }
 
-    /** Feeds the socket's queues from its channel; runs on the guest thread inside a loop run. */
+    /**
+     * Feeds the socket's queues from its channel; runs inside a loop run (threaded mode: on the I/O thread,
+     * each event under the shard lock).
+     */
     private final class ConnectionHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
-            if (localInputShut || state == State.CLOSED) {
-                buf.release();
-                return;
-            }
-            inbound.add(buf);
-            inboundBytes += buf.readableBytes();
-            readinessSeq++;
-            if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
-                ctx.channel().config().setAutoRead(false);
+            net.loop().enter();
+            try {
+                if (localInputShut || state == State.CLOSED) {
+                    buf.release();
+                    return;
+                }
+                inbound.add(buf);
+                inboundBytes += buf.readableBytes();
+                moved();
+                if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } finally {
+                net.loop().exit();
             }
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                peerClosedInput = true;
-                readinessSeq++;
+                net.loop().enter();
+                try {
+                    peerClosedInput = true;
+                    moved();
+                } finally {
+                    net.loop().exit();
+                }
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            peerClosedInput = true;
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                peerClosedInput = true;
+                moved();
+            } finally {
+                net.loop().exit();
+            }
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                moved();
+            } finally {
+                net.loop().exit();
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            pendingError = NetErrors.errno(cause);
-            lastError = pendingError;
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                pendingError = NetErrors.errno(cause);
+                lastError = pendingError;
+                moved();
+            } finally {
+                net.loop().exit();
+            }
             ctx.close();
         }
     }
@@ -396,8 +460,21 @@ public final class GuestSocket implements NetSocket {
         return e;
     }
 
+    /**
+     * Readiness moved: the counter edge-triggered epoll compares, and, in threaded mode, a wake-up for the
+     * guest threads waiting on this socket or an epoll set that holds it. Lock held.
+     */
+    private void moved() {
+        readinessSeq++;
+        net.loop().changed();
+    }
+
     private boolean readable() {
         return inboundBytes > 0 || peerClosedInput || localInputShut || pendingError != null;
+    }
+
+    private boolean readableOrClosed() {
+        return readable() || state == State.CLOSED;
     }
 
     private void requireConnected() {
@@ -433,12 +510,14 @@ public final class GuestSocket implements NetSocket {
                 throw Errno.AGAIN.fail(); // Linux: a read on a socket still connecting is EAGAIN, not ENOTCONN
             }
         }
+        throwIfClosed();
         requireConnected();
         if (!readable()) {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().await(this::readable, deadline);
+                net.loop().await(this::readableOrClosed, deadline);
+                throwIfClosed();
             }
             if (!readable()) {
                 throw Errno.AGAIN.fail();
@@ -454,8 +533,8 @@ public final class GuestSocket implements NetSocket {
         everRead |= n > 0;
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
-            if (!net.loop().await(this::readable, deadline) || inboundBytes == 0) {
-                break;
+            if (!net.loop().await(this::readableOrClosed, deadline) || inboundBytes == 0) {
+                break; // closed meanwhile: what was copied is the answer
             }
             n += copyOut(dst, len - n, false);
         }
@@ -523,6 +602,7 @@ public final class GuestSocket implements NetSocket {
         if (state == State.CONNECTING) {
             throw Errno.AGAIN.fail();
         }
+        throwIfClosed();
         requireConnected();
         if (localOutputShut) {
             throw Errno.PIPE.fail();
@@ -569,7 +649,9 @@ public final class GuestSocket implements NetSocket {
                 }
                 net.loop().poll();
             } else {
-                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null, deadline);
+                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null
+                        || state == State.CLOSED, deadline);
+                throwIfClosed();
             }
             if (!channel.isWritable()) {
                 if (partial) {
@@ -593,14 +675,19 @@ public final class GuestSocket implements NetSocket {
             writeDone = this::writeDone;
 
     private void writeDone(io.netty.util.concurrent.Future<? super Void> f) {
-        if (f.isSuccess()) {
-            if (accepted) {
-                net.responseWritten();
+        net.loop().enter();
+        try {
+            if (f.isSuccess()) {
+                if (accepted) {
+                    net.responseWritten();
+                }
+            } else if (state != State.CLOSED) {
+                pendingError = NetErrors.errno(f.cause());
+                lastError = pendingError;
+                moved();
             }
-        } else if (state != State.CLOSED) {
-            pendingError = NetErrors.errno(f.cause());
-            lastError = pendingError;
-            readinessSeq++;
+        } finally {
+            net.loop().exit();
         }
     }
 
@@ -615,12 +702,12 @@ public final class GuestSocket implements NetSocket {
         if ((how & 1) != 0 && !localInputShut) {
             localInputShut = true;
             releaseInbound();
-            readinessSeq++;
+            moved(); // a receive blocked in another guest thread now sees the end
             channel.shutdownInput();
         }
         if ((how & 2) != 0 && !localOutputShut) {
             localOutputShut = true;
-            readinessSeq++;
+            moved();
             DuplexChannel ch = channel;
             // On the loop's next run, not now: a guest that closes right after having read its request
             // (shutdown-then-close, as every connection-per-request server does) then gets one close, which
@@ -769,6 +856,7 @@ public final class GuestSocket implements NetSocket {
             return;
         }
         state = State.CLOSED;
+        moved(); // a call blocked on this socket in another guest thread ends (EBADF)
         if (server != null) {
             closeServer();
             for (Channel child : acceptQueue) {

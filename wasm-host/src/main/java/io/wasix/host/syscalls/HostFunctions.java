@@ -10,6 +10,8 @@ import io.wasix.host.abi.WasiException;
 import io.wasix.host.metrics.SyscallEvent;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.metrics.SyscallProbe;
+import io.wasix.host.net.ShardLock;
+import io.wasix.host.thread.GuestThread;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -24,8 +26,12 @@ import java.util.Set;
  * preview1 function is also served under wasix_32v1, which includes them, and under wasi_unstable (preview 0)
  * unless its layout differs there. Every function must be in the {@link WasixCatalog} with the same
  * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
- * Every host function, stubs included, goes through {@link #invoke}, the one place that counts, times, traces
- * and records JFR events for syscalls. Built on the guest thread.
+ * Every host function, stubs included, goes through {@link #invoke}, the one place that takes the shard lock
+ * (threaded mode), counts, times, traces and records JFR events for syscalls, and where each call begins (a
+ * stopped guest unwinds there; pending signals will be delivered there). A name may be served with two
+ * signatures (thread_spawn): the module's import's type picks one.
+ *
+ * <p>Threading: built on the shard's thread; the functions then run on any guest thread, under the shard lock.
  */
 final class HostFunctions {
     static final String WASIX = WasixCatalog.WASIX;
@@ -38,8 +44,15 @@ final class HostFunctions {
         int call(GuestMemory mem, long[] args);
     }
 
+    /** A syscall body that needs the calling instance (its exports, its memory's atomics). */
+    @FunctionalInterface
+    interface InstanceCall {
+        int call(GuestMemory mem, Instance instance, long[] args);
+    }
+
     private final GuestState state;
     private final SyscallMetrics metrics;
+    private final ShardLock lock;
     private final List<HostFunction> functions = new ArrayList<>();
     /** "module.name" and type of every function registered so far: a stub never shadows one of these. */
     private final Set<String> registered = new HashSet<>();
@@ -50,6 +63,7 @@ final class HostFunctions {
     HostFunctions(GuestState state, SyscallMetrics metrics) {
         this.state = state;
         this.metrics = metrics;
+        this.lock = state.net == null ? ShardLock.none() : state.net.loop().lock();
     }
 
     /** A preview1 function, served under both namespaces (and under preview 0, see {@link #registerStubs}). */
@@ -69,11 +83,32 @@ final class HostFunctions {
         add(WASIX, name, params, call);
     }
 
+    /** A function of wasix_32v1 only, given the calling instance. */
+    void wasixOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true)}));
+    }
+
+    /**
+     * A function of wasix_32v1 only, given the calling instance, that runs without the shard lock: one that
+     * touches no host state but the memory, which is safe for threads itself (the futex calls, whose wait and
+     * wake would otherwise each take the lock twice more, a hand-off per round trip). Its metrics still take
+     * the lock, when something counts them.
+     */
+    void wasixUnlocked(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false)}));
+    }
+
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, call, instance, args)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true)}));
     }
 
     /** A function with no result (proc_exit). */
@@ -81,7 +116,7 @@ final class HostFunctions {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of()));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            invoke(probe, call, instance, args);
+            invoke(probe, call, null, instance, args, true);
             return null;
         }));
     }
@@ -144,36 +179,62 @@ final class HostFunctions {
 
     /**
      * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
-     * a stopped guest) is still reported, as one that did not return.
+     * a stopped guest) is still reported, as one that did not return. {@code locked}: under the shard lock (a
+     * no-op in direct mode).
      */
-    private int invoke(SyscallProbe probe, Call call, Instance instance, long[] args) {
-        state.net.loop().throwIfStopped();
-        SyscallEvent event = probe.beginEvent();
-        long start = probe.timed() ? System.nanoTime() : 0;
-        int errno = 0;
-        boolean returned = false;
+    private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
+            boolean locked) {
+        if (locked) {
+            lock.lock();
+        }
         try {
-            errno = call.call(state.memory(instance), args);
-            returned = true;
-        } catch (WasiException e) {
-            errno = e.errno().code();
-            returned = true;
-        } catch (UnsupportedCallTrap e) {
-            errno = Errno.NOTSUP.code();
-            throw e;
-        } finally {
-            if (probe.timed()) {
-                long nanos = System.nanoTime() - start;
-                probe.count(nanos, errno);
-                if (probe.traced()) {
-                    probe.trace(args, nanos, errno, returned);
+            state.net.loop().throwIfStopped();
+            GuestThread thread = state.threads.current();
+            if (locked) {
+                state.threads.atCallEntry(thread);
+            }
+            SyscallEvent event = probe.beginEvent();
+            long start = probe.timed() ? System.nanoTime() : 0;
+            int errno = 0;
+            boolean returned = false;
+            try {
+                GuestMemory memory = state.memory(instance);
+                errno = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                returned = true;
+            } catch (WasiException e) {
+                errno = e.errno().code();
+                returned = true;
+            } catch (UnsupportedCallTrap e) {
+                errno = Errno.NOTSUP.code();
+                throw e;
+            } finally {
+                if (probe.timed()) {
+                    // Counted under the lock, even after a wait that let it go: one writer at a time.
+                    long nanos = System.nanoTime() - start;
+                    if (!locked) {
+                        lock.lock();
+                    }
+                    try {
+                        probe.count(nanos, errno);
+                        if (probe.traced()) {
+                            probe.trace(args, nanos, errno, returned, lock.isThreaded() ? thread.tid() : 0);
+                        }
+                    } finally {
+                        if (!locked) {
+                            lock.unlock();
+                        }
+                    }
+                }
+                if (event != null) {
+                    probe.commit(event, args, errno, returned);
                 }
             }
-            if (event != null) {
-                probe.commit(event, args, errno, returned);
+            return errno;
+        } finally {
+            if (locked) {
+                lock.unlock();
             }
         }
-        return errno;
     }
 
     List<HostFunction> functions() {

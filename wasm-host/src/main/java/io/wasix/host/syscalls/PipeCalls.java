@@ -65,6 +65,7 @@ final class PipeCalls {
                 break; // drained (or at the end): a short read, as read(2) makes
             }
         }
+        state.net.loop().changed(); // room regained: a writer waiting in another guest thread goes on
         return got;
     }
 
@@ -93,6 +94,7 @@ final class PipeCalls {
             }
             try {
                 written += writeFrom(m, p, vecs, written, total);
+                state.net.loop().changed(); // a reader waiting in another guest thread (or a poller) wakes
             } catch (WasiException e) {
                 if (e.errno() == Errno.PIPE && written > 0) {
                     break; // the reader left mid-write: report what went, as write(2) does

@@ -13,8 +13,9 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * Process-level calls: args, environment, clocks, randomness, sched_yield, proc_exit (and WASIX proc_exit2),
- * proc_id and proc_parent. Runs on the guest thread.
+ * Process-level calls: args, environment, clocks, randomness, sched_yield, proc_exit (and WASIX proc_exit2;
+ * from any guest thread they end the whole guest with their code), proc_id and proc_parent. Runs on the
+ * calling guest thread, under the shard lock in threaded mode.
  */
 final class ProcCalls {
     private static final int REALTIME = 0, MONOTONIC = 1, PROCESS_CPUTIME = 2, THREAD_CPUTIME = 3;
@@ -63,7 +64,10 @@ final class ProcCalls {
         });
         r.preview1("sched_yield", List.of(), (m, a) -> {
             state.net.loop().poll();
-            Thread.yield();
+            state.net.loop().lock().outside(() -> { // let the other guest threads have the lock and a core
+                Thread.yield();
+                return null;
+            });
             return 0;
         });
         HostFunctions.Call exit = (m, a) -> {

@@ -19,6 +19,7 @@ import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.UnsupportedCallTrap;
+import io.wasix.host.thread.ThreadExit;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
@@ -103,8 +104,9 @@ class HostCallsFuzzTest {
         long[] result;
         try {
             result = f.handle().apply(instance, args);
-        } catch (GuestExitException | GuestStoppedException | UnsupportedCallTrap e) {
-            // proc_exit, a stop (a call that blocked), or a stub that must not return (exec, thread_exit)
+        } catch (GuestExitException | GuestStoppedException | UnsupportedCallTrap | ThreadExit e) {
+            // proc_exit, a stop (a call that blocked), a stub that must not return (exec), or thread_exit, which
+            // ends the calling thread (here the only one)
             result = null;
             alive = false;
         } finally {

@@ -176,6 +176,22 @@ final class WriteSpecs {
         spec("fd_pipe", all(out(0, 4), out(1, 4)));
         spec("path_open2", out(9, 4));
         spec("resolve", all(buf(3, 4, 18), out(5, 4))); // 18-byte entries (addr family and address)
+        // threads and futexes (WASIX-THREADS.md)
+        spec("thread_spawn/5", out(4, 4)); // the 2023 ABI: (user_data, stack_base, stack_start, reactor, ret_tid*)
+        spec("thread_spawn/2", out(1, 4)); // (ThreadStart*, ret_tid*), as thread_spawn_v2
+        spec("thread_spawn_v2", out(1, 4));
+        spec("thread_join", NONE);
+        spec("thread_id", out(0, 4));
+        spec("thread_parallelism", out(0, 4));
+        spec("thread_sleep", NONE);
+        spec("thread_exit", NONE);
+        spec("thread_local_create", out(1, 4));
+        spec("thread_local_set", NONE);
+        spec("thread_local_get", out(1, 8));
+        spec("thread_local_destroy", NONE);
+        spec("futex_wait", out(3, 1)); // (addr, expected, timeout*, woken*): woken is a bool
+        spec("futex_wake", out(1, 1));
+        spec("futex_wake_all", out(1, 1));
     }
 
     private WriteSpecs() {}
