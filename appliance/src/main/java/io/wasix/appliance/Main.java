@@ -3,6 +3,7 @@ package io.wasix.appliance;
 import io.wasix.appliance.boot.BootClock;
 import io.wasix.appliance.boot.BootReport;
 import io.wasix.appliance.cli.Cli;
+import io.wasix.appliance.compile.CompileCommand;
 import io.wasix.appliance.module.GuestModule;
 import io.wasix.appliance.module.ModuleCheck;
 import io.wasix.appliance.cli.Settings;
@@ -40,6 +41,9 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        if (argv.length > 0 && argv[0].equals("compile")) {
+            return CompileCommand.run(List.of(argv).subList(1, argv.length), System.getenv(), System.out, System.err);
+        }
         BootReport boot = new BootReport(BootClock.ofThisProcess(), System.err);
         boot.mark(BootReport.Milestone.MAIN);
         int status = run(argv, boot);
@@ -80,7 +84,7 @@ public final class Main {
         // Netty's first use (choosing the transport) and Chicory's parser share no state: with a second
         // core, loading the module next to it takes it off the boot's critical path.
         var loading = new java.util.concurrent.FutureTask<GuestModule>(
-                () -> GuestModule.load(settings.module(), settings.interpreter()));
+                () -> GuestModule.load(settings.module(), settings.interpreter(), settings.cache()));
         Thread loader = new Thread(loading, "module-load");
         loader.setDaemon(true);
         loader.start();
@@ -152,7 +156,8 @@ public final class Main {
         awaitQuietly(started);
         boolean serving = shards.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek()));
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek(),
+                    boot.firstListener()));
         }
         reporting.serving(serving);
 
@@ -187,7 +192,7 @@ public final class Main {
      * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
      */
     private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
-            Outcome early) {
+            Outcome early, java.net.InetSocketAddress listener) {
         StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
                 .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
@@ -198,6 +203,8 @@ public final class Main {
                 case Outcome.Trapped t -> "trapped";
                 case Outcome.Failed f -> "failed";
             }).append(" before listening");
+        } else if (listener != null) {
+            b.append(", listening on ").append(BootReport.format(listener));
         }
         b.append(", ").append(clock.sinceStart());
         for (String f : transport.fallbacks()) {

@@ -1,5 +1,7 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
+
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
@@ -20,6 +22,7 @@ import java.util.List;
  * @param quiet no boot line: stderr carries the guest's output only
  * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
  * @param listeners listening sockets preopened for the guest (--tcplisten), after the mounts, in this order
+ * @param cache where `appliance compile` put compiled modules (--cache, APPLIANCE_CACHE, the XDG default)
  */
 public record Settings(
         String module,
@@ -33,7 +36,8 @@ public record Settings(
         List<MountSpec> mounts,
         boolean quiet,
         boolean bootReport,
-        List<InetSocketAddress> listeners) {
+        List<InetSocketAddress> listeners,
+        ArtifactCache cache) {
 
     public static final String DEFAULT_GUEST = "hello";
 

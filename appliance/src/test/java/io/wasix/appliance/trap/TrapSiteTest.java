@@ -54,6 +54,22 @@ class TrapSiteTest {
         assertEquals("inner_too_large (function #2)", trapSite(FallbackGuest.write(dir), false));
     }
 
+    /** The same from `appliance compile`'s artifact: the interpreted functions and their code come with it. */
+    @Test
+    void aTrapInAnInterpretedFallbackFunctionIsNamedFromItsArtifact(@TempDir Path dir) throws Exception {
+        Path wasm = FallbackGuest.write(dir);
+        var cache = new io.wasix.appliance.module.ArtifactCache(dir.resolve("cache"), "--cache");
+        assertEquals(0, io.wasix.appliance.compile.CompileCommandAccess.compile(wasm, cache.dir()));
+        GuestModule g = GuestModule.load(wasm.toString(), false, cache);
+        assertTrue(g.mode().startsWith("compiled ahead of time: "), g.mode());
+        Machine[] machine = new Machine[1];
+        Instance instance = Instance.builder(g.module()).withMachineFactory(i -> machine[0] = g.machine().apply(i))
+                .withStart(false).build();
+        var trap = assertThrows(ChicoryException.class, () -> instance.export("_start").apply());
+        assertTrue(machine[0] instanceof FallbackMachine, "interpreted functions: " + machine[0]);
+        assertEquals("inner_too_large (function #2)", TrapSite.describe(trap, g.withNames(), machine[0]));
+    }
+
     /**
      * The guest above is only a test of the fallback while its functions stay too large to compile: say so
      * loudly if a compiler change fits them in a JVM method.

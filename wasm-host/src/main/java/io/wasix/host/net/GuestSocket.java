@@ -128,7 +128,7 @@ public final class GuestSocket implements NetSocket {
         }
         server = ch;
         state = State.BOUND;
-        net.listenerBound((InetSocketAddress) ch.localAddress());
+        net.listenerBound(localAddress()); // as the guest bound it: 0.0.0.0, not io_uring's dual-stack [::]
     }
 
     /**
