@@ -18,6 +18,10 @@
 #   threads       freestanding, plus atomics and bulk memory, and an imported shared memory
 #                 (env.memory, as wasix-libc links it): add -Wl,--max-memory=N as an extra flag
 #   wasi-libc     Debian's wasi-libc (printf, files, crt1's _start), wasix.h for the sockets
+# and may have the linked module rewritten by binaryen's wasm-opt with a line in its first ten:
+#   // wasm-opt: FLAGS...
+# e.g. `// wasm-opt: --asyncify` for a guest whose setjmp/longjmp (stack_checkpoint/stack_restore)
+# needs asyncify's exports, as wasix-libc's toolchain makes every program.
 #
 # Why the .wasm files are committed: the Maven build and the tests only read the .wasm; a
 # fresh machine (or a developer laptop) usually has no clang with a wasm32 target and no
@@ -27,19 +31,20 @@
 # no paths or timestamps. Different compiler versions may still generate different code;
 # the reference toolchain is Debian's clang 14 + lld 14 and wabt 1.0.32.
 #
-# Needs: clang, wasm-ld, wat2wasm, wasm-validate
-#   (Debian/Ubuntu: apt-get install clang lld wasi-libc wabt)
+# Needs: clang, wasm-ld, wat2wasm, wasm-validate, and wasm-opt for sources that ask for it
+#   (Debian/Ubuntu: apt-get install clang lld wasi-libc wabt binaryen)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests bench/src/main/resources/guests)
-APT_HINT="install them with: apt-get install clang lld wasi-libc wabt"
+APT_HINT="install them with: apt-get install clang lld wasi-libc wabt binaryen"
 
 CLANG="${CLANG:-clang}"
 WAT2WASM="${WAT2WASM:-wat2wasm}"
 WASM_VALIDATE="${WASM_VALIDATE:-wasm-validate}"
+WASM_OPT="${WASM_OPT:-wasm-opt}"
 
 usage() {
     echo "usage: $0 [--check]" >&2
@@ -85,6 +90,12 @@ need "$CLANG" clang
 need wasm-ld lld
 need "$WAT2WASM" wabt
 need "$WASM_VALIDATE" wabt
+for src in "${C_SOURCES[@]}"; do
+    if head -n 10 "$src" | grep -q '^[[:space:]]*//[[:space:]]*wasm-opt:'; then
+        need "$WASM_OPT" binaryen
+        break
+    fi
+done
 if ((${#missing[@]} > 0)); then
     echo "build-guests: missing tool(s):" >&2
     for m in "${missing[@]}"; do echo "  $m" >&2; done
@@ -94,6 +105,20 @@ fi
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/build-guests.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+
+# clang 14 runs wasm-opt on what it links at -O2 whenever it finds one (binaryen) on the PATH, which
+# would make every guest's bytes depend on whether binaryen is installed. So clang runs with a PATH that
+# holds only wasm-ld; wasm-opt runs only where a source asks for it (see above), as a step of its own.
+CLANG_BIN="$(command -v "$CLANG")"
+if [[ -x "$(dirname "$(readlink -f "$CLANG_BIN")")/wasm-opt" ]]; then
+    echo "build-guests: $CLANG's own directory holds a wasm-opt, which it would run on every guest" >&2
+    exit 1
+fi
+mkdir -p "$TMP/clang-path"
+ln -s "$(command -v wasm-ld)" "$TMP/clang-path/wasm-ld"
+clang_() {
+    PATH="$TMP/clang-path" "$CLANG_BIN" "$@"
+}
 
 # Freestanding wasm32: no libc, no crt, our own _start; imports come only from the
 # __attribute__((import_module, import_name)) declarations in wasix.h.
@@ -131,9 +156,14 @@ profile_of() {
     head -n 10 "$1" | sed -n 's|^[[:space:]]*//[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1
 }
 
+# The wasm-opt line of a C source, its flags (empty: none).
+wasm_opt_of() {
+    head -n 10 "$1" | sed -n 's|^[[:space:]]*//[[:space:]]*wasm-opt:[[:space:]]*||p' | head -n 1
+}
+
 # Probe once so a clang without the wasm32 backend / wasm-ld fails with a clear message.
 printf 'void _start(void) {}\n' > "$TMP/probe.c"
-if ! "$CLANG" "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
+if ! clang_ "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
     cat "$TMP/probe.err" >&2
     echo "build-guests: $CLANG cannot build wasm32 modules; $APT_HINT" >&2
     exit 1
@@ -151,13 +181,20 @@ build_one() { # build_one SOURCE OUTPUT
             # shellcheck disable=SC2206 # the extra flags are words, split on purpose
             local extras=($extra)
             case "${profile:-freestanding}" in
-                freestanding) "$CLANG" "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                threads) "$CLANG" "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src"
+                freestanding) clang_ "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src"
                          validate=(--enable-threads) ;; # a shared memory and atomics
-                wasi-libc) "$CLANG" "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                wasi-libc) clang_ "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
-            esac ;;
+            esac
+            local opt
+            opt="$(wasm_opt_of "$src")"
+            if [[ -n "$opt" ]]; then
+                # shellcheck disable=SC2206 # the flags are words, split on purpose
+                local opts=($opt)
+                "$WASM_OPT" "${opts[@]}" "$out" -o "$out.opt" && mv -f "$out.opt" "$out"
+            fi ;;
         *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
     esac
     chmod 0644 "$out" # clang marks its output executable; a .wasm is data
