@@ -106,18 +106,19 @@ fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/build-guests.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
-# clang 14 runs wasm-opt on what it links at -O2 whenever it finds one (binaryen) on the PATH, which
-# would make every guest's bytes depend on whether binaryen is installed. So clang runs with a PATH that
-# holds only wasm-ld; wasm-opt runs only where a source asks for it (see above), as a step of its own.
-CLANG_BIN="$(command -v "$CLANG")"
-if [[ -x "$(dirname "$(readlink -f "$CLANG_BIN")")/wasm-opt" ]]; then
-    echo "build-guests: $CLANG's own directory holds a wasm-opt, which it would run on every guest" >&2
-    exit 1
-fi
+# clang 14 runs wasm-opt on what it links at -O2 whenever it finds one (binaryen), which would make
+# every guest's bytes depend on whether binaryen is installed. It looks in the directory it was invoked
+# from (/usr/bin for /usr/bin/clang, where binaryen puts wasm-opt too) and on the PATH. So clang is
+# invoked through a link in a directory of our own that holds only wasm-ld, with that directory as its
+# PATH; wasm-opt runs only where a source asks for it (see above), as a step of its own.
 mkdir -p "$TMP/clang-path"
-ln -s "$(command -v wasm-ld)" "$TMP/clang-path/wasm-ld"
+ln -s "$(command -v "$CLANG")" "$TMP/clang-path/clang"
+# wasm-ld and its versioned names beside it (Debian's clang 14 asks for wasm-ld-14)
+for ld in "$(dirname "$(command -v wasm-ld)")"/wasm-ld*; do
+    ln -s "$ld" "$TMP/clang-path/$(basename "$ld")"
+done
 clang_() {
-    PATH="$TMP/clang-path" "$CLANG_BIN" "$@"
+    PATH="$TMP/clang-path" "$TMP/clang-path/clang" "$@"
 }
 
 # Freestanding wasm32: no libc, no crt, our own _start; imports come only from the
