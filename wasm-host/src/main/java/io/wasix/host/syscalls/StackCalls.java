@@ -36,7 +36,7 @@ final class StackCalls {
             Checkpoints.checkpoint(threads.current(), i, snapshot, result);
             return 0;
         });
-        r.addVoid(HostFunctions.WASIX, "stack_restore", List.of(I32, I64), (m, a) -> {
+        r.wasixVoidOf("stack_restore", List.of(I32, I64), (m, i, a) -> {
             int snapshot = (int) a[0];
             try {
                 m.check(snapshot, Checkpoints.SNAPSHOT_BYTES);
@@ -44,7 +44,7 @@ final class StackCalls {
                 throw new SetjmpTrap("stack_restore (longjmp): the jmp_buf at " + Integer.toUnsignedString(snapshot)
                         + " lies outside the guest's memory");
             }
-            throw Checkpoints.restore(threads.current(), threads.current().instance().memory(), snapshot, a[1]);
+            throw Checkpoints.restore(threads.current(), i.memory(), snapshot, a[1]);
         });
     }
 }
