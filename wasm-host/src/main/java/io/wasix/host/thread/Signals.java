@@ -146,10 +146,11 @@ public final class Signals implements GuestLoop.Interrupts {
         timers.close();
     }
 
+    /** Whether {@link #take} would take something: the same conditions as {@link #takeOn}'s, or a wait would spin. */
     @Override
     public boolean pending() {
         GuestThread t = threads.current();
-        return t.pendingSignals.get() != 0 && !t.inHandler && !t.rewinding;
+        return t.pendingSignals.get() != 0 && !t.inHandler && !t.rewinding && t.instance != null;
     }
 
     @Override
