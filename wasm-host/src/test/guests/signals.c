@@ -27,8 +27,9 @@
 #include "wasix.h"
 #endif
 
+/* Named apart from wasix.h's poll_oneoff (where it has one): this guest passes raw bytes. */
 WX_P1("poll_oneoff")
-int32_t poll_oneoff(const void *in, void *out, int32_t nsubscriptions, uint32_t *ret_nevents);
+int32_t raw_poll_oneoff(const void *in, void *out, int32_t nsubscriptions, uint32_t *ret_nevents);
 WX_WASIX("sock_addr_local")
 int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
 WX_WASIX("fd_pipe")
@@ -199,7 +200,7 @@ static int32_t wait_once(const char *wait, int64_t sleep_ns) {
         *(uint32_t *)(sub + 16) = 1;               // monotonic
         *(uint64_t *)(sub + 24) = 3600000000000ULL; // relative
         uint32_t n = 0;
-        return poll_oneoff(sub, event, 1, &n);
+        return raw_poll_oneoff(sub, event, 1, &n);
     }
     if (streq(wait, "sleep")) return thread_sleep(sleep_ns);
     if (streq(wait, "pipe")) {
