@@ -142,13 +142,14 @@ public final class Main {
             shards.add(s);
             threads.add(s.start());
         }
-        // The first signal stops gracefully (stop accepting, finish in-flight responses); a second one
-        // stops at once, for whoever does not want to wait.
+        // The first signal goes to a guest that named a signal handler, which then has the grace period to
+        // finish by itself; any other guest stops gracefully (stop accepting, finish in-flight responses). A
+        // second signal stops it at once, for whoever does not want to wait.
         var signals = new java.util.concurrent.atomic.AtomicInteger();
-        Signals.onTerminate(() -> {
+        Signals.onTerminate(sig -> {
             if (signals.getAndIncrement() == 0) {
                 reporting.serving(false);
-                shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
+                shards.forEach(s -> s.terminate(sig, STOP_GRACE_MILLIS));
             } else {
                 shards.forEach(Shard::stop);
             }

@@ -14,6 +14,7 @@ import io.wasix.host.GuestTrapException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
+import io.wasix.host.StopSignal;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.net.InetSocketAddress;
@@ -168,6 +169,19 @@ final class Shard implements Runnable, HostEvents {
         WasixHost h = host;
         if (h != null) {
             h.stopGracefully(graceMillis * 1_000_000L);
+        } else {
+            stop();
+        }
+    }
+
+    /**
+     * The appliance's stop signal: to a guest that named a signal handler, which then has {@code graceMillis}
+     * to end by itself; any other guest stops gracefully, as {@link #stopGracefully} does.
+     */
+    void terminate(StopSignal sig, long graceMillis) {
+        WasixHost h = host;
+        if (h != null) {
+            h.terminate(sig, graceMillis * 1_000_000L);
         } else {
             stop();
         }

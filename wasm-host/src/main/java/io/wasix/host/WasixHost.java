@@ -22,6 +22,7 @@ import io.wasix.host.net.policy.NetGate;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.WasixCatalog;
+import io.wasix.host.thread.Signals;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,8 +42,8 @@ import java.util.Set;
  * {@link #instantiate}, run it with {@link #run}.
  *
  * <p>Threading: create it on the thread that will run the guest's main thread; in direct mode that thread owns
- * the event loop and every host function runs on it. Only {@link #stop()}, {@link #stopGracefully} and
- * {@link #metrics()} may be called from another thread.
+ * the event loop and every host function runs on it. Only {@link #stop()}, {@link #stopGracefully},
+ * {@link #terminate} and {@link #metrics()} may be called from another thread.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
@@ -294,6 +295,25 @@ public final class WasixHost implements AutoCloseable {
         }
     }
 
+    /**
+     * The appliance's stop signal ({@code sig}: SIGTERM or SIGINT). A guest that named a signal handler
+     * (callback_signal) gets it, on its main thread, and decides: it may finish and exit with its own status;
+     * {@code graceNanos} later it is stopped as {@link #stop()} does, if it is still running. A guest without
+     * a handler is stopped gracefully ({@link #stopGracefully}). Any thread.
+     *
+     * @return whether the guest got the signal
+     */
+    public boolean terminate(StopSignal sig, long graceNanos) {
+        Signals signals = state.threads().signals();
+        if (!signals.handlerRegistered()) {
+            stopGracefully(graceNanos);
+            return false;
+        }
+        signals.sendToProcess(sig.number());
+        signals.after(graceNanos, this::stop);
+        return true;
+    }
+
     /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
     public long datagramsDropped() {
         return net.datagramsDropped();
@@ -306,6 +326,7 @@ public final class WasixHost implements AutoCloseable {
     /** Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. */
     @Override
     public void close() {
+        state.threads().signals().close();
         loop.lock().lock();
         try {
             state.fds().closeAll();

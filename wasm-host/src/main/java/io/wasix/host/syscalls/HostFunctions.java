@@ -28,7 +28,7 @@ import java.util.Set;
  * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
  * Every host function, stubs included, goes through {@link #invoke}, the one place that takes the shard lock
  * (threaded mode), counts, times, traces and records JFR events for syscalls, and where each call begins (a
- * stopped guest unwinds there; pending signals will be delivered there). A name may be served with two
+ * stopped guest unwinds there; the signals sent to the calling thread are taken there). A name may be served with two
  * signatures (thread_spawn): the module's import's type picks one.
  *
  * <p>Threading: built on the shard's thread; the functions then run on any guest thread, under the shard lock.
@@ -89,6 +89,16 @@ final class HostFunctions {
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
                 (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true)}));
+    }
+
+    /** A function of wasix_32v1 only with no result, given the calling instance (callback_signal). */
+    void wasixVoidOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of()));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type, (Instance instance, long... args) -> {
+            invoke(probe, null, call, instance, args, true);
+            return null;
+        }));
     }
 
     /**
@@ -190,9 +200,7 @@ final class HostFunctions {
         try {
             state.net.loop().throwIfStopped();
             GuestThread thread = state.threads.current();
-            if (locked) {
-                state.threads.atCallEntry(thread);
-            }
+            state.threads.atCallEntry(thread); // signals sent to the caller: taken before the call itself
             SyscallEvent event = probe.beginEvent();
             long start = probe.timed() ? System.nanoTime() : 0;
             int errno = 0;

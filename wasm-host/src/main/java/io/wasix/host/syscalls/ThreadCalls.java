@@ -77,8 +77,8 @@ final class ThreadCalls {
             m.writeI64((int) a[1], threads.localGet((int) a[0]));
             return 0;
         });
-        r.wasixOf("thread_local_destroy", i32s(1), (m, i, a) -> {
-            threads.localDestroy((int) a[0], i);
+        r.wasix("thread_local_destroy", i32s(1), (m, a) -> {
+            threads.localDestroy((int) a[0]);
             return 0;
         });
     }
@@ -92,7 +92,7 @@ final class ThreadCalls {
         }
         requireSpawnable(caller, START_2023);
         int tid = threads.spawn(stackStart, stackBase,
-                (instance, t) -> instance.export(START_2023).apply(user & 0xffffffffL, user >>> 32));
+                new GuestThreads.Entry(START_2023, t -> new long[] {user & 0xffffffffL, user >>> 32}));
         m.writeI32(retTid, tid);
         return 0;
     }
@@ -108,7 +108,7 @@ final class ThreadCalls {
         }
         requireSpawnable(caller, START_V2);
         int tid = threads.spawn(upper - size, upper,
-                (instance, t) -> instance.export(START_V2).apply(t, Integer.toUnsignedLong(start)));
+                new GuestThreads.Entry(START_V2, t -> new long[] {t, Integer.toUnsignedLong(start)}));
         m.writeI32(retTid, tid);
         return 0;
     }

@@ -117,10 +117,11 @@ public final class WasixCatalog {
 
     /**
      * The preview 0 functions whose memory layouts or enum values differ from preview 1 (whence values, the
-     * 56-byte filestat, the 56-byte subscription): each needs its own implementation, never preview 1's.
+     * 56-byte filestat, the 56-byte subscription, the signal numbers, which have no STKFLT): each needs its own
+     * implementation, never preview 1's.
      */
     public static final Set<String> PREVIEW0_OWN_LAYOUT =
-            Set.of("fd_seek", "fd_filestat_get", "path_filestat_get", "poll_oneoff");
+            Set.of("fd_seek", "fd_filestat_get", "path_filestat_get", "poll_oneoff", "proc_raise");
 
     /** The functions without a result that must not return (wasix-libc declares them {@code _Noreturn}). */
     private static final Set<String> NORETURN = Set.of("proc_exit", "proc_exit2", "thread_exit", "stack_restore",

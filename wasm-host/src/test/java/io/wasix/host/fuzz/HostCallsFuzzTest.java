@@ -19,6 +19,7 @@ import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.UnsupportedCallTrap;
+import io.wasix.host.thread.SetjmpTrap;
 import io.wasix.host.thread.ThreadExit;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
@@ -104,9 +105,11 @@ class HostCallsFuzzTest {
         long[] result;
         try {
             result = f.handle().apply(instance, args);
-        } catch (GuestExitException | GuestStoppedException | UnsupportedCallTrap | ThreadExit e) {
-            // proc_exit, a stop (a call that blocked), a stub that must not return (exec), or thread_exit, which
-            // ends the calling thread (here the only one)
+        } catch (GuestExitException | GuestStoppedException | UnsupportedCallTrap | ThreadExit | SetjmpTrap e) {
+            // proc_exit, a stop (a call that blocked), a stub that must not return (exec), thread_exit, which
+            // ends the calling thread (here the only one), or a setjmp/longjmp that cannot work here
+            // (stack_checkpoint outside a call the host made into a thread, stack_restore to a jmp_buf no
+            // setjmp filled): wasix-libc traps on either
             result = null;
             alive = false;
         } finally {

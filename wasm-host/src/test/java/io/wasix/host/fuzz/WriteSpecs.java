@@ -192,6 +192,15 @@ final class WriteSpecs {
         spec("futex_wait", out(3, 1)); // (addr, expected, timeout*, woken*): woken is a bool
         spec("futex_wake", out(1, 1));
         spec("futex_wake_all", out(1, 1));
+        // signals, setjmp/longjmp
+        spec("callback_signal", NONE);
+        spec("thread_signal", NONE);
+        spec("proc_raise", NONE);
+        spec("proc_raise_interval", NONE);
+        spec("proc_signals_sizes_get", out(0, 4));
+        spec("proc_signals_get", NONE); // an array of proc_signals_sizes_get's count: 0 here
+        spec("stack_checkpoint", all(out(0, 24), out(1, 8))); // (snapshot*, ret*): the 24-byte jmp_buf, a u64
+        spec("stack_restore", NONE);
     }
 
     private WriteSpecs() {}
