@@ -32,6 +32,12 @@ public final class WasixCatalog {
     public static final String WASIX = "wasix_32v1";
     public static final String PREVIEW1 = "wasi_snapshot_preview1";
     public static final String PREVIEW0 = "wasi_unstable";
+    /**
+     * The wasi-threads proposal's module. Its one function, {@code thread-spawn(i32 start) -> i32}, is what
+     * wasix-libc's pthread_create has called since 2023, and wasmer links it for every module. It is not in
+     * this catalog: it has no stub (it is always served), and its result is a thread id or a negated errno.
+     */
+    public static final String WASI_THREADS = "wasi";
 
     /** What a function's stub does while the host has no real implementation. */
     public enum Stub {
