@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * Immutable once loaded; shared by all shards.
  *
  * @param name what the boot line calls it
- * @param mode "compiled at build time", "compiled at load time" or "interpreted"
+ * @param mode "compiled at build time", "compiled at load time" (with how many functions were left to the
+ *     interpreter, if any) or "interpreted"
  */
 public record GuestModule(String name, WasmModule module, Function<Instance, Machine> machine, String mode) {
 
@@ -93,30 +94,41 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             return new GuestModule(path.toString(), m, NamingInterpreter::new, "interpreted");
         }
         try {
-            return new GuestModule(path.toString(), m, compile(m), "compiled at load time");
+            var compiled = compile(m);
+            String mode = compiled.interpreted() == 0 ? "compiled at load time"
+                    : "compiled at load time, " + compiled.interpreted()
+                            + (compiled.interpreted() == 1 ? " function" : " functions")
+                            + " too large for a JVM method interpreted";
+            return new GuestModule(path.toString(), m, compiled.machine(), mode);
         } catch (ChicoryException e) {
             throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
         }
     }
 
+    /** A module's machine, and how many of its functions it leaves to the interpreter. */
+    private record Compiled(Function<Instance, Machine> machine, int interpreted) {}
+
     /**
      * Compiles as MachineFactoryCompiler does, through the compiler it wraps, which also says which functions
      * were too large for a JVM method and fell back to the interpreter: those then run on a
-     * {@link FallbackInterpreter}, so a trap in one of them is named.
+     * {@link FallbackInterpreter}, so a trap in one of them is named. The compiler is told to stay silent
+     * about them (its warning went to stderr, amid the guest's own output, even with --quiet): the boot
+     * line's mode counts them instead.
      */
-    private static Function<Instance, Machine> compile(WasmModule m) {
+    private static Compiled compile(WasmModule m) {
         var result = Compiler.builder(m)
                 .withClassCollectorFactory(ClassLoadingCollector::new)
-                .withInterpreterFallback(InterpreterFallback.WARN)
+                .withInterpreterFallback(InterpreterFallback.SILENT)
                 .build()
                 .compile();
         Function<Instance, Machine> compiled = ((ClassLoadingCollector) result.collector()).machineFactory();
         var interpreted = java.util.Set.copyOf(result.interpretedFunctions());
         if (interpreted.isEmpty()) {
-            return compiled;
+            return new Compiled(compiled, 0);
         }
         int[] ids = interpreted.stream().mapToInt(Integer::intValue).sorted().toArray();
-        return instance -> new FallbackMachine(compiled.apply(instance), new FallbackInterpreter(instance, ids), interpreted);
+        return new Compiled(instance -> new FallbackMachine(compiled.apply(instance),
+                new FallbackInterpreter(instance, ids), interpreted), ids.length);
     }
 
     /**
