@@ -7,10 +7,12 @@
 #
 #   bench/load/threads.sh [--runs N] [--duration S] [--warmup S] [--transports "io_uring epoll nio"] [--out FILE]
 #
-# Each run starts both servers fresh, one after the other, on free ports in BENCH_PORTS (default
-# 21000-21999), warms each up, measures it, and stops it by pid; the figure is the median of --runs (default
-# 3). Runs hold /tmp/wasix-bench.lock (BENCH_LOCK) as bench/load/run.sh does. Writes a Markdown table to
-# --out (default bench/results/load-DATE-threads.md).
+# Each run starts both servers fresh, one after the other (each run begins with the next one), on free ports
+# in BENCH_PORTS (default 21000-21999), warms each up, measures it, and stops it by pid; the figure is the
+# median of --runs (default 3). Runs hold /tmp/wasix-bench.lock (BENCH_LOCK) as bench/load/run.sh does. Writes a Markdown table to
+# --out (default bench/results/load-DATE-threads.md). BENCH_BEFORE_IMAGE=DIR adds a third server, DIR's keepalive
+# guest ("keepalive-before", an older build), so the single-threaded path can be compared before and after
+# in the same run.
 #
 # Needs: the build (mvn -B -q package -DskipTests), wrk and gcc.
 set -euo pipefail
@@ -18,12 +20,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
 APPLIANCE="$IMAGE/bin/appliance"
+BEFORE_IMAGE="${BENCH_BEFORE_IMAGE:-}"
 THREADED="$ROOT/bench/src/main/resources/guests/keepalive-threads.wasm"
 LOCK="${BENCH_LOCK:-/tmp/wasix-bench.lock}"
 CACHE="$ROOT/bench/.cache"
 PORTS="${BENCH_PORTS:-21000-21999}"
 RUNS=3 DURATION=5 WARMUP=8 TRANSPORTS="" OUT=""
 COMMAND="bench/load/threads.sh${*:+ $*}"
+[[ -n "$BEFORE_IMAGE" ]] && COMMAND="BENCH_BEFORE_IMAGE=$BEFORE_IMAGE $COMMAND"
 while (($#)); do
     case "$1" in
         --runs) RUNS="$2"; shift ;;
@@ -74,12 +78,13 @@ http_ok() {
 # The server's utime + stime, all threads, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# measure GUEST TRANSPORT: one fresh server, warmed up, one measured wrk run; prints "REQ_PER_S CPU_US_PER_REQ"
+# measure APPLIANCE GUEST TRANSPORT: one fresh server, warmed up, one measured wrk run; prints
+# "REQ_PER_S CPU_US_PER_REQ"
 measure() {
-    local guest="$1" transport="$2" port log out c0 c1 reqs rps
+    local appliance="$1" guest="$2" transport="$3" port log out c0 c1 reqs rps
     port="$("$CACHE/bin/freeport" "${PORTS%-*}" "${PORTS#*-}")"
     log="$(mktemp "${TMPDIR:-/tmp}/threads-bench.XXXXXX")"
-    PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run --quiet --transport "$transport" "$guest" >"$log" 2>&1 &
+    PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$appliance" run --quiet --transport "$transport" "$guest" >"$log" 2>&1 &
     SERVER_PID=$!
     local deadline=$((SECONDS + 60))
     until http_ok "$port"; do
@@ -115,15 +120,22 @@ if [[ -z "$TRANSPORTS" ]]; then
     [[ -n "$TRANSPORTS" ]] || die "the appliance did not start (probe)"
 fi
 
+LOAD0="$(cut -d" " -f1-3 /proc/loadavg)"
 exec 9>"$LOCK"
 flock 9
 declare -A RPS CPU
+SERVERS="keepalive threaded"
+[[ -n "$BEFORE_IMAGE" ]] && SERVERS="keepalive threaded keepalive-before"
 for t in $TRANSPORTS; do
     for ((i = 1; i <= RUNS; i++)); do
-        for g in keepalive threaded; do
-            guest=keepalive
+        # Each run starts with the next server, so none always runs first (or right after another).
+        read -r -a order <<<"$SERVERS"
+        rot=$(((i - 1) % ${#order[@]}))
+        for g in "${order[@]:$rot}" "${order[@]:0:$rot}"; do
+            guest=keepalive app="$APPLIANCE"
             [[ "$g" == threaded ]] && guest="$THREADED"
-            read -r r c < <(measure "$guest" "$t")
+            [[ "$g" == keepalive-before ]] && app="$BEFORE_IMAGE/bin/appliance"
+            read -r r c < <(measure "$app" "$guest" "$t")
             RPS[$g@$t]+="$r "
             CPU[$g@$t]+="$c "
             say "$(printf 'run %d %-9s %-9s %8s req/s %6s us CPU/req' "$i" "$t" "$g" "$r" "$c")"
@@ -143,19 +155,24 @@ flock -u 9
     echo "  guest threads (one in epoll_wait, two workers doing the receives and sends on the shared fds, EPOLLONESHOT"
     echo "  re-armed by the worker); threaded mode (an I/O thread runs the loop, guest calls take the shard lock)."
     echo
+    [[ -n "$BEFORE_IMAGE" ]] && echo "- **keepalive-before**: the bundled keepalive guest of the build in \`$BEFORE_IMAGE\`, in the same run." && echo
     echo "CPU per request is the server process's utime + stime over the measured run (all its threads, /proc),"
     echo "divided by the requests wrk completed. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-    echo "Linux $(uname -r); wrk shares the cores, and so does other work: compare within this run."
+    echo "Linux $(uname -r); wrk shares the cores, and so does other work: compare within this run. Load average"
+    echo "(1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d" " -f1-3 /proc/loadavg)."
     echo
-    echo "| transport | keepalive req/s | threaded req/s | threaded / keepalive | keepalive CPU us/req | threaded CPU us/req | runs (req/s) |"
-    echo "|---|---:|---:|---:|---:|---:|---|"
+    echo "| transport | server | req/s (median) | vs keepalive | CPU us/req (median) | vs keepalive | runs: req/s | runs: CPU us/req |"
+    echo "|---|---|---:|---:|---:|---:|---|---|"
     for t in $TRANSPORTS; do
         k="$(tr ' ' '\n' <<<"${RPS[keepalive@$t]}" | grep -v '^$' | median)"
-        m="$(tr ' ' '\n' <<<"${RPS[threaded@$t]}" | grep -v '^$' | median)"
         kc="$(tr ' ' '\n' <<<"${CPU[keepalive@$t]}" | grep -v '^$' | median)"
-        mc="$(tr ' ' '\n' <<<"${CPU[threaded@$t]}" | grep -v '^$' | median)"
-        printf '| %s | %.0f | %.0f | %.2f | %s | %s | keepalive: %s; threaded: %s |\n' "$t" "$k" "$m" \
-            "$(awk -v a="$m" -v b="$k" 'BEGIN {print a / b}')" "$kc" "$mc" "${RPS[keepalive@$t]% }" "${RPS[threaded@$t]% }"
+        for g in $SERVERS; do
+            m="$(tr ' ' '\n' <<<"${RPS[$g@$t]}" | grep -v '^$' | median)"
+            mc="$(tr ' ' '\n' <<<"${CPU[$g@$t]}" | grep -v '^$' | median)"
+            printf '| %s | %s | %.0f | %.2f | %s | %.2f | %s | %s |\n' "$t" "$g" "$m" \
+                "$(awk -v a="$m" -v b="$k" 'BEGIN {print a / b}')" "$mc" "$(awk -v a="$mc" -v b="$kc" 'BEGIN {print a / b}')" \
+                "${RPS[$g@$t]% }" "${CPU[$g@$t]% }"
+        done
     done
 } >"$OUT"
 say "threads.sh: wrote $OUT"

@@ -5,7 +5,7 @@
  *
  * No libc: guests are built with
  *   clang --target=wasm32-wasi -mcpu=mvp -ffreestanding -nostdlib -Wl,--no-entry -Wl,--export=_start
- * (see scripts/build-guests.sh). The ABI is the one described in WASIX-ABI.md:
+ * (see scripts/build-guests.sh). docs/guests.md ("The ABI in brief") describes the ABI:
  *   - every call returns an i32 holding a u16 errno, 0 = success;
  *   - results go through out-pointers (i32 offsets into linear memory);
  *   - all parameters are i32 except the i64 ones noted below.
@@ -82,6 +82,59 @@ typedef struct {
 
 _Static_assert(sizeof(wx_epoll_event_t) == 32, "epoll_event must be 32 bytes");
 
+/* The plain addresses the multicast calls take. IPv4: a.b.c.d. IPv6: eight 16-bit segments, each a
+ * u16 in wasm's (little-endian) byte order, first segment first, as wasmer reads them: ff02::1 is
+ * {0xff02, 0, 0, 0, 0, 0, 0, 0x0001}, NOT the 16 network-order bytes of a socket address. */
+typedef struct {
+    uint8_t octets[4];
+} wx_addr_ip4_t;
+
+typedef struct {
+    uint16_t segments[8];
+} wx_addr_ip6_t;
+
+/* opt_ts for sock_set_opt_time / sock_get_opt_time: tag u8 @0 (0 None, 1 Some), u64 ns @8. */
+typedef struct {
+    uint8_t tag;
+    uint8_t _pad[7];
+    uint64_t nanos;
+} wx_option_timestamp_t;
+
+_Static_assert(sizeof(wx_option_timestamp_t) == 16, "opt_ts must be 16 bytes");
+
+/* poll_oneoff: a 48-byte subscription and a 32-byte event. */
+typedef struct {
+    uint64_t userdata;
+    uint8_t tag; /* 0 clock, 1 fd_read, 2 fd_write */
+    uint8_t _pad[7];
+    union {
+        struct {
+            uint32_t clock_id; /* 0 realtime, 1 monotonic */
+            uint32_t _pad;
+            uint64_t timeout_ns;
+            uint64_t precision_ns;
+            uint16_t flags; /* 1 = absolute */
+            uint8_t _pad2[6];
+        } clock;
+        struct {
+            uint32_t fd;
+        } fd;
+    } u;
+} wx_subscription_t;
+
+typedef struct {
+    uint64_t userdata;
+    uint16_t error;
+    uint8_t type;
+    uint8_t _pad[5];
+    uint64_t nbytes; /* fd_read: bytes ready (for a UDP socket, the next datagram's size) */
+    uint16_t flags;  /* 1 = hang-up */
+    uint8_t _pad2[6];
+} wx_event_t;
+
+_Static_assert(sizeof(wx_subscription_t) == 48, "subscription must be 48 bytes");
+_Static_assert(sizeof(wx_event_t) == 32, "event must be 32 bytes");
+
 /* ---- constants -------------------------------------------------------------------------- */
 enum {
     WX_AF_UNSPEC = 0, WX_AF_INET4 = 1, WX_AF_INET6 = 2, WX_AF_UNIX = 3,
@@ -98,8 +151,19 @@ enum {
 };
 /* Sockoption (subset). */
 enum {
-    WX_OPT_REUSE_PORT = 1, WX_OPT_REUSE_ADDR = 2, WX_OPT_NO_DELAY = 3, WX_OPT_KEEP_ALIVE = 12,
-    WX_OPT_RECV_BUF_SIZE = 15, WX_OPT_SEND_BUF_SIZE = 16,
+    WX_OPT_REUSE_PORT = 1, WX_OPT_REUSE_ADDR = 2, WX_OPT_NO_DELAY = 3, WX_OPT_BROADCAST = 6,
+    WX_OPT_MCAST_LOOP_V4 = 7, WX_OPT_MCAST_LOOP_V6 = 8, WX_OPT_LAST_ERROR = 11, WX_OPT_KEEP_ALIVE = 12,
+    WX_OPT_RECV_BUF_SIZE = 15, WX_OPT_SEND_BUF_SIZE = 16, WX_OPT_RECV_TIMEOUT = 19, WX_OPT_SEND_TIMEOUT = 20,
+    WX_OPT_TTL = 23, WX_OPT_MULTICAST_TTL_V4 = 24, WX_OPT_TYPE = 25, WX_OPT_PROTO = 26,
+};
+/* sock_recv / sock_recv_from input flags (riflags), output flags (roflags); sock_send(_to) siflags. */
+enum {
+    WX_RI_PEEK = 1, WX_RI_WAITALL = 2, WX_RI_DATA_TRUNCATED = 4 /* MSG_TRUNC: return the real length */,
+    WX_RI_DONT_WAIT = 8, WX_RO_DATA_TRUNCATED = 1, WX_SI_DONT_WAIT = 1,
+};
+/* Clocks (clock_time_get). */
+enum {
+    WX_CLOCK_REALTIME = 0, WX_CLOCK_MONOTONIC = 1,
 };
 /* fdflags. */
 enum {
@@ -113,8 +177,9 @@ enum {
 };
 /* A few errno values (preview1 numbering). */
 enum {
-    WX_ESUCCESS = 0, WX_EAGAIN = 6, WX_EBADF = 8, WX_ECONNABORTED = 13, WX_ECONNRESET = 15,
-    WX_EFAULT = 21, WX_EINTR = 27, WX_EINVAL = 28, WX_ENOTSOCK = 57, WX_ENOTSUP = 58,
+    WX_ESUCCESS = 0, WX_EACCES = 2, WX_EAGAIN = 6, WX_EBADF = 8, WX_ECONNABORTED = 13, WX_ECONNREFUSED = 14,
+    WX_ECONNRESET = 15, WX_EDESTADDRREQ = 17, WX_EFAULT = 21, WX_EINTR = 27, WX_EINVAL = 28,
+    WX_EMSGSIZE = 35, WX_ENOTCONN = 53, WX_ENOTSOCK = 57, WX_ENOTSUP = 58, WX_EPIPE = 64,
 };
 
 /* ---- wasix_32v1 imports ----------------------------------------------------------------- */
@@ -136,10 +201,38 @@ int32_t sock_send(int32_t fd, const wx_ciovec_t *iovs, int32_t iovs_len, int32_t
                   uint32_t *ret_nsent);
 WX_WASIX("sock_shutdown")
 int32_t sock_shutdown(int32_t fd, int32_t how);
+/* Datagrams. send_to's address is an INPUT address (port little-endian); recv_from writes an OUTPUT
+ * address (port big-endian): turn it into an input one with wx_addr_reply before sending back to it. */
+WX_WASIX("sock_send_to")
+int32_t sock_send_to(int32_t fd, const wx_ciovec_t *iovs, int32_t iovs_len, int32_t siflags,
+                     const wx_addr_port_t *addr, uint32_t *ret_nsent);
+WX_WASIX("sock_recv_from")
+int32_t sock_recv_from(int32_t fd, const wx_iovec_t *iovs, int32_t iovs_len, int32_t riflags,
+                       uint32_t *ret_nread, uint16_t *ret_roflags, wx_addr_port_t *ret_addr);
+WX_WASIX("sock_join_multicast_v4")
+int32_t sock_join_multicast_v4(int32_t fd, const wx_addr_ip4_t *group, const wx_addr_ip4_t *iface);
+WX_WASIX("sock_leave_multicast_v4")
+int32_t sock_leave_multicast_v4(int32_t fd, const wx_addr_ip4_t *group, const wx_addr_ip4_t *iface);
+WX_WASIX("sock_join_multicast_v6")
+int32_t sock_join_multicast_v6(int32_t fd, const wx_addr_ip6_t *group, uint32_t iface_index);
+WX_WASIX("sock_leave_multicast_v6")
+int32_t sock_leave_multicast_v6(int32_t fd, const wx_addr_ip6_t *group, uint32_t iface_index);
+WX_WASIX("sock_addr_local")
+int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
+WX_WASIX("sock_addr_peer")
+int32_t sock_addr_peer(int32_t fd, wx_addr_port_t *ret_addr);
+WX_WASIX("sock_status")
+int32_t sock_status(int32_t fd, uint8_t *ret_status);
 WX_WASIX("sock_set_opt_flag")
 int32_t sock_set_opt_flag(int32_t fd, int32_t opt, int32_t flag);
 WX_WASIX("sock_set_opt_size")
 int32_t sock_set_opt_size(int32_t fd, int32_t opt, int64_t size); /* size is i64 */
+WX_WASIX("sock_get_opt_flag")
+int32_t sock_get_opt_flag(int32_t fd, int32_t opt, uint8_t *ret_flag);
+WX_WASIX("sock_get_opt_size")
+int32_t sock_get_opt_size(int32_t fd, int32_t opt, uint64_t *ret_size);
+WX_WASIX("sock_set_opt_time")
+int32_t sock_set_opt_time(int32_t fd, int32_t opt, const wx_option_timestamp_t *time);
 WX_WASIX("epoll_create")
 int32_t epoll_create(int32_t *ret_epfd);
 WX_WASIX("epoll_ctl")
@@ -169,6 +262,8 @@ WX_P1("proc_exit")
 _Noreturn void proc_exit(int32_t code);
 WX_P1("clock_time_get")
 int32_t clock_time_get(int32_t clock_id, int64_t precision /* i64 */, uint64_t *ret_time);
+WX_P1("poll_oneoff")
+int32_t poll_oneoff(const wx_subscription_t *in, wx_event_t *out, int32_t nsubscriptions, uint32_t *ret_nevents);
 
 #ifndef WASIX_NO_HELPERS
 /* ===================================================================================== */
@@ -209,9 +304,26 @@ static inline void wx_addr_ipv4_in(wx_addr_port_t *out, uint8_t a, uint8_t b, ui
     out->addr[3] = d;
 }
 
-/* Read the port of an OUTPUT address (from accept / addr_local / addr_peer): big-endian. */
+/* Fill an INPUT address for IPv6 (16 bytes, network order), port little-endian. */
+static inline void wx_addr_ipv6_in(wx_addr_port_t *out, const uint8_t addr[16], uint16_t port) {
+    memset(out, 0, sizeof *out);
+    out->family = WX_AF_INET6;
+    out->port[0] = (uint8_t)(port & 0xff);
+    out->port[1] = (uint8_t)(port >> 8);
+    memcpy(out->addr, addr, 16);
+}
+
+/* Read the port of an OUTPUT address (from accept / addr_local / addr_peer / recv_from): big-endian. */
 static inline uint16_t wx_addr_port_out(const wx_addr_port_t *addr) {
     return (uint16_t)(((uint16_t)addr->port[0] << 8) | addr->port[1]);
+}
+
+/* Turn an OUTPUT address (recv_from's sender, port big-endian) into an INPUT one (port little-endian),
+ * to send_to or connect to it: the port's two bytes change places, nothing else does. */
+static inline void wx_addr_reply(wx_addr_port_t *in, const wx_addr_port_t *out) {
+    memcpy(in, out, sizeof *in);
+    in->port[0] = out->port[1];
+    in->port[1] = out->port[0];
 }
 
 /* Format v in decimal into out (at least 10 bytes); returns the number of characters. */
@@ -238,6 +350,43 @@ static inline int wx_parse_port(const char *s, uint16_t *out) {
     if (v == 0) return 0;
     *out = (uint16_t)v;
     return 1;
+}
+
+/* Parse a duration the way nginx spells one: digits, then "ms" or "s" (or nothing: seconds), into
+ * milliseconds, 1 ms .. 1 day. Returns 1 on success, 0 otherwise. */
+static inline int wx_parse_duration_ms(const char *s, uint32_t *out) {
+    uint64_t v = 0;
+    if (s == NULL || *s < '0' || *s > '9') return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > 86400000u) return 0;
+    }
+    if (s[0] == 'm' && s[1] == 's' && s[2] == '\0') {
+        /* already milliseconds */
+    } else if ((s[0] == 's' && s[1] == '\0') || s[0] == '\0') {
+        v *= 1000;
+    } else {
+        return 0;
+    }
+    if (v == 0 || v > 86400000u) return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* Milliseconds on the monotonic clock (0 if the clock cannot be read: deadlines then never pass early). */
+static inline uint64_t wx_now_ms(void) {
+    uint64_t ns = 0;
+    if (clock_time_get(WX_CLOCK_MONOTONIC, 1000000, &ns) != 0) return 0;
+    return ns / 1000000u;
+}
+
+/* Sets a socket's receive or send timeout (opt WX_OPT_RECV_TIMEOUT / WX_OPT_SEND_TIMEOUT), in ms. */
+static inline int32_t wx_set_timeout_ms(int32_t fd, int32_t opt, uint32_t ms) {
+    wx_option_timestamp_t t;
+    memset(&t, 0, sizeof t);
+    t.tag = 1;
+    t.nanos = (uint64_t)ms * 1000000u;
+    return sock_set_opt_time(fd, opt, &t);
 }
 
 /* Parse a dotted-quad IPv4 address into a[4]. Returns 1 on success, 0 otherwise. */
@@ -277,6 +426,42 @@ static inline void wx_write_str(int32_t fd, const char *s) {
 static inline void wx_write_u32(int32_t fd, uint32_t v) {
     char buf[10];
     (void)wx_write_all(fd, buf, wx_fmt_u32(buf, v));
+}
+
+/* The name of a WASI errno as the host's --stats and --trace print it ("EADDRINUSE"), or NULL past
+ * the table. WASI numbers errnos its own way (3 is EADDRINUSE here, ESRCH to a Linux reader), so a
+ * guest that prints a number misleads; ErrnoNamesTest checks this table against the host's Errno. */
+static const char *const WX_ERRNO_NAMES[] = {
+    /*  0 */ "SUCCESS", "ETOOBIG", "EACCES", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT",
+    /*  6 */ "EAGAIN", "EALREADY", "EBADF", "EBADMSG", "EBUSY", "ECANCELED",
+    /* 12 */ "ECHILD", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDESTADDRREQ",
+    /* 18 */ "EDOM", "EDQUOT", "EEXIST", "EFAULT", "EFBIG", "EHOSTUNREACH",
+    /* 24 */ "EIDRM", "EILSEQ", "EINPROGRESS", "EINTR", "EINVAL", "EIO",
+    /* 30 */ "EISCONN", "EISDIR", "ELOOP", "EMFILE", "EMLINK", "EMSGSIZE",
+    /* 36 */ "EMULTIHOP", "ENAMETOOLONG", "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENFILE",
+    /* 42 */ "ENOBUFS", "ENODEV", "ENOENT", "ENOEXEC", "ENOLCK", "ENOLINK",
+    /* 48 */ "ENOMEM", "ENOMSG", "ENOPROTOOPT", "ENOSPC", "ENOSYS", "ENOTCONN",
+    /* 54 */ "ENOTDIR", "ENOTEMPTY", "ENOTRECOVERABLE", "ENOTSOCK", "ENOTSUP", "ENOTTY",
+    /* 60 */ "ENXIO", "EOVERFLOW", "EOWNERDEAD", "EPERM", "EPIPE", "EPROTO",
+    /* 66 */ "EPROTONOSUPPORT", "EPROTOTYPE", "ERANGE", "EROFS", "ESPIPE", "ESRCH",
+    /* 72 */ "ESTALE", "ETIMEDOUT", "ETXTBSY", "EXDEV", "ENOTCAPABLE", "ESHUTDOWN",
+    /* 78 */ "EMEMVIOLATION", "EUNKNOWN", "EPENDING",
+};
+
+static inline const char *wx_errno_name(int32_t err) {
+    if (err < 0 || (uint32_t)err >= sizeof WX_ERRNO_NAMES / sizeof WX_ERRNO_NAMES[0]) return NULL;
+    return WX_ERRNO_NAMES[err];
+}
+
+/* Write the errno's name ("EADDRINUSE"), or "errno N" for a number the table does not know. */
+static inline void wx_write_errno(int32_t fd, int32_t err) {
+    const char *name = wx_errno_name(err);
+    if (name != NULL) {
+        wx_write_str(fd, name);
+    } else {
+        wx_write_str(fd, "errno ");
+        wx_write_u32(fd, (uint32_t)err);
+    }
 }
 
 /* Bump allocator on top of __heap_base (provided by wasm-ld), growing memory as needed.

@@ -27,14 +27,7 @@
 #define WX_STACK_SIZE 65536
 #endif
 
-/* OptionTimestamp: tag u8 at 0 (0 none, 1 some), u64 at 8. */
-typedef struct {
-    uint8_t tag;
-    uint8_t _pad[7];
-    uint64_t ns;
-} wx_option_timestamp_t;
-
-_Static_assert(sizeof(wx_option_timestamp_t) == 16, "OptionTimestamp is 16 bytes");
+/* futex_wait's timeout is wasix.h's wx_option_timestamp_t (tag u8 at 0, u64 nanoseconds at 8). */
 
 /* v2's ThreadStart, which both our entry points read. */
 typedef struct {
@@ -159,7 +152,7 @@ static inline int wx_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeo
     memset(&timeout, 0, sizeof timeout);
     if (timeout_ns >= 0) {
         timeout.tag = 1;
-        timeout.ns = (uint64_t)timeout_ns;
+        timeout.nanos = (uint64_t)timeout_ns;
     }
     uint8_t woken = 0;
     if (futex_wait(addr, expected, &timeout, &woken) != 0) __builtin_trap();

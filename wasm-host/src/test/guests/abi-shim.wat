@@ -41,6 +41,13 @@
   (import "wasix_32v1" "proc_id"           (func $proc_id           (param i32) (result i32)))
   (import "wasix_32v1" "proc_parent"       (func $proc_parent       (param i32 i32) (result i32)))
   (import "wasix_32v1" "getcwd"            (func $getcwd            (param i32 i32) (result i32)))
+  ;; datagram calls
+  (import "wasix_32v1" "sock_send_to"      (func $sock_send_to      (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_recv_from"    (func $sock_recv_from    (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_join_multicast_v4"  (func $sock_join_multicast_v4  (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_leave_multicast_v4" (func $sock_leave_multicast_v4 (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_join_multicast_v6"  (func $sock_join_multicast_v6  (param i32 i32 i32) (result i32)))
+  (import "wasix_32v1" "sock_leave_multicast_v6" (func $sock_leave_multicast_v6 (param i32 i32 i32) (result i32)))
 
   ;; ---- wasi_snapshot_preview1 -------------------------------------------------------
   (import "wasi_snapshot_preview1" "fd_close"            (func $fd_close            (param i32) (result i32)))
@@ -131,6 +138,18 @@
     (call $proc_parent (local.get 0) (local.get 1)))
   (func (export "call_getcwd") (param i32 i32) (result i32)
     (call $getcwd (local.get 0) (local.get 1)))
+  (func (export "call_sock_send_to") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (call $sock_send_to (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
+  (func (export "call_sock_recv_from") (param i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (call $sock_recv_from (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6)))
+  (func (export "call_sock_join_multicast_v4") (param i32 i32 i32) (result i32)
+    (call $sock_join_multicast_v4 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_leave_multicast_v4") (param i32 i32 i32) (result i32)
+    (call $sock_leave_multicast_v4 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_join_multicast_v6") (param i32 i32 i32) (result i32)
+    (call $sock_join_multicast_v6 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_sock_leave_multicast_v6") (param i32 i32 i32) (result i32)
+    (call $sock_leave_multicast_v6 (local.get 0) (local.get 1) (local.get 2)))
 
   ;; ---- wasi_snapshot_preview1 pass-throughs ------------------------------------------
   (func (export "call_fd_close") (param i32) (result i32)

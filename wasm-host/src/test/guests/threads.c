@@ -40,8 +40,6 @@
 #include "wasix.h"
 #include "wasix_threads.h"
 
-WX_P1("poll_oneoff")
-int32_t poll_oneoff(const void *in, void *out, int32_t nsubscriptions, uint32_t *ret_nevents);
 WX_WASIX("sock_addr_local")
 int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
 WX_WASIX("fd_pipe")
@@ -437,14 +435,15 @@ static void watcher(void *arg) {
     if ((err = sock_accept_v2(listener_fd, 0, &server_side, &peer))) fail("sock_accept_v2", err);
 
     // poll_oneoff on the accepted socket, woken by a send from the main thread
-    uint8_t sub[48], event[32];
-    memset(sub, 0, sizeof sub);
-    sub[8] = 1; // fd_read
-    *(uint32_t *)(sub + 16) = (uint32_t)server_side;
+    wx_subscription_t sub;
+    wx_event_t event;
+    memset(&sub, 0, sizeof sub);
+    sub.tag = 1; // fd_read
+    sub.u.fd.fd = (uint32_t)server_side;
     uint32_t nevents = 0;
     tell_ready(2);
-    if ((err = poll_oneoff(sub, event, 1, &nevents))) fail("poll_oneoff", err);
-    say("send woke poll_oneoff, nbytes", nevents == 1 ? *(uint32_t *)(event + 16) : 999);
+    if ((err = poll_oneoff(&sub, &event, 1, &nevents))) fail("poll_oneoff", err);
+    say("send woke poll_oneoff, nbytes", nevents == 1 ? (uint32_t)event.nbytes : 999);
     say("received", receive());
 
     // a one-shot interest, reported once for the next send, then re-armed by the main thread's epoll_ctl
@@ -507,13 +506,14 @@ static void pipe_event_reader(void *arg) {
     int32_t err = fd_read(pipe_r, &iov, 1, &got);
     if (err) fail("fd_read", err);
     say("pipe read", got);
-    uint8_t sub[48], event[32];
-    memset(sub, 0, sizeof sub);
-    sub[8] = 1; // fd_read
-    *(uint32_t *)(sub + 16) = (uint32_t)event_fd;
+    wx_subscription_t sub;
+    wx_event_t event;
+    memset(&sub, 0, sizeof sub);
+    sub.tag = 1; // fd_read
+    sub.u.fd.fd = (uint32_t)event_fd;
     uint32_t nevents = 0;
     tell_ready(2);
-    if ((err = poll_oneoff(sub, event, 1, &nevents))) fail("poll_oneoff", err);
+    if ((err = poll_oneoff(&sub, &event, 1, &nevents))) fail("poll_oneoff", err);
     uint64_t value = 0;
     wx_iovec_t v = {&value, 8};
     if ((err = fd_read(event_fd, &v, 1, &got))) fail("fd_read", err);

@@ -2,8 +2,10 @@ package io.wasix.host;
 
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
+import io.wasix.host.net.policy.NetPolicy;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -12,58 +14,72 @@ import java.util.List;
  *
  * @param args argv, argv[0] first
  * @param env "KEY=VALUE" strings
- * @param allowOutbound whether sock_connect may open outbound connections
+ * @param net what the guest may reach (outbound destinations, ports to listen on)
  * @param forceReusePort bind every listener with SO_REUSEPORT, so that several shards share one port
  * @param mounts the guest's mount table, preopened from fd 3 in this order
+ * @param listeners listening TCP sockets preopened for the guest (wasmtime's --tcplisten), bound and listening
+ *     before it starts, at the fds after the mounts' in this order
  */
 public record HostConfig(
         List<String> args,
         List<String> env,
         Transport transport,
-        boolean allowOutbound,
+        NetPolicy net,
         boolean forceReusePort,
         InputStream stdin,
         OutputStream stdout,
         OutputStream stderr,
-        List<MountSpec> mounts) {
+        List<MountSpec> mounts,
+        List<InetSocketAddress> listeners) {
 
     public HostConfig {
         args = List.copyOf(args);
         env = List.copyOf(env);
         mounts = List.copyOf(mounts);
+        listeners = List.copyOf(listeners);
     }
 
-    public HostConfig(List<String> args, List<String> env, Transport transport, boolean allowOutbound,
+    public HostConfig(List<String> args, List<String> env, Transport transport, NetPolicy net,
             boolean forceReusePort, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        this(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, MountSpec.defaults());
+        this(args, env, transport, net, forceReusePort, stdin, stdout, stderr, MountSpec.defaults(), List.of());
     }
 
     public HostConfig withMounts(List<MountSpec> mounts) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     /** Defaults for a single instance on the given transport, with the process's own streams. */
     public static HostConfig of(Transport transport) {
-        return new HostConfig(List.of("guest"), List.of(), transport, false, false, System.in, System.out, System.err);
+        return new HostConfig(List.of("guest"), List.of(), transport, NetPolicy.DENY_ALL, false, System.in, System.out,
+                System.err);
     }
 
     public HostConfig withArgs(List<String> args) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     public HostConfig withEnv(List<String> env) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
+    public HostConfig withNet(NetPolicy net) {
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+    }
+
+    /** Shorthand for {@link #withNet}: every outbound destination, or none. */
     public HostConfig withAllowOutbound(boolean allow) {
-        return new HostConfig(args, env, transport, allow, forceReusePort, stdin, stdout, stderr, mounts);
+        return withNet(allow ? NetPolicy.ALLOW_ALL : NetPolicy.DENY_ALL);
     }
 
     public HostConfig withForceReusePort(boolean force) {
-        return new HostConfig(args, env, transport, allowOutbound, force, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, force, stdin, stdout, stderr, mounts, listeners);
     }
 
     public HostConfig withStdio(InputStream in, OutputStream out, OutputStream err) {
-        return new HostConfig(args, env, transport, allowOutbound, forceReusePort, in, out, err, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, in, out, err, mounts, listeners);
+    }
+
+    public HostConfig withListeners(List<InetSocketAddress> listeners) {
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 }

@@ -17,6 +17,8 @@ import io.wasix.host.abi.SharedMemory;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.policy.NameResolver;
+import io.wasix.host.net.policy.NetGate;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.WasixCatalog;
@@ -85,9 +87,16 @@ public final class WasixHost implements AutoCloseable {
         this.loop = module != null && spawnsThreads(module)
                 ? GuestLoop.threaded(config.transport(), name + "-io")
                 : new GuestLoop(config.transport());
-        this.net = new GuestNetwork(loop, config.allowOutbound(), config.forceReusePort(), events);
-        this.state = new GuestState(config, net);
+        this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
+                config.forceReusePort(), events);
+        try {
+            this.state = new GuestState(config, net);
+        } catch (ListenerPreopenException e) {
+            net.drainAndClose(0); // no guest will ever run this loop
+            throw e;
+        }
         this.metrics = metrics;
+        metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);
         this.module = module;
         MemoryLimits limits = module == null ? null : importedMemoryLimits(module);
@@ -286,6 +295,11 @@ public final class WasixHost implements AutoCloseable {
         if (first && loop.isThreaded()) {
             loop.schedule(this::stop, Math.max(0, graceNanos));
         }
+    }
+
+    /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return net.datagramsDropped();
     }
 
     public String transportLabel() {

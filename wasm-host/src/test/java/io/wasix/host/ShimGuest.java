@@ -123,6 +123,12 @@ final class ShimGuest implements AutoCloseable {
         return new ShimGuest(t, HostConfig.of(t).withAllowOutbound(true), metrics, HostEvents.NONE);
     }
 
+    /** The shim on {@code t} with a tailored configuration, its syscalls reporting to {@code metrics}. */
+    static ShimGuest open(Transport t, SyscallMetrics metrics, java.util.function.UnaryOperator<HostConfig> tailor) {
+        Transports.require(t);
+        return new ShimGuest(t, tailor.apply(HostConfig.of(t)), metrics, HostEvents.NONE);
+    }
+
     /** The shim on {@code t}, outbound connections allowed, reporting its milestones to {@code events}. */
     static ShimGuest open(Transport t, HostEvents events) {
         Transports.require(t);

@@ -2,6 +2,7 @@ package io.wasix.appliance.cli;
 
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
+import io.wasix.host.net.policy.NetPolicy;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * Immutable; any thread.
  *
  * @param module a path to a .wasm file or the name of a bundled guest
+ * @param net what the guest may reach (--net) and listen on (--listen)
  * @param transport the forced transport, or null for auto (io_uring, else epoll, else NIO)
  * @param env "KEY=VALUE" strings the guest sees
  * @param guestArgs arguments after the module (argv[1..])
@@ -17,10 +19,11 @@ import java.util.List;
  * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
  * @param quiet no boot line: stderr carries the guest's output only
  * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
+ * @param listeners listening sockets preopened for the guest (--tcplisten), after the mounts, in this order
  */
 public record Settings(
         String module,
-        boolean net,
+        NetPolicy net,
         List<String> env,
         int shards,
         Transport transport,
@@ -29,7 +32,8 @@ public record Settings(
         Metrics metrics,
         List<MountSpec> mounts,
         boolean quiet,
-        boolean bootReport) {
+        boolean bootReport,
+        List<InetSocketAddress> listeners) {
 
     public static final String DEFAULT_GUEST = "hello";
 

@@ -1,6 +1,7 @@
 package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.Histogram;
+import io.wasix.host.metrics.NetPolicyRefusals;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
 import java.math.BigDecimal;
@@ -9,7 +10,8 @@ import java.util.Map;
 
 /**
  * Renders shard snapshots in the Prometheus text exposition format (version 0.0.4). A syscall appears once
- * it has been called, so an idle appliance's page stays short. Stateless; any thread (the admin thread).
+ * it has been called, so an idle appliance's page stays short; the policy refusals appear always, 0 included,
+ * so that an alert on them needs no absent() clause. Stateless; any thread (the admin thread).
  */
 public final class PrometheusText {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -49,6 +51,23 @@ public final class PrometheusText {
             sample(b, "wasix_syscall_seconds_sum", shard, s, null).append(seconds(s.nanos())).append('\n');
             sample(b, "wasix_syscall_seconds_count", shard, s, null).append(cumulative).append('\n');
         });
+
+        b.append("# HELP wasix_net_policy_refusals_total Outbound destinations (connect, resolve) and ports to listen on "
+                + "that the network policy refused with EACCES.\n");
+        b.append("# TYPE wasix_net_policy_refusals_total counter\n");
+        for (ShardStats shard : shards) {
+            for (NetPolicyRefusals.Direction d : NetPolicyRefusals.Direction.values()) {
+                b.append("wasix_net_policy_refusals_total{shard=\"").append(shard.shard()).append("\",direction=\"")
+                        .append(d.label()).append("\"} ").append(shard.netPolicyRefusals().of(d)).append('\n');
+            }
+        }
+
+        b.append("# HELP wasix_udp_datagrams_dropped_total Datagrams dropped because a UDP socket's receive queue was full.\n");
+        b.append("# TYPE wasix_udp_datagrams_dropped_total counter\n");
+        for (ShardStats shard : shards) {
+            b.append("wasix_udp_datagrams_dropped_total{shard=\"").append(shard.shard()).append("\"} ")
+                    .append(shard.datagramsDropped()).append('\n');
+        }
         return b.toString();
     }
 

@@ -1,5 +1,6 @@
 package io.wasix.appliance.metrics;
 
+import io.wasix.host.metrics.NetPolicyRefusals;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
 import java.util.ArrayList;
@@ -24,11 +25,39 @@ public final class StatsTable {
         StringBuilder b = new StringBuilder();
         for (ShardStats shard : shards) {
             table(b, "shard " + shard.shard(), shard.syscalls());
+            refusals(b, shard.netPolicyRefusals());
+            dropped(b, shard.datagramsDropped());
         }
         if (shards.size() > 1) {
             table(b, "all " + shards.size() + " shards", total(shards));
+            refusals(b, shards.stream().map(ShardStats::netPolicyRefusals)
+                    .reduce(NetPolicyRefusals.Counts.NONE, NetPolicyRefusals.Counts::plus));
+            dropped(b, shards.stream().mapToLong(ShardStats::datagramsDropped).sum());
         }
         return b.toString();
+    }
+
+    /** A line for the datagrams dropped by full UDP receive queues, when there were any. */
+    private static void dropped(StringBuilder b, long datagrams) {
+        if (datagrams > 0) {
+            b.append(String.format(Locale.ROOT, "%-22s %10d  %s%n", "datagrams dropped", datagrams, "udp receive queue full"));
+        }
+    }
+
+    /**
+     * The network policy's refusals, by direction, under the table, when there were any (they show as EACCES in
+     * their syscalls' rows too, among that call's other EACCES).
+     */
+    private static void refusals(StringBuilder b, NetPolicyRefusals.Counts c) {
+        StringBuilder by = new StringBuilder();
+        for (NetPolicyRefusals.Direction d : NetPolicyRefusals.Direction.values()) {
+            if (c.of(d) > 0) {
+                by.append(by.isEmpty() ? "" : " ").append(d.label()).append('=').append(c.of(d));
+            }
+        }
+        if (!by.isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%-22s %10d  %s%n", "net policy refusals", c.outbound() + c.listen(), by));
+        }
     }
 
     /** Each syscall's counts added over the shards. */

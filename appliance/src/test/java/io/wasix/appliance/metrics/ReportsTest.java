@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wasix.host.metrics.Histogram;
+import io.wasix.host.metrics.NetPolicyRefusals;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.metrics.SyscallProbe;
@@ -32,6 +33,7 @@ class ReportsTest {
         call(send0, 3_000_000, 0);
         call(recv0, 500, EAGAIN);
         call(send1, 2_000, 0);
+        s1.datagramsDropped(() -> 7);
         return List.of(s0.snapshot(), s1.snapshot());
     }
 
@@ -59,8 +61,10 @@ class ReportsTest {
         assertTrue(page.contains("\nwasix_syscall_seconds_sum{shard=\"0\",syscall=\"sock_send\"} 0.003001\n"), page);
         assertTrue(page.contains("# TYPE wasix_syscall_seconds histogram\n"));
         assertTrue(page.lines().noneMatch(l -> l.contains("random_get")), "uncalled syscalls are left out");
-        assertTrue(page.lines().allMatch(l -> l.startsWith("#") || l.matches("wasix_syscall_[a-z_]+\\{[^}]*\\} [0-9.]+")),
+        assertTrue(page.lines().allMatch(l -> l.startsWith("#") || l.matches("wasix_[a-z_]+\\{[^}]*\\} [0-9.]+")),
                 "every sample line is name{labels} value");
+        assertEquals(0, value(page, "wasix_udp_datagrams_dropped_total{shard=\"0\"}"), "a counter every shard has");
+        assertEquals(7, value(page, "wasix_udp_datagrams_dropped_total{shard=\"1\"}"));
         assertEquals(Histogram.BUCKETS, page.lines().filter(l -> l.startsWith("wasix_syscall_seconds_bucket{shard=\"1\"")).count());
     }
 
@@ -81,5 +85,31 @@ class ReportsTest {
                 .findFirst().orElseThrow();
         assertTrue(totalSend.matches("sock_send +3 +0 .*"), totalSend);
         assertTrue(table.lines().noneMatch(l -> l.startsWith("random_get")));
+        assertEquals(2, table.lines().filter(l -> l.matches("datagrams dropped +7  udp receive queue full")).count(),
+                "under shard 1 and under all shards, and not under shard 0, which dropped none:\n" + table);
+    }
+
+    @Test
+    void policyRefusalsByShardAndDirection() {
+        SyscallMetrics s0 = new SyscallMetrics(0, true, null), s1 = new SyscallMetrics(1, true, null);
+        call(s0.probe("sock_connect"), 1_000, 2);
+        s0.netPolicyRefusals().count(NetPolicyRefusals.Direction.OUTBOUND);
+        s1.netPolicyRefusals().count(NetPolicyRefusals.Direction.LISTEN);
+        s1.netPolicyRefusals().count(NetPolicyRefusals.Direction.LISTEN);
+        List<ShardStats> shards = List.of(s0.snapshot(), s1.snapshot());
+        String page = PrometheusText.render(shards);
+        assertEquals(1, value(page, "wasix_net_policy_refusals_total{shard=\"0\",direction=\"outbound\"}"));
+        assertEquals(0, value(page, "wasix_net_policy_refusals_total{shard=\"0\",direction=\"listen\"}"));
+        assertEquals(0, value(page, "wasix_net_policy_refusals_total{shard=\"1\",direction=\"outbound\"}"));
+        assertEquals(2, value(page, "wasix_net_policy_refusals_total{shard=\"1\",direction=\"listen\"}"));
+        assertTrue(page.contains("# TYPE wasix_net_policy_refusals_total counter\n"), page);
+
+        List<String> lines = StatsTable.render(shards).lines().toList();
+        assertTrue(lines.get(2).matches("sock_connect +1 +1 .* EACCES=1"), lines.get(2));
+        assertEquals("net policy refusals             1  outbound=1", lines.get(4));
+        assertEquals(List.of("net policy refusals             1  outbound=1", "net policy refusals             2  listen=2",
+                "net policy refusals             3  outbound=1 listen=2"),
+                lines.stream().filter(l -> l.startsWith("net policy")).toList());
+        assertTrue(StatsTable.render(sample()).lines().noneMatch(l -> l.startsWith("net policy")), "none: no row");
     }
 }

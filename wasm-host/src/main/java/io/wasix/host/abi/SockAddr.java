@@ -51,6 +51,35 @@ public final class SockAddr {
         mem.write(ptr, raw);
     }
 
+    /** Reads a plain IPv4 address (__wasi_addr_ip4_t: 4 bytes, a.b.c.d), as the multicast calls take it. */
+    public static InetAddress readIp4(GuestMemory mem, int ptr) {
+        try {
+            return InetAddress.getByAddress(mem.readBytes(ptr, 4));
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always an address
+        }
+    }
+
+    /**
+     * Reads a plain IPv6 address (__wasi_addr_ip6_t), as the multicast calls take it: eight 16-bit segments, each
+     * a u16 in the guest's own (little-endian) byte order, first segment first. That is how wasmer reads it and
+     * how a guest that fills the struct's u16 fields writes it (ff02::1 is bytes 02 ff 00 00 ... 01 00), unlike
+     * the 16 network-order bytes of a socket address.
+     */
+    public static InetAddress readIp6(GuestMemory mem, int ptr) {
+        byte[] raw = mem.readBytes(ptr, 16);
+        byte[] a = new byte[16];
+        for (int i = 0; i < 16; i += 2) {
+            a[i] = raw[i + 1];
+            a[i + 1] = raw[i];
+        }
+        try {
+            return Inet6Address.getByAddress(null, a, -1); // stays IPv6 even when v4-mapped
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The any-address of a family, for sockets that listen without binding first. */
     public static InetSocketAddress any(boolean ipv6) {
         try {

@@ -88,6 +88,12 @@ final class HostNode implements Vnode {
         return ((FileTime) t).to(TimeUnit.NANOSECONDS);
     }
 
+    @Override
+    public int depth() {
+        Path d = dir();
+        return d.equals(fs.rootPath()) ? 0 : fs.rootPath().relativize(d).getNameCount();
+    }
+
     private Path dir() {
         if (kind != Kind.DIRECTORY) {
             throw Errno.NOTDIR.fail();

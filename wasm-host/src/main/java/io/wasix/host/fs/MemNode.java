@@ -71,6 +71,16 @@ final class MemNode implements Vnode, OpenFile {
         };
     }
 
+    @Override
+    public int depth() {
+        dir();
+        int d = 0;
+        for (MemNode a = parent; a != null; a = a.parent) {
+            d++;
+        }
+        return d;
+    }
+
     Map<String, MemNode> children() {
         return children;
     }

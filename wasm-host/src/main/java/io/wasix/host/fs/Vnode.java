@@ -15,6 +15,12 @@ public sealed interface Vnode permits MemNode, HostNode {
 
     Stat stat();
 
+    /**
+     * A directory's depth below its mount's root: 0 for the root, 1 for a directory in it. Only directories know
+     * theirs (a file's names may be anywhere); ENOTDIR for the others.
+     */
+    int depth();
+
     /** The child called {@code name}, or null when there is none. */
     Vnode lookup(String name);
 

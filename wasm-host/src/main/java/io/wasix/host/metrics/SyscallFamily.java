@@ -9,7 +9,7 @@ public enum SyscallFamily {
 
     /** The family of a syscall, by its import name; a name nothing else claims is a process call. */
     public static SyscallFamily of(String syscall) {
-        if (syscall.startsWith("sock_")) {
+        if (syscall.startsWith("sock_") || syscall.equals("resolve")) {
             return SOCKET;
         }
         if (syscall.startsWith("fd_") || syscall.startsWith("path_") || syscall.equals("getcwd")
@@ -31,7 +31,7 @@ public enum SyscallFamily {
      */
     public static boolean firstArgIsFd(String syscall) {
         return switch (of(syscall)) {
-            case SOCKET -> !syscall.equals("sock_open") && !syscall.equals("sock_pair");
+            case SOCKET -> !syscall.equals("sock_open") && !syscall.equals("sock_pair") && !syscall.equals("resolve");
             case FILE -> syscall.startsWith("fd_") || syscall.startsWith("path_");
             case POLL -> syscall.startsWith("epoll_") && !syscall.equals("epoll_create");
             case PROC, CLOCK -> false;

@@ -21,6 +21,9 @@ public final class SyscallMetrics {
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
+    /** The shard's count of dropped datagrams, kept by its network; read by snapshots. */
+    private volatile java.util.function.LongSupplier datagramsDropped = () -> 0;
 
     /**
      * @param shard the shard's index, in snapshots and trace lines
@@ -52,6 +55,19 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
+    /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
+    public NetPolicyRefusals netPolicyRefusals() {
+        return netPolicyRefusals;
+    }
+
+    /**
+     * Where snapshots read the shard's count of datagrams dropped because a UDP socket's receive queue was full
+     * (the host's own count, not a syscall's: it is kept whether or not calls are counted). Set once, by the host.
+     */
+    public void datagramsDropped(java.util.function.LongSupplier count) {
+        this.datagramsDropped = count;
+    }
+
     /** The counts so far, every registered syscall in name order (called or not). Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
@@ -59,6 +75,6 @@ public final class SyscallMetrics {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list);
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong());
     }
 }

@@ -62,6 +62,7 @@ public final class GuestLoop {
         this.lock = ShardLock.threaded();
         Thread io = new Thread(this::runIo, ioThreadName);
         io.setDaemon(true); // a guest that never lets its loop shut down must not keep the JVM alive
+        lock.ioThread(io);
         ManualIoEventLoop spare = TransportChoice.adoptSpare(transport, io);
         this.loop = spare != null ? spare : new ManualIoEventLoop(io, transport.ioHandlerFactory());
         this.ioThread = io;

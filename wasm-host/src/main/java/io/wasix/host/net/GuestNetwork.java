@@ -1,15 +1,17 @@
 package io.wasix.host.net;
 
 import io.wasix.host.HostEvents;
+import io.wasix.host.net.policy.NetGate;
+import java.net.InetSocketAddress;
 
 /**
- * One guest instance's network: its event loop, its policy, and a count of channels still open so that
- * exit can wait for queued responses to leave.
+ * One guest instance's network: its event loop, its policy, a count of channels still open so that
+ * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped.
  *
  * <p>Threading: the guest thread in direct mode; in threaded mode any guest thread holding the shard lock,
- * and the I/O thread's close listeners, which take it.
+ * and the I/O thread's close listeners, which take it. {@link #datagramsDropped()} may be read from any thread.
  *
- * @param allowOutbound whether sock_connect may reach out (the appliance's --net); listening is always allowed
+ * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
  */
 public final class GuestNetwork {
@@ -23,23 +25,21 @@ public final class GuestNetwork {
     public static final int LISTEN_BACKLOG = 1024;
 
     private final GuestLoop loop;
-    private final boolean allowOutbound;
+    private final NetGate gate;
     private final boolean forceReusePort;
     private final HostEvents events;
     private boolean responded;
     private int openChannels;
     private int openConnections;
     private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    /** Written on the I/O side (the loop's handlers), read by whoever reports metrics. */
+    private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort) {
-        this(loop, allowOutbound, forceReusePort, HostEvents.NONE);
-    }
-
-    public GuestNetwork(GuestLoop loop, boolean allowOutbound, boolean forceReusePort, HostEvents events) {
+    public GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, HostEvents events) {
         this.loop = loop;
-        this.allowOutbound = allowOutbound;
+        this.gate = gate;
         this.forceReusePort = forceReusePort;
         loop.onDrain(this::stopListening, () -> openConnections == 0);
         this.events = events;
@@ -65,8 +65,21 @@ public final class GuestNetwork {
         return loop.transport();
     }
 
-    public boolean allowOutbound() {
-        return allowOutbound;
+    public NetGate gate() {
+        return gate;
+    }
+
+    /**
+     * EACCES unless the policy lets the guest send to {@code destination} (a connect, or a datagram sent to that
+     * address); the refusal is counted.
+     */
+    public void requireOutbound(InetSocketAddress destination) {
+        gate.requireOutbound(destination);
+    }
+
+    /** EACCES unless the policy lets the guest bind {@code port} (0: an ephemeral one); the refusal is counted. */
+    public void requireListen(int port) {
+        gate.requireListen(port);
     }
 
     public boolean forceReusePort() {
@@ -90,6 +103,19 @@ public final class GuestNetwork {
                     loop.exit();
                 }
             });
+        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
+            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
+            // work, as a listener's next connection is. Its queued sends still leave before exit.
+            channel.closeFuture().addListener(f -> {
+                loop.enter();
+                try {
+                    openChannels--;
+                    loop.changed();
+                    channelClosed();
+                } finally {
+                    loop.exit();
+                }
+            });
         } else {
             openConnections++;
             channel.closeFuture().addListener(f -> {
@@ -104,6 +130,16 @@ public final class GuestNetwork {
                 }
             });
         }
+    }
+
+    /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
+    void datagramDropped() {
+        datagramsDropped.incrementAndGet();
+    }
+
+    /** Datagrams dropped so far because their socket's receive queue was full. Any thread. */
+    public long datagramsDropped() {
+        return datagramsDropped.get();
     }
 
     /**

@@ -11,7 +11,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
-import io.wasix.host.fd.Descriptor;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -34,7 +33,7 @@ import java.util.ArrayDeque;
  * take it ({@link GuestLoop#enter()}) before they touch any field here. A blocking call releases the lock
  * while it waits, so another guest thread may close the socket meanwhile: the wait then ends with EBADF.
  */
-public final class GuestSocket implements Descriptor {
+public final class GuestSocket implements NetSocket {
     /** The life of a socket, as sock_status and the calls below see it. */
     public enum State { FRESH, BOUND, LISTENING, CONNECTING, CONNECTED, FAILED, CLOSED }
 
@@ -86,20 +85,24 @@ public final class GuestSocket implements Descriptor {
         return state;
     }
 
+    @Override
     public boolean ipv6() {
         return ipv6;
     }
 
+    @Override
     public SocketOptions options() {
         return options;
     }
 
     // ---------------------------------------------------------------- bind, listen, accept
 
+    @Override
     public void bind(InetSocketAddress local) {
         if (state != State.FRESH) {
             throw Errno.INVAL.fail();
         }
+        net.requireListen(local.getPort()); // a bind listens at once here, so every bind is a listen (see README)
         ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
@@ -132,7 +135,7 @@ public final class GuestSocket implements Descriptor {
      * Makes a channel, which opens its socket: out of fds (EMFILE, ENFILE) that fails here, and the guest gets
      * the errno its socket(2) would have had on Linux, where sock_open has no channel to make yet.
      */
-    private static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
+    static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
         try {
             return make.get();
         } catch (ChannelException e) {
@@ -172,6 +175,7 @@ public final class GuestSocket implements Descriptor {
     /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
     private static final long SERVER_CLOSE_NANOS = 1_000_000_000L;
 
+    @Override
     public boolean isListening() {
         return state == State.LISTENING;
     }
@@ -303,9 +307,7 @@ public final class GuestSocket implements Descriptor {
     // ---------------------------------------------------------------- connect
 
     public void connect(InetSocketAddress remote, boolean nonBlocking) {
-        if (!net.allowOutbound()) {
-            throw Errno.ACCES.fail();
-        }
+        net.requireOutbound(remote);
         switch (state) {
             case FRESH, BOUND -> { }
             case CONNECTING -> throw Errno.ALREADY.fail();
@@ -544,7 +546,7 @@ public final class GuestSocket implements Descriptor {
      * A deadline for a socket timeout option. Zero means no timeout, as a zero SO_RCVTIMEO/SO_SNDTIMEO does on
      * Linux (wasmer instead times out at once, and waits 30 s when none is set; guests are written for Linux).
      */
-    private static long deadline(long timeoutNanos) {
+    static long deadline(long timeoutNanos) {
         return timeoutNanos == 0 ? GuestLoop.NO_DEADLINE : GuestLoop.deadline(timeoutNanos);
     }
 
@@ -689,7 +691,7 @@ public final class GuestSocket implements Descriptor {
         }
     }
 
-    /** WASIX sock_shutdown: a bitmask, RD=1, WR=2. */
+    @Override
     public void shutdown(int how) {
         if (how < 1 || how > 3) {
             throw Errno.INVAL.fail();
@@ -743,6 +745,7 @@ public final class GuestSocket implements Descriptor {
 
     // ---------------------------------------------------------------- status, addresses
 
+    @Override
     public InetSocketAddress localAddress() {
         if (server != null) {
             return asGuestFamily((InetSocketAddress) server.localAddress());
@@ -764,6 +767,7 @@ public final class GuestSocket implements Descriptor {
         return local;
     }
 
+    @Override
     public InetSocketAddress peerAddress() {
         if (state != State.CONNECTED || channel.remoteAddress() == null) {
             throw Errno.NOTCONN.fail();
@@ -771,7 +775,7 @@ public final class GuestSocket implements Descriptor {
         return (InetSocketAddress) channel.remoteAddress();
     }
 
-    /** WASIX sock_status: 0 Opening, 1 Opened, 2 Closed, 3 Failed. */
+    @Override
     public int status() {
         return switch (state) {
             case FRESH, CONNECTING -> 0;
@@ -781,7 +785,7 @@ public final class GuestSocket implements Descriptor {
         };
     }
 
-    /** SO_ERROR: the last error, cleared by reading it. */
+    @Override
     public Errno takeLastError() {
         Errno e = pendingError != null ? takePendingError() : lastError;
         lastError = Errno.SUCCESS;

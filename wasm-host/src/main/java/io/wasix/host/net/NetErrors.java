@@ -40,7 +40,10 @@ public final class NetErrors {
             case ConnectException c -> Errno.CONNREFUSED;
             case NoRouteToHostException n -> Errno.HOSTUNREACH;
             case PortUnreachableException p -> Errno.CONNREFUSED;
+            case java.nio.channels.AlreadyConnectedException a -> Errno.ISCONN;
+            case java.nio.channels.NotYetConnectedException n -> Errno.NOTCONN;
             case ClosedChannelException c -> Errno.PIPE;
+            case IllegalArgumentException i -> Errno.INVAL; // the JDK's refusal of an option value (NIO)
             default -> Errno.IO;
         };
     }
@@ -65,6 +68,11 @@ public final class NetErrors {
         if (m.contains("invalid argument")) return Errno.INVAL;
         if (m.contains("protocol not available")) return Errno.NOPROTOOPT;
         if (m.contains("no buffer space available")) return Errno.NOBUFS;
+        // the datagram calls' refusals, by strerror text for the setsockopt Netty's native side reports that way
+        if (m.contains("message too long")) return Errno.MSGSIZE;
+        if (m.contains("destination address required")) return Errno.DESTADDRREQ;
+        if (m.contains("operation not supported")) return Errno.NOTSUP;
+        if (m.contains("no such device")) return Errno.NODEV;
         return null;
     }
 
@@ -77,12 +85,16 @@ public final class NetErrors {
             case 11 -> Errno.AGAIN;
             case 12 -> Errno.NOMEM;
             case 13 -> Errno.ACCES;
+            case 19 -> Errno.NODEV;
             case 22 -> Errno.INVAL;
             case 23 -> Errno.NFILE;
             case 24 -> Errno.MFILE;
             case 32 -> Errno.PIPE;
             case 38 -> Errno.NOSYS;
+            case 71 -> Errno.PROTO;
             case 88 -> Errno.NOTSOCK;
+            case 89 -> Errno.DESTADDRREQ;
+            case 90 -> Errno.MSGSIZE;
             case 92 -> Errno.NOPROTOOPT;
             case 93 -> Errno.PROTONOSUPPORT;
             case 95 -> Errno.NOTSUP;

@@ -19,13 +19,17 @@ import java.util.function.Supplier;
  * <p>In direct mode (a module that spawns no threads) there is one guest thread, which runs the event loop
  * itself: this lock is then {@link #none()}, and every method is a no-op that costs a null check.
  *
- * <p>Threading: any thread. The lock guards {@link #signalPending}.
+ * <p>Threading: any thread. The lock guards {@link #signalPending}; {@link #ioChanged} is the I/O thread's own.
  */
 public final class ShardLock {
     private final ReentrantLock lock;
     private final Condition changedCondition;
     /** A host call changed state a waiter may want; signal when the lock is next let go. Guarded by the lock. */
     private boolean signalPending;
+    /** The loop's I/O thread (threaded mode); set before it starts. */
+    private Thread ioThread;
+    /** The I/O thread's handlers changed something during this run of the loop. The I/O thread only. */
+    private boolean ioChanged;
 
     private ShardLock(boolean threaded) {
         this.lock = threaded ? new ReentrantLock() : null;
@@ -75,8 +79,17 @@ public final class ShardLock {
      */
     public void changed() {
         if (lock != null) {
-            signalPending = true;
+            if (Thread.currentThread() == ioThread) {
+                ioChanged = true; // woken once, at the end of the loop's run
+            } else {
+                signalPending = true;
+            }
         }
+    }
+
+    /** The thread whose changes wake the waiters at the end of each loop run (see {@link #wakeWaiters}). */
+    void ioThread(Thread thread) {
+        this.ioThread = thread;
     }
 
     /** Wakes every waiter now, so that each checks its condition again. Any thread; takes the lock. */
@@ -92,14 +105,19 @@ public final class ShardLock {
         }
     }
 
-    /** The I/O thread's wake-up after a run of the loop: only when its handlers changed something. */
+    /**
+     * The I/O thread's wake-up after a run of the loop: only when its handlers changed something, so a run
+     * that changed nothing a guest thread waits for takes no lock at all.
+     */
     void wakeWaiters() {
+        if (!ioChanged) {
+            return;
+        }
+        ioChanged = false;
         lock.lock();
         try {
-            if (signalPending) {
-                signalPending = false;
-                changedCondition.signalAll();
-            }
+            signalPending = false;
+            changedCondition.signalAll();
         } finally {
             lock.unlock();
         }

@@ -19,9 +19,10 @@ import io.wasix.host.abi.Errno;
 public final class SocketOptions {
     // WASIX Sockoption ids
     public static final int REUSE_PORT = 1, REUSE_ADDR = 2, NO_DELAY = 3, DONT_ROUTE = 4, ONLY_V6 = 5,
-            BROADCAST = 6, LISTENING = 10, LAST_ERROR = 11, KEEP_ALIVE = 12, LINGER = 13, OOB_INLINE = 14,
-            RECV_BUF_SIZE = 15, SEND_BUF_SIZE = 16, RECV_LOWAT = 17, SEND_LOWAT = 18, RECV_TIMEOUT = 19,
-            SEND_TIMEOUT = 20, CONNECT_TIMEOUT = 21, ACCEPT_TIMEOUT = 22, TTL = 23, TYPE = 25, PROTO = 26;
+            BROADCAST = 6, MCAST_LOOP_V4 = 7, MCAST_LOOP_V6 = 8, LISTENING = 10, LAST_ERROR = 11, KEEP_ALIVE = 12,
+            LINGER = 13, OOB_INLINE = 14, RECV_BUF_SIZE = 15, SEND_BUF_SIZE = 16, RECV_LOWAT = 17, SEND_LOWAT = 18,
+            RECV_TIMEOUT = 19, SEND_TIMEOUT = 20, CONNECT_TIMEOUT = 21, ACCEPT_TIMEOUT = 22, TTL = 23,
+            MULTICAST_TTL_V4 = 24, TYPE = 25, PROTO = 26;
 
     boolean reuseAddr;
     boolean reusePort;
@@ -37,6 +38,12 @@ public final class SocketOptions {
     // the buffer sizes the kernel last reported, answered once the channel has closed; 0: never read
     private int kernelRecvBufSize;
     private int kernelSendBufSize;
+    /**
+     * The datagram options the guest set ({@link DatagramOptions}: SO_BROADCAST, IP_TTL, the multicast TTL and
+     * loops), by WASIX id, in the order set: a UDP socket's options live in its channel, and this record of them
+     * lets the socket carry them over to a channel that replaces a closed one.
+     */
+    private final java.util.Map<Integer, Integer> datagramOptions = new java.util.LinkedHashMap<>();
 
     /** An accepted connection inherits its listener's options, as on Linux. */
     SocketOptions copyForAccepted() {
@@ -77,6 +84,23 @@ public final class SocketOptions {
         }
     }
 
+    /** Sets on a replacement UDP channel what the guest set on the one before (see {@link #datagramOptions}). */
+    void applyToDatagram(io.netty.channel.socket.DatagramChannel ch, Transport t, boolean ipv6) {
+        if (recvBufSize > 0) {
+            applyQuietly(ch, ChannelOption.SO_RCVBUF, recvBufSize);
+        }
+        if (sendBufSize > 0) {
+            applyQuietly(ch, ChannelOption.SO_SNDBUF, sendBufSize);
+        }
+        datagramOptions.forEach((opt, value) -> {
+            try {
+                DatagramOptions.set(ch, t, ipv6, opt, value);
+            } catch (io.wasix.host.abi.WasiException refusedBefore) {
+                // the same value was taken by the channel before; nothing the guest can act on now
+            }
+        });
+    }
+
     private static <T> void applyQuietly(Channel ch, ChannelOption<T> option, T value) {
         try {
             set(ch, option, value);
@@ -87,13 +111,14 @@ public final class SocketOptions {
 
     // ---------------------------------------------------------------- sock_set/get_opt_flag
 
-    public void setFlag(GuestSocket s, int opt, boolean on) {
-        Channel conn = s.connection();
+    public void setFlag(NetSocket s, int opt, boolean on) {
+        Channel conn = stream(s);
         switch (opt) {
             // Like Linux, setting these after bind is accepted and only affects a later bind.
             case REUSE_ADDR -> reuseAddr = on;
             case REUSE_PORT -> reusePort = on;
             case NO_DELAY -> {
+                requireStream(s); // TCP_NODELAY is at the TCP level, which a UDP socket has not
                 noDelay = on;
                 set(conn, ChannelOption.TCP_NODELAY, on);
             }
@@ -110,27 +135,79 @@ public final class SocketOptions {
                     throw Errno.NOTSUP.fail();
                 }
             }
+            case BROADCAST, MCAST_LOOP_V4, MCAST_LOOP_V6 -> setDatagram(s, opt, on ? 1 : 0);
             default -> throw Errno.NOPROTOOPT.fail();
         }
     }
 
-    public boolean getFlag(GuestSocket s, int opt) {
-        Channel conn = s.connection();
+    public boolean getFlag(NetSocket s, int opt) {
+        Channel conn = stream(s);
         return switch (opt) {
             case REUSE_ADDR -> reuseAddr;
             case REUSE_PORT -> reusePort;
-            case NO_DELAY -> get(conn, ChannelOption.TCP_NODELAY, noDelay);
+            case NO_DELAY -> {
+                requireStream(s);
+                yield get(conn, ChannelOption.TCP_NODELAY, noDelay);
+            }
             case KEEP_ALIVE -> get(conn, ChannelOption.SO_KEEPALIVE, keepAlive != null && keepAlive);
             case ONLY_V6 -> false;
             case LISTENING -> s.isListening();
+            case BROADCAST, MCAST_LOOP_V4, MCAST_LOOP_V6 -> getDatagram(s, opt) != 0;
             default -> throw Errno.NOPROTOOPT.fail();
+        };
+    }
+
+    /**
+     * The datagram options go straight to the UDP socket's channel, which exists from sock_open on, so the
+     * kernel checks each value. A TCP socket answers ENOPROTOOPT: this host serves them for datagrams only.
+     */
+    private void setDatagram(NetSocket s, int opt, int value) {
+        if (!(s instanceof GuestUdpSocket u)) {
+            throw Errno.NOPROTOOPT.fail();
+        }
+        DatagramOptions.set(u.channel(), u.transport(), u.ipv6(), opt, value);
+        datagramOptions.remove(opt); // re-added last: replayed in the order set
+        datagramOptions.put(opt, value);
+    }
+
+    private int getDatagram(NetSocket s, int opt) {
+        if (!(s instanceof GuestUdpSocket u)) {
+            throw Errno.NOPROTOOPT.fail();
+        }
+        return DatagramOptions.get(u.channel(), u.transport(), u.ipv6(), opt);
+    }
+
+    private static void requireStream(NetSocket s) {
+        if (s instanceof GuestUdpSocket) {
+            throw Errno.NOPROTOOPT.fail();
+        }
+    }
+
+    /** The TCP connection channel the stream-only options (Nagle, keep-alive, linger) go to; null for UDP. */
+    private static Channel stream(NetSocket s) {
+        return s instanceof GuestSocket t ? t.connection() : null;
+    }
+
+    /** The channel the receive buffer size goes to: a listener's or a connection's, or a UDP socket's. */
+    private static Channel live(NetSocket s) {
+        return switch (s) {
+            case GuestSocket t -> t.liveChannel();
+            case GuestUdpSocket u -> u.channel();
+        };
+    }
+
+    /** The channel the send buffer size goes to: a connection's (a listener sends nothing), or a UDP socket's. */
+    private static Channel sending(NetSocket s) {
+        return switch (s) {
+            case GuestSocket t -> t.connection();
+            case GuestUdpSocket u -> u.channel();
         };
     }
 
     // ---------------------------------------------------------------- sock_set/get_opt_size
 
-    public void setSize(GuestSocket s, int opt, long size) {
-        Channel live = s.liveChannel();
+    public void setSize(NetSocket s, int opt, long size) {
+        Channel live = live(s);
         if (size < 0 || size > Integer.MAX_VALUE) {
             throw Errno.INVAL.fail();
         }
@@ -139,19 +216,24 @@ public final class SocketOptions {
                 recvBufSize = (int) size;
                 kernelRecvBufSize = 0;
                 set(live, ChannelOption.SO_RCVBUF, recvBufSize);
+                if (s instanceof GuestUdpSocket u) {
+                    u.receiveBufferChanged();
+                }
             }
             case SEND_BUF_SIZE -> {
                 sendBufSize = (int) size;
                 kernelSendBufSize = 0;
-                set(s.connection(), ChannelOption.SO_SNDBUF, sendBufSize);
+                set(sending(s), ChannelOption.SO_SNDBUF, sendBufSize);
             }
+            case TTL, MULTICAST_TTL_V4 -> setDatagram(s, opt, (int) size);
             default -> throw Errno.NOPROTOOPT.fail();
         }
     }
 
-    public long getSize(GuestSocket s, int opt) {
-        Channel live = s.liveChannel();
-        Channel conn = s.connection();
+    public long getSize(NetSocket s, int opt) {
+        Channel live = live(s);
+        Channel conn = sending(s);
+        boolean udp = s instanceof GuestUdpSocket;
         return switch (opt) {
             case RECV_BUF_SIZE -> isOpen(live)
                     ? kernelRecvBufSize = get(live, ChannelOption.SO_RCVBUF, recvBufSize)
@@ -159,8 +241,9 @@ public final class SocketOptions {
             case SEND_BUF_SIZE -> isOpen(conn)
                     ? kernelSendBufSize = get(conn, ChannelOption.SO_SNDBUF, sendBufSize)
                     : conn == null ? sendBufSize : lastKnownSize(kernelSendBufSize, sendBufSize, KernelDefaults.SEND_BUF);
-            case TYPE -> 1; // Stream: the only socket type this host opens
-            case PROTO -> 6; // TCP
+            case TYPE -> udp ? 2 : 1; // Dgram, Stream
+            case PROTO -> udp ? 17 : 6; // UDP, TCP
+            case TTL, MULTICAST_TTL_V4 -> getDatagram(s, opt);
             case LAST_ERROR -> s.takeLastError().code();
             default -> throw Errno.NOPROTOOPT.fail();
         };
@@ -169,15 +252,15 @@ public final class SocketOptions {
     // ---------------------------------------------------------------- sock_set/get_opt_time
 
     /** @param nanos the timeout, or -1 for none (the opt_ts None tag) */
-    public void setTime(GuestSocket s, int opt, long nanos) {
+    public void setTime(NetSocket s, int opt, long nanos) {
         switch (opt) {
             case RECV_TIMEOUT -> recvTimeoutNanos = nanos;
             case SEND_TIMEOUT -> sendTimeoutNanos = nanos;
             case CONNECT_TIMEOUT -> connectTimeoutNanos = nanos;
             case ACCEPT_TIMEOUT -> acceptTimeoutNanos = nanos;
-            case LINGER -> {
+            case LINGER -> { // Linux keeps SO_LINGER on a UDP socket too, where it changes nothing
                 lingerNanos = nanos;
-                set(s.connection(), ChannelOption.SO_LINGER, nanos < 0 ? -1 : (int) (nanos / 1_000_000_000L));
+                set(stream(s), ChannelOption.SO_LINGER, nanos < 0 ? -1 : (int) (nanos / 1_000_000_000L));
             }
             default -> throw Errno.NOPROTOOPT.fail();
         }

@@ -5,16 +5,20 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -36,7 +40,10 @@ public enum Transport {
         // [::], so an IPv4 listener here also completes IPv6 handshakes; GuestSocket resets those peers.
         @Override public ServerChannel newServerChannel(boolean ipv6) { return new IoUringServerSocketChannel(); }
         @Override public DuplexChannel newSocketChannel(boolean ipv6) { return new IoUringSocketChannel(); }
+        // Datagram sockets, unlike stream ones, take the family: an IPv4 one is AF_INET here too.
+        @Override public DatagramChannel newDatagramChannel(boolean ipv6) { return new IoUringDatagramChannel(family(ipv6)); }
         @Override public ChannelOption<Boolean> reusePortOption() { return IoUringChannelOption.SO_REUSEPORT; }
+        @Override public boolean rawSocketOptions() { return true; }
     },
     EPOLL("epoll") {
         @Override public Throwable unavailabilityCause() {
@@ -45,7 +52,9 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
         @Override public ServerChannel newServerChannel(boolean ipv6) { return new EpollServerSocketChannel(family(ipv6)); }
         @Override public DuplexChannel newSocketChannel(boolean ipv6) { return new EpollSocketChannel(family(ipv6)); }
+        @Override public DatagramChannel newDatagramChannel(boolean ipv6) { return new EpollDatagramChannel(family(ipv6)); }
         @Override public ChannelOption<Boolean> reusePortOption() { return EpollChannelOption.SO_REUSEPORT; }
+        @Override public boolean rawSocketOptions() { return true; }
     },
     NIO("nio") {
         @Override public Throwable unavailabilityCause() { return null; }
@@ -56,9 +65,13 @@ public enum Transport {
         @Override public DuplexChannel newSocketChannel(boolean ipv6) {
             return new NioSocketChannel(SelectorProvider.provider(), family(ipv6));
         }
+        @Override public DatagramChannel newDatagramChannel(boolean ipv6) {
+            return new NioDatagramChannel(SelectorProvider.provider(), family(ipv6));
+        }
         @Override public ChannelOption<Boolean> reusePortOption() {
             return NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
         }
+        @Override public boolean rawSocketOptions() { return false; }
     };
 
     static {
@@ -110,6 +123,16 @@ public enum Transport {
 
     /** A connecting channel for a guest socket of the given family. */
     public abstract DuplexChannel newSocketChannel(boolean ipv6);
+
+    /** A UDP channel for a guest socket of the given family: AF_INET or AF_INET6 (dual-stack), on every transport. */
+    public abstract DatagramChannel newDatagramChannel(boolean ipv6);
+
+    /**
+     * Whether this transport's channels take any setsockopt by level and name (Netty's Integer- and
+     * RawUnixChannelOption): the native ones do, so an option Netty has no name for (IP_TTL, the multicast
+     * ones) reaches the kernel exactly as the guest meant it. NIO only has the JDK's StandardSocketOptions.
+     */
+    public abstract boolean rawSocketOptions();
 
     private static SocketProtocolFamily family(boolean ipv6) {
         return ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;

@@ -15,6 +15,7 @@ import io.wasix.host.fs.FileDescriptor;
 import io.wasix.host.fs.FsDescriptor;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.GuestUdpSocket;
 import java.io.IOException;
 
 /**
@@ -82,6 +83,9 @@ final class FdCalls {
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.recvInto(state, m, s, vecs, e.nonBlocking(), false, false);
+            // read(2) of nothing returns 0 without taking a datagram (sock_read_iter); a recv of nothing takes one
+            case GuestUdpSocket u when IoVec.total(vecs) == 0 -> 0;
+            case GuestUdpSocket u -> Streams.receiveDatagram(state, m, u, vecs, e.nonBlocking(), false).copied();
             case PipeEnd p -> PipeCalls.read(state, m, p, vecs, e.nonBlocking());
             case EventCounter ev -> EventCalls.read(state, m, ev, vecs, e.nonBlocking());
             case StdioDescriptor io when io.readable() -> readStdio(m, io, vecs, e.nonBlocking());
@@ -146,6 +150,7 @@ final class FdCalls {
         FdTable.Entry e = state.fds.entry(fd);
         int n = switch (e.descriptor()) {
             case GuestSocket s -> Streams.sendFrom(state, m, s, vecs, e.nonBlocking());
+            case GuestUdpSocket u -> Streams.sendDatagram(state, m, u, vecs, null, e.nonBlocking());
             case PipeEnd p -> PipeCalls.write(state, m, p, vecs, e.nonBlocking());
             case EventCounter ev -> EventCalls.write(state, m, ev, vecs, e.nonBlocking());
             case StdioDescriptor io when io.writable() -> writeStdio(m, io, vecs);

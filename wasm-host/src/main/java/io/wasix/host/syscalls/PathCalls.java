@@ -13,6 +13,7 @@ import io.wasix.host.fs.Kind;
 import io.wasix.host.fs.PathWalker;
 import io.wasix.host.fs.PathWalker.Walk;
 import io.wasix.host.fs.Rights;
+import io.wasix.host.fs.SymlinkConfinement;
 import io.wasix.host.fs.Times;
 import io.wasix.host.fs.Vnode;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +97,7 @@ final class PathCalls extends FsCalls {
             if (dst.node() != null && dst.node().kind() == Kind.SYMLINK && dst.mustBeDir()) {
                 throw Errno.NOTDIR.fail();
             }
+            SymlinkConfinement.checkMove(n, src.parent(), dst.parent());
             src.parent().rename(srcName, dst.parent(), dstName);
             return 0;
         });
@@ -116,6 +118,7 @@ final class PathCalls extends FsCalls {
             if (dst.mustBeDir()) {
                 throw Errno.NOENT.fail(); // link(2) to "new/" where new does not exist
             }
+            SymlinkConfinement.checkMove(n, src.parent(), dst.parent());
             dst.parent().link(dst.entryName(Errno.EXIST), n);
             return 0;
         });
@@ -128,9 +131,7 @@ final class PathCalls extends FsCalls {
             if (w.mustBeDir()) {
                 throw Errno.NOENT.fail(); // symlink(2) to "new/" where new does not exist
             }
-            if (target.startsWith("/")) {
-                throw Errno.NOTCAPABLE.fail(); // it could only ever point out of the sandbox
-            }
+            SymlinkConfinement.checkNewLink(w.parent(), target);
             w.parent().symlink(w.entryName(Errno.EXIST), target);
             return 0;
         });

@@ -95,6 +95,7 @@ final class PollCalls {
             if (wanted) {
                 long nbytes = s.tag != FD_READ ? 0 : switch (d) {
                     case GuestSocket gs -> gs.available();
+                    case io.wasix.host.net.GuestUdpSocket u -> u.available(); // the next datagram's size
                     case PipeEnd p -> p.available();
                     case EventCounter ev -> 8; // one read's worth, as FIONREAD on an eventfd answers
                     // a regular file is always ready; nbytes is what is left to read, as wasmtime reports

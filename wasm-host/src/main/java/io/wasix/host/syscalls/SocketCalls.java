@@ -11,11 +11,14 @@ import io.wasix.host.abi.SockAddr;
 import io.wasix.host.fd.Descriptor;
 import io.wasix.host.fd.FdTable;
 import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.GuestUdpSocket;
+import io.wasix.host.net.NetSocket;
 import java.util.List;
 
 /**
- * The WASIX socket calls (sock_*). Each decodes its arguments, checks its fd is a socket, and hands the work
- * to {@link GuestSocket}. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
+ * The WASIX socket calls (sock_*) both kinds of socket take. Each decodes its arguments, checks its fd is a
+ * socket, and hands the work to {@link GuestSocket} (TCP) or {@link GuestUdpSocket}; the datagram-only calls are
+ * {@link DatagramCalls}. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class SocketCalls {
     // WASIX address families, socket types and protocols
@@ -23,7 +26,8 @@ final class SocketCalls {
     private static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
     private static final int PROTO_DEFAULT = 0, PROTO_TCP = 6, PROTO_UDP = 17;
     // riflags, roflags, siflags
-    private static final int RI_PEEK = 1, RI_WAITALL = 2, RI_DONT_WAIT = 8, SI_DONT_WAIT = 1;
+    static final int RI_PEEK = 1, RI_WAITALL = 2, RI_DATA_TRUNCATED = 4, RI_DONT_WAIT = 8, SI_DONT_WAIT = 1;
+    static final int RO_DATA_TRUNCATED = 1;
 
     private final GuestState state;
 
@@ -34,15 +38,15 @@ final class SocketCalls {
     void register(HostFunctions r) {
         r.wasix("sock_open", i32s(4), (m, a) -> open(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
         r.wasix("sock_bind", i32s(2), (m, a) -> {
-            GuestSocket s = socket((int) a[0]);
-            s.bind(addressFor(s, m, (int) a[1]));
+            NetSocket s = socket((int) a[0]);
+            s.bind(addressFor(s, m, (int) a[1], false));
             return 0;
         });
         r.wasix("sock_listen", i32s(2), (m, a) -> {
             if ((int) a[1] < 0) {
                 throw Errno.INVAL.fail();
             }
-            socket((int) a[0]).listen();
+            stream(socket((int) a[0])).listen();
             return 0;
         });
         r.wasix("sock_accept_v2", i32s(4), (m, a) -> accept(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3]));
@@ -50,8 +54,17 @@ final class SocketCalls {
         r.add(HostFunctions.PREVIEW1, "sock_accept", i32s(3), (m, a) -> accept(m, (int) a[0], (int) a[1], (int) a[2], 0));
         r.wasix("sock_connect", i32s(2), (m, a) -> {
             FdTable.Entry e = state.fds.entry((int) a[0]);
-            GuestSocket s = asSocket(e.descriptor());
-            s.connect(addressFor(s, m, (int) a[1]), e.nonBlocking());
+            switch (asSocket(e.descriptor())) {
+                case GuestSocket s -> s.connect(addressFor(s, m, (int) a[1], false), e.nonBlocking());
+                case GuestUdpSocket u -> {
+                    m.check((int) a[1], SockAddr.SIZE);
+                    if (m.readU8((int) a[1]) == SockAddr.UNSPEC) {
+                        u.disconnect(); // connect(2) with AF_UNSPEC dissolves a datagram socket's association
+                    } else {
+                        u.connect(addressFor(u, m, (int) a[1], true));
+                    }
+                }
+            }
             return 0;
         });
         r.preview1("sock_recv", i32s(6), (m, a) -> recv(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5]));
@@ -76,7 +89,7 @@ final class SocketCalls {
             return 0;
         });
         r.wasix("sock_set_opt_flag", i32s(3), (m, a) -> {
-            GuestSocket s = socket((int) a[0]);
+            NetSocket s = socket((int) a[0]);
             int flag = (int) a[2];
             if (flag != 0 && flag != 1) {
                 throw Errno.INVAL.fail();
@@ -86,23 +99,23 @@ final class SocketCalls {
         });
         r.wasix("sock_get_opt_flag", i32s(3), (m, a) -> {
             m.check((int) a[2], 1);
-            GuestSocket s = socket((int) a[0]);
+            NetSocket s = socket((int) a[0]);
             m.writeU8((int) a[2], s.options().getFlag(s, (int) a[1]) ? 1 : 0);
             return 0;
         });
         r.wasix("sock_set_opt_size", List.of(I32, I32, I64), (m, a) -> {
-            GuestSocket s = socket((int) a[0]);
+            NetSocket s = socket((int) a[0]);
             s.options().setSize(s, (int) a[1], a[2]);
             return 0;
         });
         r.wasix("sock_get_opt_size", i32s(3), (m, a) -> {
             m.check((int) a[2], 8);
-            GuestSocket s = socket((int) a[0]);
+            NetSocket s = socket((int) a[0]);
             m.writeI64((int) a[2], s.options().getSize(s, (int) a[1]));
             return 0;
         });
         r.wasix("sock_set_opt_time", i32s(3), (m, a) -> {
-            GuestSocket s = socket((int) a[0]);
+            NetSocket s = socket((int) a[0]);
             int ts = (int) a[2];
             m.check(ts, 16); // the whole opt_ts, even when its tag says None and the rest is not read
             int tag = m.readU8(ts);
@@ -144,11 +157,19 @@ final class SocketCalls {
         if (!protoOk) {
             throw Errno.NOTSUP.fail();
         }
-        if (type != SOCK_STREAM) {
-            // Datagram and raw sockets are not served yet: say so rather than pretend.
-            throw Errno.NOTSUP.fail();
+        NetSocket s = switch (type) {
+            case SOCK_STREAM -> new GuestSocket(state.net, af == AF_INET6);
+            // The channel is made now, as socket(2) makes the socket: EMFILE shows here, as on Linux.
+            case SOCK_DGRAM -> new GuestUdpSocket(state.net, af == AF_INET6);
+            default -> throw Errno.NOTSUP.fail(); // raw and seqpacket sockets are not served: say so rather than pretend
+        };
+        int fd;
+        try {
+            fd = state.fds.add(s, 0);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
-        int fd = state.fds.add(new GuestSocket(state.net, af == AF_INET6), 0);
         m.writeI32(retFd, fd);
         return 0;
     }
@@ -159,7 +180,7 @@ final class SocketCalls {
             m.check(retAddr, SockAddr.SIZE);
         }
         FdTable.Entry e = state.fds.entry(fd);
-        GuestSocket listener = asSocket(e.descriptor());
+        GuestSocket listener = stream(asSocket(e.descriptor()));
         GuestSocket conn = listener.accept(e.nonBlocking());
         // As in wasmer, a non-blocking listener hands out non-blocking connections whatever fdflags says
         // (Linux's accept4 would not): guests written against wasmer read such sockets until EAGAIN.
@@ -183,11 +204,16 @@ final class SocketCalls {
         m.check(retFlags, 2);
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
-        GuestSocket s = asSocket(e.descriptor());
-        int n = Streams.recvInto(state, m, s, vecs, e.nonBlocking() || (riflags & RI_DONT_WAIT) != 0,
-                (riflags & RI_PEEK) != 0, (riflags & RI_WAITALL) != 0);
-        m.writeI32(retN, n);
-        m.writeU16(retFlags, 0);
+        boolean nonBlocking = e.nonBlocking() || (riflags & RI_DONT_WAIT) != 0;
+        switch (asSocket(e.descriptor())) {
+            case GuestSocket s -> {
+                int n = Streams.recvInto(state, m, s, vecs, nonBlocking, (riflags & RI_PEEK) != 0, (riflags & RI_WAITALL) != 0);
+                m.writeI32(retN, n);
+                m.writeU16(retFlags, 0);
+            }
+            case GuestUdpSocket u -> DatagramCalls.writeReceived(m, retN, retFlags, riflags,
+                    Streams.receiveDatagram(state, m, u, vecs, nonBlocking, (riflags & RI_PEEK) != 0));
+        }
         return 0;
     }
 
@@ -195,8 +221,11 @@ final class SocketCalls {
         m.check(retN, 4);
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
-        GuestSocket s = asSocket(e.descriptor());
-        int n = Streams.sendFrom(state, m, s, vecs, e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0);
+        boolean nonBlocking = e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0;
+        int n = switch (asSocket(e.descriptor())) {
+            case GuestSocket s -> Streams.sendFrom(state, m, s, vecs, nonBlocking);
+            case GuestUdpSocket u -> Streams.sendDatagram(state, m, u, vecs, null, nonBlocking);
+        };
         m.writeI32(retN, n);
         return 0;
     }
@@ -209,23 +238,37 @@ final class SocketCalls {
      * below SIN6_LEN_RFC2133; a WASIX address has no length, and libc has already checked the caller's. The
      * family is the tag the guest wrote, not the InetAddress Java makes of it (a v4-mapped IPv6 address comes
      * out as an Inet4Address).
+     *
+     * <p>A UDP socket's peer ({@code peer}: sock_connect, sock_send_to) is the exception Linux makes: an AF_INET6
+     * datagram socket takes an AF_INET address there and reaches it as v4-mapped (udpv6_sendmsg,
+     * ip6_datagram_connect); its bind still wants AF_INET6.
      */
-    private static java.net.InetSocketAddress addressFor(GuestSocket s, GuestMemory m, int ptr) {
+    static java.net.InetSocketAddress addressFor(NetSocket s, GuestMemory m, int ptr, boolean peer) {
         java.net.InetSocketAddress address = SockAddr.read(m, ptr); // EFAULT for the whole struct first
-        if ((m.readU8(ptr) == SockAddr.INET6) != s.ipv6()) {
+        boolean v6 = m.readU8(ptr) == SockAddr.INET6;
+        boolean v4ToDualStack = peer && !v6 && s.ipv6() && s instanceof GuestUdpSocket;
+        if (v6 != s.ipv6() && !v4ToDualStack) {
             throw Errno.AFNOSUPPORT.fail();
         }
         return address;
     }
 
-    private GuestSocket socket(int fd) {
+    private NetSocket socket(int fd) {
         return asSocket(state.fds.get(fd));
     }
 
-    static GuestSocket asSocket(Descriptor d) {
-        if (d instanceof GuestSocket s) {
+    static NetSocket asSocket(Descriptor d) {
+        if (d instanceof NetSocket s) {
             return s;
         }
         throw Errno.NOTSOCK.fail();
+    }
+
+    /** A TCP socket, for the calls only it takes (listen, accept): EOPNOTSUPP for a UDP one, as Linux answers. */
+    private static GuestSocket stream(NetSocket s) {
+        if (s instanceof GuestSocket t) {
+            return t;
+        }
+        throw Errno.NOTSUP.fail();
     }
 }

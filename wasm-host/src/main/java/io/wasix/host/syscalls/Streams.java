@@ -3,10 +3,12 @@ package io.wasix.host.syscalls;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.GuestMemory.IoVec;
 import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.GuestUdpSocket;
+import java.net.InetSocketAddress;
 
 /**
- * Moves bytes between guest iovecs and a socket; shared by sock_recv/sock_send and fd_read/fd_write, which
- * are the same operation on a socket. Runs on the calling guest thread.
+ * Moves bytes between guest iovecs and a socket; shared by sock_recv/sock_send (and, for UDP, sock_recv_from and
+ * sock_send_to) and fd_read/fd_write, which are the same operation on a socket. Runs on the calling guest thread.
  */
 final class Streams {
     private Streams() {}
@@ -28,6 +30,28 @@ final class Streams {
         IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return s.send(cursor, nonBlocking);
+        } finally {
+            cursor.clear();
+        }
+    }
+
+    /** One datagram into the iovecs (what does not fit is lost, and said so); see {@link GuestUdpSocket#receive}. */
+    static GuestUdpSocket.Received receiveDatagram(GuestState state, GuestMemory m, GuestUdpSocket s, IoVec[] vecs,
+            boolean nonBlocking, boolean peek) {
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
+        try {
+            return s.receive(cursor, nonBlocking, peek);
+        } finally {
+            cursor.clear();
+        }
+    }
+
+    /** The iovecs as one datagram, to {@code to} or (null) the connected peer; see {@link GuestUdpSocket#send}. */
+    static int sendDatagram(GuestState state, GuestMemory m, GuestUdpSocket s, IoVec[] vecs, InetSocketAddress to,
+            boolean nonBlocking) {
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
+        try {
+            return s.send(cursor, to, nonBlocking);
         } finally {
             cursor.clear();
         }

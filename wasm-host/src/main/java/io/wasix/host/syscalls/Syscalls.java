@@ -31,6 +31,9 @@ public final class Syscalls {
     private static HostFunctions build(GuestState state, SyscallMetrics metrics) {
         HostFunctions r = new HostFunctions(state, metrics);
         new SocketCalls(state).register(r);
+        new DatagramCalls(state).register(r);
+        new SendFileCall(state).register(r);
+        new ResolveCall(state).register(r);
         new EpollCalls(state).register(r);
         FileCalls files = new FileCalls(state);
         new FdCalls(state, files).register(r);
