@@ -182,6 +182,7 @@ final class WriteSpecs {
         spec("thread_spawn/5", out(4, 4)); // the 2023 ABI: (user_data, stack_base, stack_start, reactor, ret_tid*)
         spec("thread_spawn/2", out(1, 4)); // (ThreadStart*, ret_tid*), as thread_spawn_v2
         spec("thread_spawn_v2", out(1, 4));
+        spec("thread-spawn", NONE); // wasi-threads: (ThreadStart*) -> tid, or the errno negated
         spec("thread_join", NONE);
         spec("thread_id", out(0, 4));
         spec("thread_parallelism", out(0, 4));
