@@ -48,7 +48,7 @@ import java.util.Set;
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
     private static final long DRAIN_NANOS = 2_000_000_000L;
-    static final String SPAWN = "thread_spawn", SPAWN_V2 = "thread_spawn_v2";
+    static final String SPAWN = "thread_spawn", SPAWN_V2 = "thread_spawn_v2", WASI_SPAWN = "thread-spawn";
 
     private final GuestLoop loop;
     private final GuestNetwork net;
@@ -119,8 +119,11 @@ public final class WasixHost implements AutoCloseable {
         var imports = module.importSection();
         for (int i = 0; i < imports.importCount(); i++) {
             var imp = imports.getImport(i);
-            if (imp.importType() == ExternalType.FUNCTION && imp.module().equals("wasix_32v1")
-                    && (imp.name().equals(SPAWN) || imp.name().equals(SPAWN_V2))) {
+            if (imp.importType() != ExternalType.FUNCTION) {
+                continue;
+            }
+            if (imp.module().equals(WasixCatalog.WASIX) && (imp.name().equals(SPAWN) || imp.name().equals(SPAWN_V2))
+                    || imp.module().equals(WasixCatalog.WASI_THREADS) && imp.name().equals(WASI_SPAWN)) {
                 return true;
             }
         }

@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *
  * @param name what the boot line calls it
  * @param mode "compiled at build time", "compiled ahead of time: sha256:... from DIR" (an artifact of
- *     `appliance compile`), "compiled at load time: WHY NO ARTIFACT", or "interpreted"
+ *     `appliance compile`), "compiled at load time[, N functions too large for a JVM method
+ *     interpreted]: WHY NO ARTIFACT", or "interpreted"
  */
 public record GuestModule(String name, WasmModule module, Function<Instance, Machine> machine, String mode) {
 
@@ -122,7 +123,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         WasmModule m = checked(name, bytes);
         try {
             ModuleArtifact compiled = ModuleCompiler.compile(m, bytes, digest);
-            return new GuestModule(name, m, ArtifactLoader.machineFactory(compiled), "compiled at load time: " + miss);
+            int n = compiled.interpreted().size();
+            String fallback = n == 0 ? "" : ", " + n + (n == 1 ? " function" : " functions")
+                    + " too large for a JVM method interpreted";
+            return new GuestModule(name, m, ArtifactLoader.machineFactory(compiled),
+                    "compiled at load time" + fallback + ": " + miss);
         } catch (ModuleArtifact.UnusableException | RuntimeException | AssertionError | StackOverflowError
                 | OutOfMemoryError e) {
             throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));

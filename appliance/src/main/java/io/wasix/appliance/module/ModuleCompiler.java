@@ -17,7 +17,8 @@ import java.util.TreeMap;
 /**
  * Compiles a checked module to JVM classes with Chicory's compiler, as bytes (an artifact), whether for
  * `appliance compile` or for a module compiled at load time: both then load through {@link ArtifactLoader}.
- * Functions too large for a JVM method are left to the interpreter, with Chicory's warning on stderr.
+ * Functions too large for a JVM method are left to the interpreter, silently: the guest's stderr is the guest's
+ * (a wasmer-built program's must match what it prints on wasmer), and the boot line's mode counts them.
  * Stateless; any thread.
  */
 public final class ModuleCompiler {
@@ -29,7 +30,7 @@ public final class ModuleCompiler {
     public static ModuleArtifact compile(WasmModule module, byte[] wasm, String digest) {
         var result = Compiler.builder(module)
                 .withClassCollectorFactory(ByteClassCollector::new)
-                .withInterpreterFallback(InterpreterFallback.WARN)
+                .withInterpreterFallback(InterpreterFallback.SILENT)
                 .build()
                 .compile();
         // Sorted by name, so that the same module always makes the same artifact, byte for byte.

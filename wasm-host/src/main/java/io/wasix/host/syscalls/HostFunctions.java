@@ -37,6 +37,7 @@ final class HostFunctions {
     static final String WASIX = WasixCatalog.WASIX;
     static final String PREVIEW1 = WasixCatalog.PREVIEW1;
     static final String PREVIEW0 = WasixCatalog.PREVIEW0;
+    static final String WASI_THREADS = WasixCatalog.WASI_THREADS;
 
     /** A syscall body: reads its arguments, does its work, returns an errno code. */
     @FunctionalInterface
@@ -88,7 +89,19 @@ final class HostFunctions {
         FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true, false)}));
+    }
+
+    /**
+     * A function of the wasi-threads proposal's {@code wasi} module, given the calling instance. Its result is
+     * a value (a thread id), not an errno: a failure answers the errno negated, as that proposal says and as
+     * wasix-libc's pthread_create reads it. It is counted and traced with the errno as any syscall is.
+     */
+    void wasiThreadsOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASI_THREADS, name, FunctionType.of(params, List.of(ValType.I32)));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASI_THREADS, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true, true)}));
     }
 
     /** A function of wasix_32v1 only with no result, given the calling instance (callback_signal). */
@@ -96,7 +109,7 @@ final class HostFunctions {
         FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of()));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type, (Instance instance, long... args) -> {
-            invoke(probe, null, call, instance, args, true);
+            invoke(probe, null, call, instance, args, true, false);
             return null;
         }));
     }
@@ -111,14 +124,14 @@ final class HostFunctions {
         FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false, false)}));
     }
 
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true, false)}));
     }
 
     /** A function with no result (proc_exit). */
@@ -126,7 +139,7 @@ final class HostFunctions {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of()));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            invoke(probe, call, null, instance, args, true);
+            invoke(probe, call, null, instance, args, true, false);
             return null;
         }));
     }
@@ -190,10 +203,10 @@ final class HostFunctions {
     /**
      * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
      * a stopped guest) is still reported, as one that did not return. {@code locked}: under the shard lock (a
-     * no-op in direct mode).
+     * no-op in direct mode). {@code valueResult}: the call returns a value, and a failure answers its errno negated.
      */
     private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
-            boolean locked) {
+            boolean locked, boolean valueResult) {
         if (locked) {
             lock.lock();
         }
@@ -204,13 +217,16 @@ final class HostFunctions {
             SyscallEvent event = probe.beginEvent();
             long start = probe.timed() ? System.nanoTime() : 0;
             int errno = 0;
+            int result = 0;
             boolean returned = false;
             try {
                 GuestMemory memory = state.memory(instance);
-                errno = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                result = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                errno = valueResult ? 0 : result;
                 returned = true;
             } catch (WasiException e) {
                 errno = e.errno().code();
+                result = valueResult ? -errno : errno;
                 returned = true;
             } catch (UnsupportedCallTrap e) {
                 errno = Errno.NOTSUP.code();
@@ -237,7 +253,7 @@ final class HostFunctions {
                     probe.commit(event, args, errno, returned);
                 }
             }
-            return errno;
+            return result;
         } finally {
             if (locked) {
                 lock.unlock();
