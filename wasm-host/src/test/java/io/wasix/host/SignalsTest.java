@@ -48,10 +48,12 @@ class SignalsTest {
                 "thread_signal to itself 0",
                 "handled before it returned 1",
                 "on thread 1",
+                "thread_signal to wasix-libc's main tid 0",
+                "handled before it returned 2",
                 "unknown signal 28",
                 "unknown thread 71",
                 "signal 0 to itself 0",
-                "raised inside the handler, handled 2",
+                "raised inside the handler, handled 3",
                 "deepest nesting 1"), r.lines(), r.stderr());
         assertEquals(0, r.exitCode());
     }

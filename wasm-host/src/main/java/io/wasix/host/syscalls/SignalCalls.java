@@ -29,6 +29,8 @@ import java.util.List;
 final class SignalCalls {
     /** A name longer than any export a module could have. */
     private static final int MAX_NAME = 4096;
+    /** The tid wasix-libc gives its main thread (see threadSignal). */
+    private static final int LIBC_MAIN_TID = 0x3fffffff;
     /** Preview 0's signal enum stops one short: SYS is 30 there. */
     private static final int PREVIEW0_STKFLT = 16, PREVIEW0_MAX = 30;
 
@@ -91,7 +93,10 @@ final class SignalCalls {
         if (!Signals.valid(sig)) {
             throw Errno.INVAL.fail();
         }
-        GuestThread target = threads.byTid(tid);
+        // wasix-libc gives its main thread the tid 0x3fffffff (__init_tp: outside the host's 1..0x1fffffff, so
+        // its tid-based locks work before the host is asked), and raise(3) sends to that tid; wasmer maps it
+        // to the main thread too.
+        GuestThread target = threads.byTid(tid == LIBC_MAIN_TID ? GuestThreads.MAIN_TID : tid);
         if (target == null) {
             throw Errno.SRCH.fail();
         }
