@@ -54,7 +54,7 @@ class CompileCommandTest {
     void aModuleThatCannotRunHereIsNotCompiled(@TempDir Path dir) {
         assertEquals(1, run(Map.of(), "-o", dir.toString(), "src/test/guests/foreign-imports.wasm"));
         assertEquals("appliance: src/test/guests/foreign-imports.wasm: imports what this host does not provide: "
-                + "wasix_32v1.frobnicate, env.memory (memory); exports no memory", err().strip());
+                + "wasix_32v1.frobnicate, env.mem (memory); exports no memory", err().strip());
     }
 
     @Test
