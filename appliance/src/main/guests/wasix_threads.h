@@ -4,7 +4,9 @@
  *
  *   wx_thread_spawn(fn, arg, &tid)   starts fn(arg) on a new guest thread, through thread_spawn_v2, or
  *                                    through the 2023 ABI's five-argument thread_spawn when the guest is
- *                                    built with -DWX_SPAWN_2023
+ *                                    built with -DWX_SPAWN_2023, or through the wasi-threads proposal's
+ *                                    wasi.thread-spawn (what wasix-libc's pthread_create imports) with
+ *                                    -DWX_SPAWN_WASI
  *   wx_futex_wait / wx_futex_wake    the WASIX futex calls, with a relative timeout in ns (-1: none)
  *   wx_mutex_t, wx_cond_t            a mutex and a condition variable on them
  *
@@ -45,6 +47,9 @@ int32_t thread_spawn_v2(wx_thread_start_t *start, uint32_t *ret_tid);
 WX_WASIX("thread_spawn")
 int32_t thread_spawn_2023(int64_t user_data, int64_t stack_base, int64_t stack_start, int32_t reactor,
                           uint32_t *ret_tid);
+/* wasi-threads: the new thread's id, or the errno negated; entered through wasi_thread_start too. */
+__attribute__((import_module("wasi"), import_name("thread-spawn")))
+int32_t wasi_thread_spawn(wx_thread_start_t *start);
 WX_WASIX("thread_join")
 int32_t thread_join(uint32_t tid);
 WX_WASIX("thread_id")
@@ -116,8 +121,13 @@ static inline int32_t wx_thread_spawn(void (*fn)(void *), void *arg, uint32_t *r
     start->fn = fn;
     start->arg = arg;
     start->stack_size = WX_STACK_SIZE;
-#ifdef WX_SPAWN_2023
+#if defined(WX_SPAWN_2023)
     return thread_spawn_2023((int64_t)(uint32_t)start, (int64_t)start->stack, (int64_t)lower, 0, ret_tid);
+#elif defined(WX_SPAWN_WASI)
+    int32_t tid = wasi_thread_spawn(start);
+    if (tid < 0) return -tid;
+    *ret_tid = (uint32_t)tid;
+    return 0;
 #else
     return thread_spawn_v2(start, ret_tid);
 #endif

@@ -3,6 +3,7 @@ package io.wasix.appliance;
 import io.wasix.appliance.boot.BootClock;
 import io.wasix.appliance.boot.BootReport;
 import io.wasix.appliance.cli.Cli;
+import io.wasix.appliance.compile.CompileCommand;
 import io.wasix.appliance.module.GuestModule;
 import io.wasix.appliance.module.MemoryLimit;
 import io.wasix.appliance.module.ModuleCheck;
@@ -40,13 +41,20 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        if (argv.length > 0 && argv[0].equals("compile")) {
+            return CompileCommand.run(List.of(argv).subList(1, argv.length), System.getenv(), System.out, System.err);
+        }
         // First: from here on SIGTERM and SIGINT exit 0 (while booting) or stop the guests (once they run).
         Stopping stopping = Stopping.onSignals();
         BootReport boot = new BootReport(BootClock.ofThisProcess(), System.err);
         boot.mark(BootReport.Milestone.MAIN);
         int status = run(argv, boot, stopping);
         boot.printOnce();
-        System.exit(status);
+        return status;
     }
 
     private static int run(String[] argv, BootReport boot, Stopping stopping) {
@@ -82,7 +90,7 @@ public final class Main {
         // Netty's first use (choosing the transport) and Chicory's parser share no state: with a second
         // core, loading the module next to it takes it off the boot's critical path.
         var loading = new java.util.concurrent.FutureTask<GuestModule>(
-                () -> GuestModule.load(settings.module(), settings.interpreter()));
+                () -> GuestModule.load(settings.module(), settings.interpreter(), settings.cache()));
         Thread loader = new Thread(loading, "module-load");
         loader.setDaemon(true);
         loader.start();
@@ -164,7 +172,7 @@ public final class Main {
         boolean serving = list.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
             System.err.println(bootLine(module, transport, settings, memoryLimit, boot.clock(),
-                    serving ? null : ended.peek()));
+                    serving ? null : ended.peek(), boot.firstListener()));
         }
         reporting.serving(serving);
 
@@ -184,7 +192,7 @@ public final class Main {
      * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
      */
     private static String bootLine(GuestModule module, TransportChoice transport, Settings settings,
-            MemoryLimit memoryLimit, BootClock clock, Outcome early) {
+            MemoryLimit memoryLimit, BootClock clock, Outcome early, java.net.InetSocketAddress listener) {
         int shards = settings.shards();
         StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
                 .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
@@ -197,6 +205,8 @@ public final class Main {
                 case Outcome.Stalled t -> "stopped by the watchdog";
                 case Outcome.Failed f -> "failed";
             }).append(" before listening");
+        } else if (listener != null) {
+            b.append(", listening on ").append(BootReport.format(listener));
         }
         b.append(", ").append(clock.sinceStart());
         b.append(", ").append(memoryLimit.describe());

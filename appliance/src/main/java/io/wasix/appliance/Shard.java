@@ -20,6 +20,7 @@ import io.wasix.host.GuestTrapException;
 import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.ListenerPreopenException;
+import io.wasix.host.StopSignal;
 import io.wasix.host.WasixHost;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.net.InetSocketAddress;
@@ -309,6 +310,21 @@ final class Shard implements Runnable, HostEvents, Watchdog.Watched {
             stalled = limit;
             h.stop();
         }
+    }
+
+    /**
+     * The appliance's stop signal: to a guest that named a signal handler, which then has {@code graceNanos}
+     * to end by itself; any other guest stops gracefully, as {@link #stopGracefully} does. No restart follows
+     * either way (whatever status the handler's guest ends with).
+     */
+    void terminate(StopSignal sig, long graceNanos) {
+        graceDeadline = System.nanoTime() + graceNanos;
+        stopping = true;
+        WasixHost h = host;
+        if (h != null) {
+            h.terminate(sig, graceNanos);
+        }
+        wake();
     }
 
     private Machine newMachine(Instance instance) {

@@ -1,5 +1,7 @@
 package io.wasix.appliance;
 
+import io.wasix.host.StopSignal;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,16 +36,32 @@ final class Shards implements Stopping.Target {
         }
     }
 
-    /** Stops accepting, lets in-flight work finish for the grace period, then stops the rest at once. */
+    /**
+     * The first stop signal: a guest that named a signal handler gets it and has the grace period to end by
+     * itself; any other stops accepting and lets in-flight work finish for the grace period. Then whatever
+     * still runs is stopped at once.
+     */
     @Override
-    public void stopGracefully() {
+    public void stopGracefully(StopSignal sig) {
+        drain(s -> s.terminate(sig, TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+    }
+
+    /**
+     * Stops accepting, lets in-flight work finish for the grace period, then stops the rest at once (a shard
+     * ended the appliance: no signal to deliver).
+     */
+    void stopGracefully() {
+        drain(s -> s.stopGracefully(TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+    }
+
+    private void drain(java.util.function.Consumer<Shard> first) {
         synchronized (this) {
             if (draining) {
                 return;
             }
             draining = true;
         }
-        shards.forEach(s -> s.stopGracefully(TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+        shards.forEach(first);
         Thread timer = new Thread(() -> {
             try {
                 Thread.sleep(graceMillis);

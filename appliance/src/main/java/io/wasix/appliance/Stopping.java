@@ -1,9 +1,12 @@
 package io.wasix.appliance;
 
+import io.wasix.host.StopSignal;
+
 /**
  * What SIGTERM and SIGINT do, from the first instruction of main: while the appliance boots there is nothing
- * in flight, so a signal exits 0 at once; once the shards run, the first signal stops them gracefully (the
- * grace is enforced on running code: see {@link Shards#stopGracefully}) and a second one stops them at once.
+ * in flight, so a signal exits 0 at once; once the shards run, the first signal goes to a guest that named a
+ * signal handler and stops any other gracefully (the grace is enforced on running code: see
+ * {@link Shards#stopGracefully}), and a second one stops them at once.
  *
  * <p>Threading: signals arrive on the JDK's signal thread; main attaches the shards. Both under this
  * object's lock, so a signal is either before the attach (and main does not start) or after it.
@@ -11,7 +14,8 @@ package io.wasix.appliance;
 final class Stopping {
     /** What a signal stops: the shards, as a whole. */
     interface Target {
-        void stopGracefully();
+        /** The first signal: to a guest with a handler, which has the grace period to end; else a graceful stop. */
+        void stopGracefully(StopSignal sig);
 
         void stopNow();
     }
@@ -33,7 +37,7 @@ final class Stopping {
     }
 
     /** A SIGTERM or SIGINT came (the JDK's signal thread; a test). */
-    void signalled() {
+    void signalled(StopSignal sig) {
         Target running;
         int n;
         Runnable first;
@@ -50,7 +54,7 @@ final class Stopping {
         }
         if (n == 1) {
             first.run();
-            running.stopGracefully();
+            running.stopGracefully(sig);
         } else {
             running.stopNow();
         }

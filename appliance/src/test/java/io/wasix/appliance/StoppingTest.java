@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wasix.host.StopSignal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,8 +15,8 @@ class StoppingTest {
     private final Stopping stopping = new Stopping(status -> seen.add("exit " + status));
     private final Stopping.Target shards = new Stopping.Target() {
         @Override
-        public void stopGracefully() {
-            seen.add("graceful");
+        public void stopGracefully(StopSignal sig) {
+            seen.add("graceful " + sig);
         }
 
         @Override
@@ -26,7 +27,7 @@ class StoppingTest {
 
     @Test
     void whileBootingASignalExitsZeroAndNoShardStarts() {
-        stopping.signalled();
+        stopping.signalled(StopSignal.TERM);
         assertEquals(List.of("exit 0"), seen);
         assertFalse(stopping.attach(shards, () -> seen.add("unready")), "main must not start the shards");
         assertEquals(List.of("exit 0"), seen);
@@ -35,11 +36,11 @@ class StoppingTest {
     @Test
     void onceRunningTheFirstSignalDrainsAndTheSecondStopsAtOnce() {
         assertTrue(stopping.attach(shards, () -> seen.add("unready")));
-        stopping.signalled();
-        assertEquals(List.of("unready", "graceful"), seen);
-        stopping.signalled();
-        assertEquals(List.of("unready", "graceful", "now"), seen);
-        stopping.signalled();
-        assertEquals(List.of("unready", "graceful", "now", "now"), seen);
+        stopping.signalled(StopSignal.TERM);
+        assertEquals(List.of("unready", "graceful TERM"), seen);
+        stopping.signalled(StopSignal.TERM);
+        assertEquals(List.of("unready", "graceful TERM", "now"), seen);
+        stopping.signalled(StopSignal.TERM);
+        assertEquals(List.of("unready", "graceful TERM", "now", "now"), seen);
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wasix.image.Engine.Run;
+import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container image as users run it: built from the top-level Dockerfile with the engine this machine
@@ -25,6 +28,11 @@ class ContainerIT {
     private static final String IMAGE = Engine.imageTag("it");
     private static final Path SECCOMP = Path.of("seccomp/io_uring.json");
     private static Engine engine;
+    /** Built FROM {@link #IMAGE} by the README's recipe, with a module no image bundles. */
+    private static final String DERIVED = IMAGE.replace("wasix-appliance:", "wasix-appliance-derived:");
+    private static final Path HANDWRITTEN = Path.of("../wasm-host/src/test/guests/handwritten.wasm");
+    /** Every image this class tagged, untagged at the end (the base last: the others are built on it). */
+    private static final List<String> images = new ArrayList<>();
     private static final List<String> containers = new ArrayList<>();
 
     @BeforeAll
@@ -44,7 +52,12 @@ class ContainerIT {
         }
         // Each build of a changed rootfs leaves an 80 MB image; untag ours so repeated runs do not pile
         // them up (the build takes seconds: its context is the rootfs alone, in one COPY layer).
-        engine.run(60, "rmi", IMAGE);
+        if (engine != null) {
+            for (String image : images) {
+                engine.run(60, "rmi", image);
+            }
+            engine.run(60, "rmi", IMAGE);
+        }
     }
 
     @Test
@@ -104,6 +117,48 @@ class ContainerIT {
         stop(name);
     }
 
+    /**
+     * The README's way to ship your own module: FROM the image, COPY it, one exec-form RUN that compiles it
+     * and retrains the AOT cache on it. The module is a test guest no image bundles (handwritten.wat); the
+     * container boots it from its artifact, and its compiled classes come from the retrained AOT cache.
+     */
+    @Test
+    @Timeout(600)
+    void aDerivedImageBootsItsOwnModuleFromItsArtifactAndTheRetrainedCache(@TempDir Path context) throws Exception {
+        Files.copy(HANDWRITTEN, context.resolve("server.wasm"));
+        Files.writeString(context.resolve("Containerfile"), """
+                FROM %s
+                COPY server.wasm /srv/server.wasm
+                RUN ["/appliance/bin/java", "@/appliance/lib/app/container.args", "compile", "--train", "/srv/server.wasm"]
+                ENV APPLIANCE_MODULE=/srv/server.wasm
+                """.formatted(IMAGE));
+        images.add(DERIVED);
+        Run built = engine.build(480, DERIVED, context.resolve("Containerfile"), context);
+        assertEquals(0, built.status(), "derived image build failed:\n" + built.output());
+        assertTrue(built.output().contains("appliance: AOT cache trained on 200 requests to 0.0.0.0:8080: "
+                + "/var/cache/wasix-appliance/classes.jsa"), built.output());
+
+        int port = InFlightRequest.freePort();
+        // Class loading logged to stdout: each compiled class of the module must come from the AOT cache.
+        String name = start(port, List.of("-e", "JDK_JAVA_OPTIONS=-Xlog:class+load=info:stdout"), DERIVED);
+        assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
+        String log = logs(name);
+        String digest = sha256(HANDWRITTEN).substring(0, 12);
+        assertTrue(log.contains("appliance: /srv/server.wasm (compiled ahead of time: sha256:" + digest
+                + " from /var/cache/wasix-appliance) started on epoll, 1 shard, listening on 0.0.0.0:8080, "), log);
+        List<String> moduleClasses = log.lines().filter(l -> l.contains("[class,load] com.dylibso.chicory.$gen.")).toList();
+        assertFalse(moduleClasses.isEmpty(), log);
+        assertTrue(moduleClasses.stream().allMatch(l -> l.endsWith(" source: shared objects file")),
+                "the module's classes, from the retrained AOT cache:\n" + String.join("\n", moduleClasses));
+        assertFalse(log.contains("[warning]") || log.contains("[error]"), "the AOT cache was refused:\n" + log);
+        stop(name);
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
     /** The entry point says run: `podman run IMAGE --version` and `podman run IMAGE help` still answer. */
     @Test
     void versionAndHelpWorkAfterTheImageName() throws Exception {
@@ -122,12 +177,16 @@ class ContainerIT {
     // ------------------------------------------------------------------ helpers
 
     private static String start(int port, List<String> options) throws Exception {
+        return start(port, options, IMAGE);
+    }
+
+    private static String start(int port, List<String> options, String image) throws Exception {
         String name = "wasix-it-" + ProcessHandle.current().pid() + "-" + port;
         containers.add(name);
         List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name, "--read-only",
                 "--cap-drop=ALL", "-p", "127.0.0.1:" + port + ":8080"));
         cmd.addAll(options);
-        cmd.add(IMAGE);
+        cmd.add(image);
         Run r = engine.run(60, cmd);
         assertEquals(0, r.status(), "run failed:\n" + r.output());
         return name;

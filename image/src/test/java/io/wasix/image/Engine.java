@@ -63,6 +63,16 @@ final class Engine {
         return exec(120, build.toArray(String[]::new));
     }
 
+    /** Builds {@code image} from {@code containerfile} in {@code context} (a derived image); the build's output. */
+    Run build(int timeoutSeconds, String image, Path containerfile, Path context) throws IOException, InterruptedException {
+        List<String> build = new ArrayList<>(List.of(command, "build", "-t", image, "-f", containerfile.toString()));
+        if (command.equals("podman")) {
+            build.add("--layers=false");
+        }
+        build.add(context.toString());
+        return exec(timeoutSeconds, build.toArray(String[]::new));
+    }
+
     /** This engine's command with ARGS, run to its end (bounded). */
     Run run(int timeoutSeconds, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();

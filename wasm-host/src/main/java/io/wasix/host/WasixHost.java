@@ -24,6 +24,7 @@ import io.wasix.host.net.policy.NetGate;
 import io.wasix.host.syscalls.GuestState;
 import io.wasix.host.syscalls.Syscalls;
 import io.wasix.host.syscalls.WasixCatalog;
+import io.wasix.host.thread.Signals;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -44,14 +45,14 @@ import java.util.Set;
  *
  * <p>Threading: create it on the thread that will run the guest's main thread; in direct mode that thread owns
  * the event loop and every host function runs on it. Only {@link #stop()}, {@link #stopGracefully},
- * {@link #heartbeats()} and {@link #metrics()} may be called from another thread; {@link #stop()} and
- * {@link #close()} are ordered by {@code lifecycle}, so that no stop interrupts a guest thread once its host
- * has closed.
+ * {@link #heartbeats()}, {@link #terminate} and {@link #metrics()} may be called from another thread;
+ * {@link #stop()} and {@link #close()} are ordered by {@code lifecycle}, so that no stop interrupts a guest
+ * thread once its host has closed.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
     private static final long DRAIN_NANOS = 2_000_000_000L;
-    static final String SPAWN = "thread_spawn", SPAWN_V2 = "thread_spawn_v2";
+    static final String SPAWN = "thread_spawn", SPAWN_V2 = "thread_spawn_v2", WASI_SPAWN = "thread-spawn";
 
     private final GuestLoop loop;
     private final GuestNetwork net;
@@ -130,8 +131,11 @@ public final class WasixHost implements AutoCloseable {
         var imports = module.importSection();
         for (int i = 0; i < imports.importCount(); i++) {
             var imp = imports.getImport(i);
-            if (imp.importType() == ExternalType.FUNCTION && imp.module().equals("wasix_32v1")
-                    && (imp.name().equals(SPAWN) || imp.name().equals(SPAWN_V2))) {
+            if (imp.importType() != ExternalType.FUNCTION) {
+                continue;
+            }
+            if (imp.module().equals(WasixCatalog.WASIX) && (imp.name().equals(SPAWN) || imp.name().equals(SPAWN_V2))
+                    || imp.module().equals(WasixCatalog.WASI_THREADS) && imp.name().equals(WASI_SPAWN)) {
                 return true;
             }
         }
@@ -352,6 +356,25 @@ public final class WasixHost implements AutoCloseable {
         }
     }
 
+    /**
+     * The appliance's stop signal ({@code sig}: SIGTERM or SIGINT). A guest that named a signal handler
+     * (callback_signal) gets it, on its main thread, and decides: it may finish and exit with its own status;
+     * {@code graceNanos} later it is stopped as {@link #stop()} does, if it is still running. A guest without
+     * a handler is stopped gracefully ({@link #stopGracefully}). Any thread.
+     *
+     * @return whether the guest got the signal
+     */
+    public boolean terminate(StopSignal sig, long graceNanos) {
+        Signals signals = state.threads().signals();
+        if (!signals.handlerRegistered()) {
+            stopGracefully(graceNanos);
+            return false;
+        }
+        signals.sendToProcess(sig.number());
+        signals.after(graceNanos, this::stop);
+        return true;
+    }
+
     /** Datagrams the guest's UDP sockets dropped because their receive queue was full. Any thread. */
     public long datagramsDropped() {
         return net.datagramsDropped();
@@ -371,6 +394,7 @@ public final class WasixHost implements AutoCloseable {
             closed = true;
         }
         Thread.interrupted();
+        state.threads().signals().close();
         loop.lock().lock();
         try {
             state.fds().closeAll();

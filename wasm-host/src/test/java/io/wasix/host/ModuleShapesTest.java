@@ -32,9 +32,11 @@ class ModuleShapesTest {
         assertEquals(List.of(), WasixHost.missingImports(ShimGuest.module("direct-shared.wasm")));
         assertEquals(List.of(), WasixHost.missingImports(ShimGuest.module("threads.wasm")));
         assertEquals(List.of(), WasixHost.missingImports(ShimGuest.module("threads-2023.wasm")));
+        assertEquals(List.of(), WasixHost.missingImports(ShimGuest.module("threads-wasi.wasm")));
         assertFalse(WasixHost.spawnsThreads(ShimGuest.module("direct-shared.wasm")));
         assertTrue(WasixHost.spawnsThreads(ShimGuest.module("threads.wasm")));
         assertTrue(WasixHost.spawnsThreads(ShimGuest.module("threads-2023.wasm")));
+        assertTrue(WasixHost.spawnsThreads(ShimGuest.module("threads-wasi.wasm")));
     }
 
     /** The memory is made from the import's limits: initial and maximum pages, shared or not. */

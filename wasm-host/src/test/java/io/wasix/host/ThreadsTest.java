@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Threaded guests (threads.c, and threads-2023.c: the same scenarios spawned through the 2023 ABI): futexes,
+ * Threaded guests (threads.c, and the same scenarios spawned through the 2023 ABI, threads-2023.c, and through
+ * wasi.thread-spawn, as wasix-libc's pthread_create spawns, threads-wasi.c): futexes,
  * a mutex and a condition variable on them, thread-locals, the ends of a guest from any thread, and the
  * atomics of the shared memory, on the compiler and the interpreter. The sockets' scenarios are in
  * {@link ThreadedSocketsTest}.
@@ -30,7 +31,9 @@ class ThreadsTest {
                 Arguments.of("threads.wasm", Mode.COMPILED),
                 Arguments.of("threads.wasm", Mode.INTERPRETED),
                 Arguments.of("threads-2023.wasm", Mode.COMPILED),
-                Arguments.of("threads-2023.wasm", Mode.INTERPRETED));
+                Arguments.of("threads-2023.wasm", Mode.INTERPRETED),
+                Arguments.of("threads-wasi.wasm", Mode.COMPILED),
+                Arguments.of("threads-wasi.wasm", Mode.INTERPRETED));
     }
 
     /** Four threads add to a plain counter under a futex mutex: no increment is lost. */
@@ -57,7 +60,7 @@ class ThreadsTest {
      * thread; a key reads 0 before it is set and after it is destroyed. Thread ids: main 1, then 2, 3, 4.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"threads.wasm", "threads-2023.wasm"})
+    @ValueSource(strings = {"threads.wasm", "threads-2023.wasm", "threads-wasi.wasm"})
     void threadLocalsAreDestroyedAtThreadEndAndOnDestroy(String guest) throws Exception {
         var r = ThreadedGuest.run(guest, Mode.COMPILED, T, "locals");
         String userA = "43981:1", userB = "43981:2"; // 0x0000ABCD_00000001 as hi:lo
@@ -201,9 +204,12 @@ class ThreadsTest {
         assertEquals(0, r.exitCode());
     }
 
-    /** Past 128 threads (the main one included) thread_spawn answers EACCES, as wasmer does. */
+    /**
+     * Past 128 threads (the main one included) thread_spawn answers EACCES, as wasmer does (wasi.thread-spawn
+     * answers it negated, -2, which the guest turns back into its errno).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"threads.wasm", "threads-2023.wasm"})
+    @ValueSource(strings = {"threads.wasm", "threads-2023.wasm", "threads-wasi.wasm"})
     void theThreadCountIsBounded(String guest) throws Exception {
         var r = ThreadedGuest.run(guest, Mode.COMPILED, T, "limit");
         assertEquals(List.of("spawned 127", "errno 2"), r.lines(), r.stderr());

@@ -1,5 +1,6 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
 import io.wasix.appliance.module.GuestModule;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
@@ -21,6 +22,7 @@ public final class Cli {
     public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
                    appliance [OPTIONS] MODULE [ARGS...]   the same: run is implied before an option or a module
+                   appliance compile [-o DIR] [--train] MODULE.wasm   (see appliance compile --help)
                    appliance help | --help
                    appliance --version
 
@@ -47,6 +49,8 @@ public final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --cache DIR           where `appliance compile` put the module's artifact (default:
+                                    $XDG_CACHE_HOME/wasix-appliance, else ~/.cache/wasix-appliance)
               --stats               print a table of syscalls (calls, errors, time in the host) on exit
               --trace               print one line per syscall on stderr
               --admin-port [HOST:]PORT
@@ -87,7 +91,7 @@ public final class Cli {
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
               APPLIANCE_BOOT_REPORT=1, APPLIANCE_TCPLISTEN="HOST:PORT ...", APPLIANCE_RESTART,
               APPLIANCE_RESTART_LIMIT, APPLIANCE_WATCHDOG, APPLIANCE_MAX_MEMORY,
-              APPLIANCE_MAX_CONNECTIONS
+              APPLIANCE_MAX_CONNECTIONS, APPLIANCE_CACHE
               (mounts and listeners from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
               A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
@@ -180,6 +184,7 @@ public final class Cli {
             mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
+        String cache = null; // --cache; ArtifactCache.locate reads APPLIANCE_CACHE and the XDG defaults
         List<InetSocketAddress> listeners = new ArrayList<>();
         for (String l : words(environment.get("APPLIANCE_TCPLISTEN"))) {
             listeners.add(TcpListen.parse(l, "APPLIANCE_TCPLISTEN"));
@@ -228,6 +233,7 @@ public final class Cli {
                 case "--quiet" -> quiet = true;
                 case "--restart", "--restart-limit", "--watchdog", "--max-memory", "--max-connections" ->
                         sup.flag(a, value(args, ++i, a));
+                case "--cache" -> cache = value(args, ++i, a);
                 default -> {
                     if (a.startsWith("--net=")) {
                         net = NetFlags.policy(a.substring("--net=".length()), "--net");
@@ -251,6 +257,8 @@ public final class Cli {
                         mounts.quota(a.substring("--quota=".length()));
                     } else if (a.contains("=") && SupervisionFlags.FLAGS.contains(a.substring(0, a.indexOf('=')))) {
                         sup.flag(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                    } else if (a.startsWith("--cache=")) {
+                        cache = a.substring("--cache=".length());
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -277,7 +285,8 @@ public final class Cli {
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, policy, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
-                mounts.build(), quiet, bootReport, List.copyOf(listeners), sup.supervision(), sup.limits());
+                mounts.build(), quiet, bootReport, List.copyOf(listeners), sup.supervision(), sup.limits(),
+                ArtifactCache.locate(cache, environment));
     }
 
     /** A word that can only be meant as a module: a file, a .wasm name (missing or not), or a bundled guest. */

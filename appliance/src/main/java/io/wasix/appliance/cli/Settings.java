@@ -1,5 +1,6 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
 import io.wasix.appliance.supervise.RestartPolicy;
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
@@ -24,6 +25,7 @@ import java.util.List;
  * @param listeners listening sockets preopened for the guest (--tcplisten), after the mounts, in this order
  * @param supervision what happens to a shard whose guest fails or stalls
  * @param limits what each shard's guest may hold
+ * @param cache where `appliance compile` put compiled modules (--cache, APPLIANCE_CACHE, the XDG default)
  */
 public record Settings(
         String module,
@@ -39,7 +41,8 @@ public record Settings(
         boolean bootReport,
         List<InetSocketAddress> listeners,
         Supervision supervision,
-        Limits limits) {
+        Limits limits,
+        ArtifactCache cache) {
 
     public static final String DEFAULT_GUEST = "hello";
 

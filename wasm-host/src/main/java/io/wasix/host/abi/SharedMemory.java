@@ -113,12 +113,31 @@ public final class SharedMemory implements Memory {
         return await(address, true, expected, timeout);
     }
 
+    /** What {@link #waitUnless} answers when {@code cancelled} ended the wait. */
+    public static final int CANCELLED = 3;
+
+    /**
+     * memory.atomic.wait32's wait (0 woken, 1 not equal, 2 timed out), which also ends, answering
+     * {@link #CANCELLED}, once {@code cancelled} holds: it is checked before the wait and whenever the thread
+     * is unparked, so whoever makes it true unparks the waiting thread (LockSupport.unpark) to end the wait.
+     * The futex calls use it so that a signal reaches a thread in futex_wait.
+     */
+    public int waitUnless(int address, int expected, long timeout, java.util.function.BooleanSupplier cancelled) {
+        return await(address, false, expected, timeout, cancelled);
+    }
+
+    private int await(int address, boolean wide, long expected, long timeout) {
+        return await(address, wide, expected, timeout, null);
+    }
+
     /**
      * Waits while the value at {@code address} is {@code expected}: 0 woken, 1 not equal, 2 timed out (a
-     * negative timeout is none). An interrupt ends the wait with {@link ChicoryInterruptedException}, as
-     * Chicory's own memory does, the thread's interrupt flag set again.
+     * negative timeout is none), {@link #CANCELLED} when {@code cancelled} (if not null) came to hold. An
+     * interrupt ends the wait with {@link ChicoryInterruptedException}, as Chicory's own memory does, the
+     * thread's interrupt flag set again.
      */
-    private int await(int address, boolean wide, long expected, long timeout) {
+    private int await(int address, boolean wide, long expected, long timeout,
+            java.util.function.BooleanSupplier cancelled) {
         if (!shared()) {
             throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
         }
@@ -135,6 +154,9 @@ public final class SharedMemory implements Memory {
             s.waiters.addLast(w);
         }
         while (!w.woken) {
+            if (cancelled != null && cancelled.getAsBoolean()) {
+                return leave(s, w) ? CANCELLED : 0;
+            }
             if (Thread.interrupted()) {
                 if (leave(s, w)) {
                     Thread.currentThread().interrupt();

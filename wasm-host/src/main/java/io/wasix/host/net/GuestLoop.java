@@ -24,6 +24,11 @@ import java.util.function.BooleanSupplier;
  * Either way a caller writes {@code await(ready, deadline)}; in threaded mode, Netty handlers and future
  * listeners that change guest-visible state bracket it with {@link #enter()} and {@link #exit()}.
  *
+ * <p>A wait also ends for a signal sent to the waiting guest thread ({@link Interrupts}): it takes the signal
+ * (the guest's handler runs on the waiting thread, the shard lock let go) and then, as the wait's caller
+ * chose ({@link OnSignal}), answers EINTR, goes on waiting, or leaves the signal for the thread's next call.
+ * A signal from another thread reaches a direct-mode wait through a task on the loop, which no wait misses.
+ *
  * <p>Threading: in direct mode, owned by the guest thread that created it; in threaded mode, the loop is the
  * I/O thread's and everything else is guarded by the shard lock. In both, {@link #stop()} and
  * {@link #stopGracefully} may be called from any thread (a signal handler, a supervisor, a test).
@@ -31,6 +36,44 @@ import java.util.function.BooleanSupplier;
 public final class GuestLoop {
     /** A deadline meaning "wait for ever". */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final Runnable NOTHING = () -> { };
+
+    /** What a wait does with a signal sent to the waiting thread. */
+    public enum OnSignal {
+        /** Take it, then end the wait with EINTR, as Linux's blocking calls do without SA_RESTART (and wasmer's). */
+        INTERRUPT,
+        /** Take it, then wait on (thread_join, which POSIX never interrupts). */
+        RESTART,
+        /** Leave it pending for the thread's next host call (the host's own waits: a bind, the end of the guest). */
+        IGNORE
+    }
+
+    /**
+     * The signals a wait checks for, each time before it would block (the shard's signal state). The waiting
+     * thread is the calling one.
+     */
+    public interface Interrupts {
+        Interrupts NONE = new Interrupts() {
+            @Override
+            public boolean pending() {
+                return false;
+            }
+
+            @Override
+            public void take() {
+            }
+        };
+
+        /** Whether the calling guest thread has a signal to take now. Any lock state; cheap. */
+        boolean pending();
+
+        /**
+         * Takes the calling thread's signals: the guest's handler for each, run on this thread without the
+         * shard lock, or the default action (which may end the guest: it throws).
+         */
+        void take();
+    }
+
     /** Bound on {@link #turn()} in threaded mode; a turn normally takes one pass of the I/O thread. */
     private static final long TURN_NANOS = 1_000_000_000L;
 
@@ -47,6 +90,8 @@ public final class GuestLoop {
     private Runnable onDrain = () -> { };
     private BooleanSupplier idle = () -> true;
     private boolean drainNoticed;
+    /** Set once, before the guest runs. */
+    private Interrupts interrupts = Interrupts.NONE;
 
     /** A direct-mode loop, owned and run by the calling thread. */
     public GuestLoop(Transport transport) {
@@ -149,7 +194,7 @@ public final class GuestLoop {
                 }
             });
         }
-        return await(future::isDone, deadlineNanos);
+        return await(future::isDone, deadlineNanos, OnSignal.IGNORE);
     }
 
     /**
@@ -240,7 +285,17 @@ public final class GuestLoop {
      *     {@link #stopGracefully}, once the guest has no connection left or the grace period is over
      */
     public boolean await(BooleanSupplier ready, long deadlineNanos) {
-        return runUntil(ready, deadlineNanos, true, false);
+        return runUntil(ready, deadlineNanos, true, false, OnSignal.INTERRUPT);
+    }
+
+    /**
+     * Like {@link #await}, with what a signal to the waiting thread does chosen by the caller ({@link #await}:
+     * {@link OnSignal#INTERRUPT}).
+     *
+     * @throws io.wasix.host.abi.WasiException EINTR, after the signal was taken, with {@link OnSignal#INTERRUPT}
+     */
+    public boolean await(BooleanSupplier ready, long deadlineNanos, OnSignal onSignal) {
+        return runUntil(ready, deadlineNanos, true, false, onSignal);
     }
 
     /**
@@ -249,17 +304,18 @@ public final class GuestLoop {
      * (in threaded mode, once no connection is left, as another thread may still be serving one).
      */
     public boolean awaitNewWork(BooleanSupplier ready, long deadlineNanos) {
-        return runUntil(ready, deadlineNanos, true, true);
+        return runUntil(ready, deadlineNanos, true, true, OnSignal.INTERRUPT);
     }
 
     /** Like {@link #await} but also runs while stopping: used to let queued responses leave at exit. */
     public boolean drain(BooleanSupplier done, long deadlineNanos) {
-        return runUntil(done, deadlineNanos, false, false);
+        return runUntil(done, deadlineNanos, false, false, OnSignal.IGNORE);
     }
 
-    private boolean runUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop, boolean newWork) {
+    private boolean runUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop, boolean newWork,
+            OnSignal onSignal) {
         if (ioThread != null) {
-            return waitUntil(ready, deadlineNanos, honourStop, newWork);
+            return waitUntil(ready, deadlineNanos, honourStop, newWork, onSignal);
         }
         if (honourStop && draining) {
             // Before the ready check: a guest that never has to wait (a full accept queue under load)
@@ -275,6 +331,9 @@ public final class GuestLoop {
         boolean ran = false;
         while (!ready.getAsBoolean()) {
             long deadline = stopDeadline(deadlineNanos, honourStop, newWork);
+            if (signalled(onSignal)) {
+                continue; // the handler may have made the condition true (or stopped the guest)
+            }
             long wait = 0; // 0 = block until IO, a task or a wakeup
             if (deadline != NO_DEADLINE) {
                 wait = deadline - System.nanoTime();
@@ -297,7 +356,8 @@ public final class GuestLoop {
     }
 
     /** {@link #runUntil} in threaded mode: the same rules, waiting on the shard lock's condition. */
-    private boolean waitUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop, boolean newWork) {
+    private boolean waitUntil(BooleanSupplier ready, long deadlineNanos, boolean honourStop, boolean newWork,
+            OnSignal onSignal) {
         lock.lock();
         try {
             if (honourStop && draining) {
@@ -305,6 +365,9 @@ public final class GuestLoop {
             }
             while (!ready.getAsBoolean()) {
                 long deadline = stopDeadline(deadlineNanos, honourStop, newWork);
+                if (signalled(onSignal)) {
+                    continue;
+                }
                 long wait = 0; // 0 = until woken
                 if (deadline != NO_DEADLINE) {
                     wait = deadline - System.nanoTime();
@@ -327,6 +390,47 @@ public final class GuestLoop {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a signal sent to the waiting thread, unless the wait ignores signals: returns whether it took one
+     * (the wait then checks its condition again), or throws EINTR for {@link OnSignal#INTERRUPT}.
+     */
+    private boolean signalled(OnSignal onSignal) {
+        if (onSignal == OnSignal.IGNORE || !interrupts.pending()) {
+            return false;
+        }
+        interrupts.take();
+        if (onSignal == OnSignal.INTERRUPT) {
+            throw io.wasix.host.abi.Errno.INTR.fail();
+        }
+        return true;
+    }
+
+    /** The signals waits check for; set once, before the guest runs. */
+    public void interrupts(Interrupts interrupts) {
+        this.interrupts = interrupts;
+    }
+
+    /**
+     * Makes every wait check its signals again, from any thread: in threaded mode by waking the waiters on the
+     * shard lock; in direct mode through an empty task on the loop, which a wait about to block cannot miss
+     * (a bare wakeup can be lost there: Netty skips it while the loop is awake, and the loop may be on its
+     * way into the kernel). A loop that has shut down has no wait left to wake.
+     */
+    public void wakeForSignal() {
+        if (ioThread != null) {
+            lock.wakeAll();
+            return;
+        }
+        if (loop.inEventLoop()) {
+            return; // the guest thread itself: it takes the signal before it returns to the guest
+        }
+        try {
+            loop.execute(NOTHING);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shut down: the guest has ended
         }
     }
 

@@ -1,5 +1,6 @@
 package io.wasix.host.net;
 
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -15,6 +16,7 @@ import io.wasix.host.abi.SockAddr;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
 
 /**
  * A guest's TCP socket, backed by a Netty channel on the guest's own loop.
@@ -129,7 +131,7 @@ public final class GuestSocket implements NetSocket {
         }
         server = ch;
         state = State.BOUND;
-        net.listenerBound((InetSocketAddress) ch.localAddress());
+        net.listenerBound(localAddress()); // as the guest bound it: 0.0.0.0, not io_uring's dual-stack [::]
     }
 
     /**
@@ -565,13 +567,28 @@ public final class GuestSocket implements NetSocket {
         everRead |= n > 0;
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
-            if (!net.loop().await(this::readableOrClosed, deadline) || inboundBytes == 0) {
-                break; // closed meanwhile: what was copied is the answer
+            if (!awaitUnlessSignalled(this::readableOrClosed, deadline) || inboundBytes == 0) {
+                break; // closed meanwhile, or a signal came: what was copied is the answer
             }
             n += copyOut(dst, len - n, false);
         }
         resumeReadingIfDrained();
         return n;
+    }
+
+    /**
+     * A wait in the middle of a call that has already moved bytes: a signal ends it like a timeout (false), so
+     * that the call answers the count so far, as Linux's does, rather than EINTR, which would lose it.
+     */
+    private boolean awaitUnlessSignalled(BooleanSupplier ready, long deadline) {
+        try {
+            return net.loop().await(ready, deadline);
+        } catch (io.wasix.host.abi.WasiException e) {
+            if (e.errno() != Errno.INTR) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /**
@@ -681,8 +698,13 @@ public final class GuestSocket implements NetSocket {
                 }
                 net.loop().poll();
             } else {
-                net.loop().await(() -> channel.isWritable() || !channel.isActive() || pendingError != null
-                        || state == State.CLOSED, deadline);
+                BooleanSupplier room = () -> channel.isWritable() || !channel.isActive() || pendingError != null
+                        || state == State.CLOSED;
+                if (partial) {
+                    awaitUnlessSignalled(room, deadline); // a signal ends it with the count queued so far
+                } else {
+                    net.loop().await(room, deadline);
+                }
                 throwIfClosed();
             }
             if (!channel.isWritable()) {

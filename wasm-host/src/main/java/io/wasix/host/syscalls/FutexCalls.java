@@ -8,7 +8,10 @@ import com.dylibso.chicory.runtime.Memory;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
+import io.wasix.host.abi.SharedMemory;
+import io.wasix.host.abi.WasiException;
 import io.wasix.host.net.GuestLoop;
+import io.wasix.host.thread.Signals;
 
 /**
  * futex_wait, futex_wake and futex_wake_all, on the memory's own wait queues: the same ones wasm's
@@ -19,8 +22,10 @@ import io.wasix.host.net.GuestLoop;
  * woken = 1 (never an error: wasix-libc traps on any errno here); else it waits, the shard lock released,
  * until a wake (woken = 1) or the timeout, an OptionTimestamp of relative nanoseconds (woken = 0). With one
  * guest thread, or a memory that is not shared, nobody can wake it: it sleeps out its timeout, as Linux would,
- * serving IO meanwhile, and without one it waits until the guest is stopped. futex_wake wakes one waiter and
- * futex_wake_all all of them; woken says whether one was there.
+ * serving IO meanwhile, and without one it waits until the guest is stopped. A signal sent to the waiting
+ * thread ends the wait: its handler runs, and the call answers woken = 1, a spurious wake-up its caller
+ * checks for anyway. futex_wake wakes one waiter and futex_wake_all all of them; woken says whether one was
+ * there.
  *
  * <p>Threading: any guest thread, without the shard lock: they touch nothing but the memory, whose wait
  * queues are safe for threads (direct mode: the one guest thread). The one-thread path waits through the
@@ -57,25 +62,39 @@ final class FutexCalls {
             return 0;
         }
         GuestLoop loop = state.net.loop();
+        Signals signals = state.threads.signals();
         boolean woken;
         if (state.threads.threaded() && memory.shared()) {
-            int result = waitOn(memory, addr, expected, timeout);
-            // 0 woken, 1 the value had changed by then, 2 timed out; -1 interrupted (a stop, or a wake-up to
-            // deliver a signal: the guest re-checks its futex either way)
+            int result = waitOn(memory, addr, expected, timeout, signals);
+            // 0 woken, 1 the value had changed by then, 2 timed out; -1 interrupted (a stop); CANCELLED: a
+            // signal came, whose handler runs now. The guest re-checks its futex whenever it is woken.
             if (result == -1 && loop.stopped()) {
                 throw new GuestStoppedException();
             }
+            if (result == SharedMemory.CANCELLED) {
+                signals.take();
+            }
             woken = result != 2;
         } else {
-            loop.await(() -> false, GuestLoop.deadline(timeout));
-            woken = false;
+            try {
+                loop.await(() -> false, GuestLoop.deadline(timeout));
+                woken = false;
+            } catch (WasiException e) {
+                if (e.errno() != Errno.INTR) {
+                    throw e;
+                }
+                woken = true; // a signal's handler ran: a spurious wake-up (libc traps on any errno here)
+            }
         }
         m.writeU8(wokenPtr, woken ? 1 : 0);
         return 0;
     }
 
-    private static int waitOn(Memory memory, int addr, int expected, long timeout) {
+    private static int waitOn(Memory memory, int addr, int expected, long timeout, Signals signals) {
         try {
+            if (memory instanceof SharedMemory shared) {
+                return shared.waitUnless(addr, expected, timeout, signals::pending);
+            }
             return memory.atomicWait(addr, expected, timeout);
         } catch (ChicoryInterruptedException e) {
             Thread.interrupted(); // Chicory sets the flag again; the caller decides what the interrupt meant

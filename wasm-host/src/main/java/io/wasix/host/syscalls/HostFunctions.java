@@ -29,9 +29,9 @@ import java.util.Set;
  * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
  * Every host function, stubs included, goes through {@link #invoke}, the one place that takes the shard lock
  * (threaded mode), counts, times, traces and records JFR events for syscalls, beats the calling guest thread's
- * {@link Heartbeat}, and where each call begins (a stopped guest unwinds there; pending signals will be
- * delivered there). A name may be served with two signatures (thread_spawn): the module's import's type picks
- * one.
+ * {@link Heartbeat}, and where each call begins (a stopped guest unwinds there; the signals sent to the
+ * calling thread are taken there). A name may be served with two signatures (thread_spawn): the module's
+ * import's type picks one.
  *
  * <p>Threading: built on the shard's thread; the functions then run on any guest thread, under the shard lock.
  */
@@ -39,6 +39,7 @@ final class HostFunctions {
     static final String WASIX = WasixCatalog.WASIX;
     static final String PREVIEW1 = WasixCatalog.PREVIEW1;
     static final String PREVIEW0 = WasixCatalog.PREVIEW0;
+    static final String WASI_THREADS = WasixCatalog.WASI_THREADS;
 
     /** A syscall body: reads its arguments, does its work, returns an errno code. */
     @FunctionalInterface
@@ -90,7 +91,29 @@ final class HostFunctions {
         FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true, false)}));
+    }
+
+    /**
+     * A function of the wasi-threads proposal's {@code wasi} module, given the calling instance. Its result is
+     * a value (a thread id), not an errno: a failure answers the errno negated, as that proposal says and as
+     * wasix-libc's pthread_create reads it. It is counted and traced with the errno as any syscall is.
+     */
+    void wasiThreadsOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASI_THREADS, name, FunctionType.of(params, List.of(ValType.I32)));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASI_THREADS, name, type,
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, true, true)}));
+    }
+
+    /** A function of wasix_32v1 only with no result, given the calling instance (callback_signal). */
+    void wasixVoidOf(String name, List<ValType> params, InstanceCall call) {
+        FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of()));
+        SyscallProbe probe = metrics.probe(name);
+        functions.add(new HostFunction(WASIX, name, type, (Instance instance, long... args) -> {
+            invoke(probe, null, call, instance, args, true, false);
+            return null;
+        }));
     }
 
     /**
@@ -103,14 +126,14 @@ final class HostFunctions {
         FunctionType type = claim(WASIX, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(WASIX, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, null, call, instance, args, false, false)}));
     }
 
     void add(String module, String name, List<ValType> params, Call call) {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of(ValType.I32)));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type,
-                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true)}));
+                (Instance instance, long... args) -> new long[] {invoke(probe, call, null, instance, args, true, false)}));
     }
 
     /** A function with no result (proc_exit). */
@@ -118,7 +141,7 @@ final class HostFunctions {
         FunctionType type = claim(module, name, FunctionType.of(params, List.of()));
         SyscallProbe probe = metrics.probe(name);
         functions.add(new HostFunction(module, name, type, (Instance instance, long... args) -> {
-            invoke(probe, call, null, instance, args, true);
+            invoke(probe, call, null, instance, args, true, false);
             return null;
         }));
     }
@@ -182,10 +205,10 @@ final class HostFunctions {
     /**
      * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
      * a stopped guest) is still reported, as one that did not return. {@code locked}: under the shard lock (a
-     * no-op in direct mode).
+     * no-op in direct mode). {@code valueResult}: the call returns a value, and a failure answers its errno negated.
      */
     private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
-            boolean locked) {
+            boolean locked, boolean valueResult) {
         // One method, as before the heartbeat: C2 must inline all of it into Chicory's call site, or the
         // argument and result arrays escape and every call allocates them (bench/results: hostcall-jmh).
         GuestThread thread = state.threads.current();
@@ -196,19 +219,20 @@ final class HostFunctions {
         }
         try {
             state.net.loop().throwIfStopped();
-            if (locked) {
-                state.threads.atCallEntry(thread);
-            }
+            state.threads.atCallEntry(thread); // signals sent to the caller: taken before the call itself
             SyscallEvent event = probe.beginEvent();
             long start = probe.timed() ? System.nanoTime() : 0;
             int errno = 0;
+            int result = 0;
             boolean returned = false;
             try {
                 GuestMemory memory = state.memory(instance);
-                errno = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                result = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
+                errno = valueResult ? 0 : result;
                 returned = true;
             } catch (WasiException e) {
                 errno = e.errno().code();
+                result = valueResult ? -errno : errno;
                 returned = true;
             } catch (UnsupportedCallTrap e) {
                 errno = Errno.NOTSUP.code();
@@ -235,7 +259,7 @@ final class HostFunctions {
                     probe.commit(event, args, errno, returned);
                 }
             }
-            return errno;
+            return result;
         } finally {
             if (locked) {
                 lock.unlock();

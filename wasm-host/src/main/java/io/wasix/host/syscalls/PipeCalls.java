@@ -90,7 +90,14 @@ final class PipeCalls {
                     }
                     throw Errno.AGAIN.fail();
                 }
-                state.net.loop().await(() -> p.writable(need), GuestLoop.NO_DEADLINE);
+                try {
+                    state.net.loop().await(() -> p.writable(need), GuestLoop.NO_DEADLINE);
+                } catch (WasiException e) {
+                    if (e.errno() == Errno.INTR && written > 0) {
+                        break; // a signal: report what went, as write(2) does
+                    }
+                    throw e;
+                }
             }
             try {
                 written += writeFrom(m, p, vecs, written, total);

@@ -22,7 +22,9 @@ import java.util.List;
  * one, {@code (i64 user_data, i64 stack_base, i64 stack_start, i32 reactor, i32 ret_tid)}, enters the new
  * instance through its export {@code _start_thread(user_data lo, user_data hi)}; the later one, also
  * {@code thread_spawn_v2}, {@code (i32 start, i32 ret_tid)}, through {@code wasi_thread_start(tid, start)},
- * where {@code start} is the 64-byte ThreadStart (stack top at 0, TLS base at 4, stack size at 56). The guest
+ * where {@code start} is the 64-byte ThreadStart (stack top at 0, TLS base at 4, stack size at 56). The
+ * wasi-threads proposal's {@code wasi.thread-spawn(start) -> tid}, which wasix-libc's pthread_create imports,
+ * is the same spawn, answering the id (or the errno negated) instead of writing it. The guest
  * sets its own stack pointer and TLS from there; the host only keeps the stack's bounds.
  *
  * <p>Threading: any guest thread, holding the shard lock (direct mode: the one guest thread).
@@ -45,6 +47,7 @@ final class ThreadCalls {
                 spawn2023(m, i, a[0], a[1], a[2], (int) a[3], (int) a[4]));
         r.wasixOf("thread_spawn", i32s(2), (m, i, a) -> spawnV2(m, i, (int) a[0], (int) a[1]));
         r.wasixOf("thread_spawn_v2", i32s(2), (m, i, a) -> spawnV2(m, i, (int) a[0], (int) a[1]));
+        r.wasiThreadsOf("thread-spawn", i32s(1), (m, i, a) -> spawnV2(m, i, (int) a[0]));
         r.wasix("thread_join", i32s(1), (m, a) -> {
             threads.join((int) a[0]);
             return 0;
@@ -77,8 +80,8 @@ final class ThreadCalls {
             m.writeI64((int) a[1], threads.localGet((int) a[0]));
             return 0;
         });
-        r.wasixOf("thread_local_destroy", i32s(1), (m, i, a) -> {
-            threads.localDestroy((int) a[0], i);
+        r.wasix("thread_local_destroy", i32s(1), (m, a) -> {
+            threads.localDestroy((int) a[0]);
             return 0;
         });
     }
@@ -92,25 +95,32 @@ final class ThreadCalls {
         }
         requireSpawnable(caller, START_2023);
         int tid = threads.spawn(stackStart, stackBase,
-                (instance, t) -> instance.export(START_2023).apply(user & 0xffffffffL, user >>> 32));
+                new GuestThreads.Entry(START_2023, t -> new long[] {user & 0xffffffffL, user >>> 32}));
         m.writeI32(retTid, tid);
         return 0;
     }
 
     /** thread_spawn_v2: the new instance's {@code wasi_thread_start} gets its id and the ThreadStart pointer. */
     private int spawnV2(GuestMemory m, Instance caller, int start, int retTid) {
-        m.check(start, THREAD_START_SIZE);
         m.check(retTid, 4);
+        m.writeI32(retTid, spawnV2(m, caller, start));
+        return 0;
+    }
+
+    /**
+     * The v2 spawn, returning the new thread's id: also wasi.thread-spawn, which wasix-libc's pthread_create
+     * calls with its thread's arguments, a struct that begins as ThreadStart does.
+     */
+    private int spawnV2(GuestMemory m, Instance caller, int start) {
+        m.check(start, THREAD_START_SIZE);
         long upper = Integer.toUnsignedLong(m.readI32(start));
         long size = Integer.toUnsignedLong(m.readI32(start + 56));
         if (size > upper) {
             throw Errno.INVAL.fail(); // a stack below address 0
         }
         requireSpawnable(caller, START_V2);
-        int tid = threads.spawn(upper - size, upper,
-                (instance, t) -> instance.export(START_V2).apply(t, Integer.toUnsignedLong(start)));
-        m.writeI32(retTid, tid);
-        return 0;
+        return threads.spawn(upper - size, upper,
+                new GuestThreads.Entry(START_V2, t -> new long[] {t, Integer.toUnsignedLong(start)}));
     }
 
     /** A thread needs a memory to share and an entry to call: without either, ENOTCAPABLE, as wasmer answers. */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,10 @@ import java.util.function.Supplier;
  *
  * <p>At most {@link #LIMIT} threads run at once per shard, the main thread included; past that, thread_spawn
  * answers EACCES, as wasmer does when it has no thread slot (libc's pthread_create reports EAGAIN).
+ *
+ * <p>Every call into a thread's instance (its start, a signal handler, a thread-local destructor) goes
+ * through {@link EntryCall}, which is what lets setjmp/longjmp rewind it. Each thread takes the signals sent
+ * to it ({@link Signals}) at the start of its host calls and in its waits.
  *
  * <p>Threading: in direct mode, the one guest thread. In threaded mode every method is called holding the
  * shard lock unless it says otherwise; the lock guards the thread table, each {@link GuestThread}'s fields
@@ -46,11 +51,11 @@ public final class GuestThreads {
     private static final FunctionType DESTRUCTOR_TYPE = FunctionType.of(
             List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of());
 
-    /** How a new thread's instance is entered: the two spawn ABIs differ only there. */
-    @FunctionalInterface
-    public interface Entry {
-        void enter(Instance instance, int tid);
-    }
+    /**
+     * How a new thread's instance is entered, the two spawn ABIs differ only there: the export to call, and
+     * its arguments given the thread's id.
+     */
+    public record Entry(String export, IntFunction<long[]> args) {}
 
     private final GuestLoop loop;
     private final ShardLock lock;
@@ -63,6 +68,7 @@ public final class GuestThreads {
     /** Every JVM thread spawned, until it has terminated: one that left {@link #live} may still be unwinding. */
     private final List<Thread> started = new ArrayList<>();
     private final ThreadLocals locals = new ThreadLocals();
+    private final Signals signals;
     private int nextTid = MAIN_TID + 1;
     /** Builds one more instance of the module over the same imports; set once the main instance exists. */
     private Supplier<Instance> instances;
@@ -78,6 +84,15 @@ public final class GuestThreads {
         this.threaded = loop != null && loop.isThreaded();
         this.name = name;
         live.put(MAIN_TID, main);
+        this.signals = new Signals(this, loop);
+        if (loop != null) {
+            loop.interrupts(signals);
+        }
+    }
+
+    /** The guest's signals. */
+    public Signals signals() {
+        return signals;
     }
 
     /** Whether threads can be spawned (the shard runs in threaded mode). Any thread. */
@@ -118,13 +133,19 @@ public final class GuestThreads {
      */
     public void runMain(Instance instance) {
         main.instance = instance;
+        long[] stack = Asyncify.mainStack(instance);
+        if (stack != null) {
+            main.stackLower = stack[0];
+            main.stackUpper = stack[1];
+        }
         if (!threaded) {
+            main.thread = Thread.currentThread();
             try {
-                instance.export("_start").apply();
+                EntryCall.call(main, instance, "_start");
             } catch (ThreadExit e) {
                 return;
             }
-            callDestructors(instance, locals.threadEnded(main));
+            callDestructors(main, locals.threadEnded(main));
             return;
         }
         lock.lock();
@@ -138,7 +159,7 @@ public final class GuestThreads {
         GuestEnd ending;
         boolean alone = false;
         try {
-            instance.export("_start").apply();
+            EntryCall.call(main, instance, "_start");
             ending = destroyLocals(main);
             if (ending == null) {
                 ending = new GuestEnd.Returned();
@@ -161,7 +182,8 @@ public final class GuestThreads {
     /** The main thread called thread_exit: the guest goes on until its last thread ends, or it is ended. */
     private void awaitEnd() {
         try {
-            loop.await(() -> end != null, GuestLoop.NO_DEADLINE);
+            // This thread runs no guest code any more: a signal sent to it has nowhere to go.
+            loop.await(() -> end != null, GuestLoop.NO_DEADLINE, GuestLoop.OnSignal.IGNORE);
         } catch (GuestStoppedException e) {
             endWith(new GuestEnd.Stopped());
         } finally {
@@ -253,7 +275,7 @@ public final class GuestThreads {
         try {
             Instance instance = instances.get();
             g.instance = instance;
-            entry.enter(instance, g.tid);
+            EntryCall.call(g, instance, entry.export(), entry.args().apply(g.tid));
             ending = destroyLocals(g);
         } catch (ThreadExit e) {
             ending = destroyLocals(g);
@@ -269,6 +291,7 @@ public final class GuestThreads {
         try {
             g.interruptible = false;
             g.finished = true;
+            g.pendingSignals.set(0); // nobody will take them
             live.remove(g.tid);
             lock.changed(); // thread_join waiters
             if (ending != null) {
@@ -362,19 +385,30 @@ public final class GuestThreads {
     }
 
     /**
-     * The point where a thread's pending signals will be delivered, at the start of each of its host calls
-     * (and, through {@link #wake}, while it waits): nothing is pending until signals exist.
+     * The start of each host call of {@code thread}, the calling thread: the signals sent to it are taken
+     * here (while it waits, {@link Signals} takes them through the loop). Lock held or not.
      */
     public void atCallEntry(GuestThread thread) {
-        // signals: deliver what is pending for this thread here
+        signals.takeOn(thread);
     }
 
-    /** Makes {@code thread} check its state again if it is waiting (for a signal to deliver). Lock held. */
-    public void wake(GuestThread thread) {
-        lock.changed();
-        if (thread.interruptible && thread.thread != null && thread.thread != Thread.currentThread()) {
-            thread.thread.interrupt();
+    /**
+     * The thread a signal sent to the process goes to: the main thread while it runs, else the lowest-numbered
+     * live one; null once none is left. Lock held.
+     */
+    GuestThread processTarget() {
+        if (!threaded) {
+            return main;
         }
+        return live.isEmpty() ? null : live.values().iterator().next(); // spawn order, the main thread first
+    }
+
+    /** The live thread {@code tid}, or null. Lock held. */
+    public GuestThread byTid(int tid) {
+        if (!threaded) {
+            return tid == MAIN_TID ? main : null;
+        }
+        return live.get(tid);
     }
 
     // ------------------------------------------------------------------ join
@@ -384,7 +418,8 @@ public final class GuestThreads {
         if (tid == current().tid) {
             throw Errno.DEADLK.fail(); // it would wait for ever
         }
-        loop.await(() -> !live.containsKey(tid), GuestLoop.NO_DEADLINE);
+        // pthread_join never ends in EINTR: a signal's handler runs, and the join goes on.
+        loop.await(() -> !live.containsKey(tid), GuestLoop.NO_DEADLINE, GuestLoop.OnSignal.RESTART);
     }
 
     // ------------------------------------------------------------------ thread-local keys (2023 ABI)
@@ -402,8 +437,8 @@ public final class GuestThreads {
     }
 
     /** Drops {@code key}, calling the guest's destructor for each value set, on the calling thread. */
-    public void localDestroy(int key, Instance caller) {
-        callDestructors(caller, locals.destroy(key, List.copyOf(live.values())));
+    public void localDestroy(int key) {
+        callDestructors(current(), locals.destroy(key, List.copyOf(live.values())));
     }
 
     /** At a thread's normal end: its values' destructors. Null, or how they ended the guest. Lock not held. */
@@ -416,7 +451,7 @@ public final class GuestThreads {
             lock.unlock();
         }
         try {
-            callDestructors(g.instance, owed);
+            callDestructors(g, owed);
             return null;
         } catch (ThreadExit e) {
             return null;
@@ -425,15 +460,19 @@ public final class GuestThreads {
         }
     }
 
-    /** Calls {@code _thread_local_destroy} (when exported) once per value, outside the lock: it is guest code. */
-    private void callDestructors(Instance instance, List<ThreadLocals.Destruction> owed) {
+    /**
+     * Calls {@code _thread_local_destroy} (when exported) once per value, on {@code g}, the calling thread,
+     * outside the lock: it is guest code.
+     */
+    private void callDestructors(GuestThread g, List<ThreadLocals.Destruction> owed) {
+        Instance instance = g.instance;
         if (owed.isEmpty() || instance == null || !exports(instance, DESTRUCTOR, DESTRUCTOR_TYPE)) {
             return;
         }
-        var destructor = instance.export(DESTRUCTOR);
         lock.outside(() -> {
             for (ThreadLocals.Destruction d : owed) {
-                destructor.apply(d.user() & 0xffffffffL, d.user() >>> 32, d.value() & 0xffffffffL, d.value() >>> 32);
+                EntryCall.call(g, instance, DESTRUCTOR,
+                        d.user() & 0xffffffffL, d.user() >>> 32, d.value() & 0xffffffffL, d.value() >>> 32);
             }
             return null;
         });
