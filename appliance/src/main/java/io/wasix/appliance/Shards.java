@@ -63,10 +63,14 @@ final class Shards implements Stopping.Target {
         }
         shards.forEach(first);
         Thread timer = new Thread(() -> {
-            try {
-                Thread.sleep(graceMillis);
-            } catch (InterruptedException e) {
-                return;
+            // parkNanos, not Thread.sleep: sleep loads JFR's ThreadSleepEvent, which the AOT training (that never
+            // stops this way) does not cache, and the stop path would parse it at every SIGTERM (BootClassesIT).
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+            for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
             }
             stopNow();
         }, "grace-timer");
