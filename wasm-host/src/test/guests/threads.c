@@ -22,6 +22,8 @@
  *                        wake can end it; prints "atomic.wait = R" and "futex_wait woken = W"
  *   block                a worker waits on a futex for ever; the main thread joins it (for ever): the
  *                        test checks that nothing spins, then stops the guest
+ *   spin                 a worker loops in guest code for ever, calling nothing; the main thread joins it
+ *                        (for ever): the test reads both heartbeats, then stops the guest
  *   limit                spawns threads that wait for ever until thread_spawn fails; prints how many it
  *                        spawned and the errno, then exits
  *   accept-close         a worker blocks in sock_accept; the main thread closes the listener; prints the
@@ -301,6 +303,13 @@ static void block_for_ever(void *arg) {
     for (;;) wx_futex_wait(&never_changes, 0, -1);
 }
 
+static volatile uint32_t spins;
+
+static void spin_for_ever(void *arg) {
+    (void)arg;
+    for (;;) spins++; // a store each turn: the loop cannot be optimised away
+}
+
 static int limit_scenario(void) {
     uint32_t spawned = 0, tid = 0;
     int32_t err;
@@ -572,6 +581,11 @@ void _start(void) {
     } else if (streq(what, "block")) {
         wx_write_str(1, "blocked\n");
         join(spawn(block_for_ever, 0));
+        status = 1;
+    } else if (streq(what, "spin")) {
+        uint32_t tid = spawn(spin_for_ever, 0);
+        wx_write_str(1, "spinning\n");
+        join(tid);
         status = 1;
     } else if (streq(what, "limit")) {
         status = limit_scenario();

@@ -81,7 +81,7 @@ class MalformedModulesIT {
         for (String mode : List.of("--transport=auto", "--interpreter")) {
             Result r = run(mode, GUESTS.resolve("uncaught-exception.wasm").toString());
             assertEquals(134, r.status, mode + ": " + r.stderr);
-            assertTrue(r.stderr.startsWith("appliance: guest trapped: uncaught wasm exception (tag 0)"), r.stderr);
+            assertTrue(r.stderr.startsWith("appliance: shard 0: guest trapped: uncaught wasm exception (tag 0)"), r.stderr);
             assertEquals(1, r.stderr.lines().count(), r.stderr);
         }
     }

@@ -69,7 +69,7 @@ class ThreadedGuestIT {
                     : run("run", "--quiet", guest(file), "--", "trap");
             assertEquals(134, r.status, r.stderr);
             assertTrue(r.stderr.strip().matches(
-                    "appliance: guest trapped: .*unreachable.* in trap_later \\(function #\\d+\\) in thread 2"),
+                    "appliance: shard 0: guest trapped: .*unreachable.* in trap_later \\(function #\\d+\\) in thread 2"),
                     (interpreted ? "interpreted: " : "compiled: ") + r.stderr);
         }
     }

@@ -13,6 +13,8 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import io.wasix.host.abi.BoundedMemory;
+import io.wasix.host.abi.HeapReserve;
 import io.wasix.host.abi.SharedMemory;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.net.GuestLoop;
@@ -38,12 +40,14 @@ import java.util.Set;
  * the mode from it: a module that imports a thread-spawn function runs threaded (an I/O thread runs the loop,
  * every guest thread's calls take the shard lock); any other runs direct, as a host made without a module
  * always does (its one guest thread runs the loop itself). It also creates the memory the module imports
- * ({@code env.memory}, shared or not) from the module's declared limits. Build the main instance with
- * {@link #instantiate}, run it with {@link #run}.
+ * ({@code env.memory}, shared or not) from the module's declared limits, bounded as {@link #memory} bounds
+ * the module's own. Build the main instance with {@link #instantiate}, run it with {@link #run}.
  *
  * <p>Threading: create it on the thread that will run the guest's main thread; in direct mode that thread owns
  * the event loop and every host function runs on it. Only {@link #stop()}, {@link #stopGracefully},
- * {@link #terminate} and {@link #metrics()} may be called from another thread.
+ * {@link #heartbeats()}, {@link #terminate} and {@link #metrics()} may be called from another thread;
+ * {@link #stop()} and {@link #close()} are ordered by {@code lifecycle}, so that no stop interrupts a guest
+ * thread once its host has closed.
  */
 public final class WasixHost implements AutoCloseable {
     /** How long exit waits for queued responses to reach their peers. */
@@ -55,6 +59,9 @@ public final class WasixHost implements AutoCloseable {
     private final GuestState state;
     private final List<HostFunction> functions;
     private final SyscallMetrics metrics;
+    private final HostConfig config;
+    private final Object lifecycle = new Object();
+    private boolean closed; // guarded by lifecycle
     /** The module the host was made for, or null. */
     private final WasmModule module;
     /** The memory the module imports as env.memory, or null. */
@@ -81,15 +88,21 @@ public final class WasixHost implements AutoCloseable {
 
     /**
      * A host for {@code module}: threaded when it imports a thread-spawn function, direct otherwise, with the
-     * memory it imports. A null module is a direct-mode host without an imported memory.
+     * memory it imports.  A null module is a direct-mode host without an imported memory.
+     *
+     * @throws IllegalArgumentException when the memory the module imports starts above --max-memory
      */
     public WasixHost(HostConfig config, SyscallMetrics metrics, HostEvents events, WasmModule module) {
+        this.config = config;
+        MemoryLimits limits = module == null ? null : importedMemoryLimits(module);
+        // Before the loop exists: a memory that starts above the limit leaves nothing to close.
+        this.importedMemory = limits == null ? null : bounded(limits, config, metrics);
         String name = Thread.currentThread().getName();
         this.loop = module != null && spawnsThreads(module)
                 ? GuestLoop.threaded(config.transport(), name + "-io")
                 : new GuestLoop(config.transport());
         this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
-                config.forceReusePort(), events);
+                config, events, metrics.limits());
         try {
             this.state = new GuestState(config, net);
         } catch (ListenerPreopenException e) {
@@ -100,15 +113,14 @@ public final class WasixHost implements AutoCloseable {
         metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);
         this.module = module;
-        MemoryLimits limits = module == null ? null : importedMemoryLimits(module);
-        this.importedMemory = limits == null ? null : newMemory(limits);
     }
 
     /**
-     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(WasixHost::newMemory)}):
+     * A guest memory with no limit of ours ({@code Instance.builder(..).withMemoryFactory(WasixHost::newMemory)}):
      * a byte[] per page. Compiled guests load and store through it faster than through Chicory's default
-     * ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and from it page by page. A
-     * shared one is a {@link SharedMemory}: the same pages, with wait queues that lose no wake-up.
+     * ByteBuffer pages (bench/results/load-*.md), and GuestMemory copies to and from it page by page. A shared
+     * one is a {@link SharedMemory}: the same pages, with wait queues that lose no wake-up. The appliance uses
+     * {@link #memory} instead.
      */
     public static Memory newMemory(MemoryLimits limits) {
         return limits.shared() ? new SharedMemory(limits) : new ByteArrayMemory(limits);
@@ -143,6 +155,24 @@ public final class WasixHost implements AutoCloseable {
 
     private static boolean isEnvMemory(String module, String name) {
         return module.equals("env") && name.equals("memory");
+    }
+
+    /**
+     * The guest memory to instantiate with ({@code Instance.builder(..).withMemoryFactory(host::memory)}): byte[]
+     * pages as {@link #newMemory} (a {@link SharedMemory} when shared), whose growth stops at the configured limit
+     * and at what the heap can hold, with -1 from memory.grow (counted in {@link #metrics()}).
+     *
+     * @throws IllegalArgumentException when the memory starts above the limit
+     */
+    public Memory memory(MemoryLimits limits) {
+        return bounded(limits, config, metrics);
+    }
+
+    private static Memory bounded(MemoryLimits limits, HostConfig config, SyscallMetrics metrics) {
+        int max = config.limits().maxMemoryPages();
+        return limits.shared()
+                ? new SharedMemory(limits, max, HeapReserve.jvm(), metrics.limits())
+                : new BoundedMemory(limits, max, HeapReserve.jvm(), metrics.limits());
     }
 
     /** What this host's syscalls report to. Any thread may read its snapshot. */
@@ -276,12 +306,40 @@ public final class WasixHost implements AutoCloseable {
 
     /**
      * Asks the guest to stop: every thread's current wait or next host call unwinds with
-     * {@link GuestStoppedException}; a thread blocked elsewhere (a futex, wasm's own atomic wait, guest code)
-     * is interrupted.
+     * {@link GuestStoppedException}, and guest code that runs without calling the host (a loop, a futex, wasm's
+     * own atomic wait) unwinds with Chicory's ChicoryInterruptedException at its next call or backward branch,
+     * because its thread is interrupted (compiled code and the interpreter both check). A guest thread that
+     * stops itself is not interrupted: it is in a host call already. Once the host has closed, this does nothing.
      */
     public void stop() {
-        loop.stop();
-        state.threads().interruptAll();
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            loop.stop();
+            if (state.threads().threaded()) {
+                state.threads().interruptAll(); // every thread still running guest code, under the shard lock
+            } else {
+                Thread guest = state.threads().heartbeats().get(0).thread();
+                if (guest != Thread.currentThread()) {
+                    guest.interrupt();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@code t}, which ended a guest's run, is how {@link #stop()} unwinds a guest:
+     * {@link GuestStoppedException} from a host call or a wait, Chicory's ChicoryInterruptedException from the
+     * guest's own code.
+     */
+    public static boolean isStop(Throwable t) {
+        return t instanceof GuestStoppedException || t instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException;
+    }
+
+    /** The heartbeats of the guest's threads running now, the main thread's first, for a watchdog; any thread. */
+    public List<Heartbeat> heartbeats() {
+        return state.threads().heartbeats();
     }
 
     /**
@@ -326,9 +384,16 @@ public final class WasixHost implements AutoCloseable {
         return loop.transport().label();
     }
 
-    /** Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. */
+    /**
+     * Closes the guest's fds and lets queued writes finish (bounded), then shuts the loop down. Guest thread.
+     * Clears the thread's interrupt, which {@link #stop()} may have set: the thread outlives its guest.
+     */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            closed = true;
+        }
+        Thread.interrupted();
         state.threads().signals().close();
         loop.lock().lock();
         try {

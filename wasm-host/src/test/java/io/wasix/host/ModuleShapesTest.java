@@ -3,6 +3,7 @@ package io.wasix.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
@@ -50,6 +51,29 @@ class ModuleShapesTest {
         MemoryLimits plain = WasixHost.importedMemoryLimits(ShimGuest.module("module-shapes.wasm"));
         assertEquals(new MemoryLimits(1, 4, false), plain);
         assertInstanceOf(ByteArrayMemory.class, WasixHost.newMemory(plain));
+    }
+
+    /**
+     * --max-memory covers the memory the host makes for an import, shared or not: its maximum is lowered, and a
+     * grow past it answers -1, counted.
+     */
+    @Test
+    void theImportedMemoryIsBoundedByTheMemoryLimit() {
+        var module = ShimGuest.module("direct-shared.wasm"); // env.memory shared, 2 to 16 pages
+        var metrics = io.wasix.host.metrics.SyscallMetrics.off();
+        HostConfig limited = HostConfig.of(T).withLimits(new HostConfig.Limits(3, 0));
+        try (WasixHost host = new WasixHost(limited, metrics, HostEvents.NONE, module)) {
+            InstanceFactory factory = imports -> Instance.builder(module).withImportValues(imports)
+                    .withMemoryFactory(host::memory).withStart(false).build();
+            var m = assertInstanceOf(SharedMemory.class, host.instantiate(factory).memory());
+            assertEquals(3, m.maximumPages());
+            assertEquals(2, m.grow(1));
+            assertEquals(-1, m.grow(1));
+            assertEquals(1, metrics.limits().growRefusedByLimitCount());
+        }
+        var tooSmall = HostConfig.of(T).withLimits(new HostConfig.Limits(1, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new WasixHost(tooSmall, metrics, HostEvents.NONE, module).close());
     }
 
     /** A plain imported memory, a start section that ran once, and the extra exports: it loads and runs. */

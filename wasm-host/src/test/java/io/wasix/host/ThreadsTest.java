@@ -2,6 +2,8 @@ package io.wasix.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,6 +152,39 @@ class ThreadsTest {
             assertTrue(cpu < wall / 20, String.format("the blocked guest used %.1f ms of CPU in %.0f ms",
                     cpu / 1e6, wall / 1e6));
             assertTrue(ThreadedGuest.threadNames().size() >= 3, "main, worker and I/O threads: " + ThreadedGuest.threadNames());
+            // A watchdog sees every guest thread, each beating its own heartbeat.
+            var beats = g.host.heartbeats();
+            assertEquals(2, beats.size(), "main and worker");
+            assertNotSame(beats.get(0).thread(), beats.get(1).thread());
+            g.host.stop();
+            assertInstanceOf(GuestStoppedException.class, g.awaitEnd());
+        }
+        Thread.sleep(100);
+        assertEquals(List.of(), ThreadedGuest.threadNames(), "every thread of the guest has ended");
+    }
+
+    /**
+     * What a watchdog reads of a guest whose worker spins in guest code while the main thread waits in
+     * thread_join: the worker's heartbeat stays even and unchanged (guest code all along), the main thread's
+     * odd (in the host). A stop reaches the spinning worker too (interrupted), and every thread ends.
+     */
+    @ParameterizedTest
+    @MethodSource("guestsAndModes")
+    void aSpinningWorkerShowsInItsOwnHeartbeatAndAStopEndsIt(String guest, Mode mode) throws Exception {
+        try (ThreadedGuest g = ThreadedGuest.start(guest, mode, T, "spin")) {
+            g.stdout.awaitLine("spinning", 10_000);
+            Thread.sleep(300); // the main thread is in thread_join by now
+            var beats = g.host.heartbeats();
+            assertEquals(2, beats.size(), "main and worker");
+            Heartbeat main = beats.get(0);
+            Heartbeat worker = beats.get(1);
+            long mainBefore = main.read();
+            long workerBefore = worker.read();
+            Thread.sleep(200);
+            assertFalse(Heartbeat.inGuest(mainBefore), "main waits in thread_join");
+            assertEquals(mainBefore, main.read());
+            assertTrue(Heartbeat.inGuest(workerBefore), "the worker runs guest code");
+            assertEquals(workerBefore, worker.read(), "and calls nothing");
             g.host.stop();
             assertInstanceOf(GuestStoppedException.class, g.awaitEnd());
         }

@@ -112,7 +112,8 @@ public final class ModuleCheck {
         return v.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static int initialPages(WasmModule m) {
+    /** The pages the module's memory starts with (0 without a memory), imported or its own. */
+    public static int initialPages(WasmModule m) {
         var imported = WasixHost.importedMemoryLimits(m);
         if (imported != null) {
             return imported.initialPages();

@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
  * classes keep a final array of 64 KiB pages (ByteBuffer[] or byte[][]), sized for the maximum, whose
  * slots are filled as the memory grows; callers check bounds against {@link Memory#pages()} first, which
  * is a volatile read that orders the slot's write before ours. A {@link SharedMemory} keeps its bytes in a
- * ByteArrayMemory, whose pages these are. Anything else (another Memory, another
- * Chicory layout) gets null, and {@link GuestMemory} falls back to readBytes. Any thread; no state.
+ * ByteArrayMemory, whose pages these are, and a {@link BoundedMemory} is seen through to the ByteArrayMemory it
+ * forwards to. Anything else (another Memory, another Chicory layout) gets null, and {@link GuestMemory} falls
+ * back to readBytes. Any thread; no state.
  */
 final class MemoryPages {
     static final int PAGE_SHIFT = 16;
@@ -32,7 +33,9 @@ final class MemoryPages {
 
     /** The memory's pages (a ByteBuffer[] or a byte[][]), or null when they cannot be reached. */
     static Object of(Memory memory) {
-        if (memory instanceof SharedMemory shared) {
+        if (memory instanceof BoundedMemory bounded) {
+            memory = bounded.backing();
+        } else if (memory instanceof SharedMemory shared) {
             memory = shared.storage();
         }
         if (Memory.PAGE_SIZE != 1 << PAGE_SHIFT) {

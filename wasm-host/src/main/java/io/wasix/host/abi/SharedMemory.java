@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.runtime.TrapException;
+import io.wasix.host.metrics.LimitCounters;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -22,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * then lost and both threads wait for ever (ThreadsTest's ping-pong showed it). Here each waiter has its own
  * entry, in arrival order, and a notify wakes only entries already queued, as the threads proposal says.
  *
- * <p>Every other method (plain loads and stores, bulk copies, growth) is the wrapped memory's. {@link MemoryPages} reaches its pages through
+ * <p>Every other method (plain loads and stores, bulk copies, growth) is the wrapped memory's; growth is
+ * bounded as {@link BoundedMemory}'s when built with a limit (--max-memory). {@link MemoryPages} reaches its pages through
  * {@link #storage()}.
  *
  * <p>A waiter parks (LockSupport) and its waker unparks it, after marking it woken: the woken thread runs on
@@ -38,6 +40,8 @@ public final class SharedMemory implements Memory {
     private static final int STRIPES = 64; // a power of two
 
     private final ByteArrayMemory memory;
+    /** How memory.grow is bounded; null: only by the declared maximum. */
+    private final GrowLimit limit;
     private final Stripe[] stripes = new Stripe[STRIPES];
 
     /** The waiters on addresses that hash here, oldest first. */
@@ -56,7 +60,22 @@ public final class SharedMemory implements Memory {
     }
 
     public SharedMemory(MemoryLimits limits) {
+        this(limits, null);
+    }
+
+    /**
+     * A shared memory whose growth is bounded as {@link BoundedMemory}'s ({@link GrowLimit}).
+     *
+     * @param maxPages the guest's limit in pages: the declared maximum is lowered to it
+     * @throws IllegalArgumentException when the memory starts above the limit
+     */
+    public SharedMemory(MemoryLimits limits, int maxPages, HeapReserve heap, LimitCounters counters) {
+        this(GrowLimit.lowered(limits, maxPages), new GrowLimit(heap, counters));
+    }
+
+    private SharedMemory(MemoryLimits limits, GrowLimit limit) {
         this.memory = new ByteArrayMemory(limits);
+        this.limit = limit;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Stripe();
         }
@@ -233,7 +252,7 @@ public final class SharedMemory implements Memory {
 
     @Override
     public int grow(int size) {
-        return memory.grow(size);
+        return limit == null ? memory.grow(size) : limit.grow(memory, size);
     }
 
     @Override

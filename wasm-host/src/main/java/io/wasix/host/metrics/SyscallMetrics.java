@@ -21,6 +21,7 @@ public final class SyscallMetrics {
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final LimitCounters limits = new LimitCounters();
     private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
     /** The shard's count of dropped datagrams, kept by its network; read by snapshots. */
     private volatile java.util.function.LongSupplier datagramsDropped = () -> 0;
@@ -55,6 +56,11 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
+    /** What the shard's limits held back; always counted. */
+    public LimitCounters limits() {
+        return limits;
+    }
+
     /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
     public NetPolicyRefusals netPolicyRefusals() {
         return netPolicyRefusals;
@@ -68,13 +74,14 @@ public final class SyscallMetrics {
         this.datagramsDropped = count;
     }
 
-    /** The counts so far, every registered syscall in name order (called or not). Any thread. */
+    /** The counts so far, every registered syscall in name order (called or not), and the limits'. Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
         for (SyscallCounter c : counters.values()) {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong());
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong(),
+                limits.snapshot());
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -108,7 +109,7 @@ public final class GuestSocket implements NetSocket {
         ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
-            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
+            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr || net.forceReuseAddr());
             if (options.reusePort || net.forceReusePort()) {
                 ch.config().setOption(net.transport().reusePortOption(), true);
             }
@@ -153,8 +154,8 @@ public final class GuestSocket implements NetSocket {
             }
             case BOUND -> {
                 state = State.LISTENING;
-                server.config().setAutoRead(true);
-                server.read();
+                net.listening(resumeReading);
+                resumeReading();
             }
             case LISTENING -> { }
             default -> throw Errno.INVAL.fail();
@@ -204,10 +205,7 @@ public final class GuestSocket implements NetSocket {
             }
         }
         Channel child = acceptQueue.poll();
-        if (!acceptPaused && !server.config().isAutoRead() && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
-            server.config().setAutoRead(true);
-            server.read();
-        }
+        resumeReading();
         return new GuestSocket(net, ipv6, options, (DuplexChannel) child);
     }
 
@@ -248,9 +246,11 @@ public final class GuestSocket implements NetSocket {
             }
             acceptQueue.add(child);
             moved();
+            net.inboundOpened();
             if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
                 ctx.channel().config().setAutoRead(false);
             }
+            limitNextRead(ctx.channel());
         }
 
         @Override
@@ -300,9 +300,37 @@ public final class GuestSocket implements NetSocket {
             return; // the other trigger came first
         }
         acceptPaused = false;
-        if (state == State.LISTENING && server != null && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
-            server.config().setAutoRead(true);
-            server.read();
+        resumeReading();
+    }
+
+    /**
+     * Reads the listener again unless something still holds it back: out of fds ({@link #pauseAccepting}), a
+     * full accept queue, or the guest's connection limit ({@link GuestNetwork#atConnectionLimit}).
+     */
+    private void resumeReading() {
+        if (state != State.LISTENING || server == null || acceptPaused || server.config().isAutoRead()
+                || acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT || net.atConnectionLimit()) {
+            return;
+        }
+        limitNextRead(server);
+        server.config().setAutoRead(true);
+        server.read();
+    }
+
+    /** One instance, registered with the network while listening: the connection limit resumes it. */
+    private final Runnable resumeReading = this::resumeReading;
+
+    /** Netty's server channels accept up to 16 connections per read. */
+    private static final int ACCEPTS_PER_READ = 16;
+
+    /**
+     * Bounds the listener's next read by the room left under the connection limit: Netty checks autoRead only
+     * between the accepts of one read (NIO not even then), so turning it off at the limit alone could let a
+     * read take up to 15 more.
+     */
+    private void limitNextRead(Channel listener) {
+        if (listener.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator a) {
+            a.maxMessagesPerRead(net.acceptRoom(ACCEPTS_PER_READ));
         }
     }
 
@@ -380,7 +408,11 @@ public final class GuestSocket implements NetSocket {
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         options.applyTo(ch);
         ch.pipeline().addLast(new ConnectionHandler());
-        net.register(ch);
+        if (accepted) {
+            net.registerAccepted(ch);
+        } else {
+            net.register(ch);
+        }
     }
 
     /**
@@ -880,9 +912,11 @@ public final class GuestSocket implements NetSocket {
         state = State.CLOSED;
         moved(); // a call blocked on this socket in another guest thread ends (EBADF)
         if (server != null) {
+            net.notListening(resumeReading);
             closeServer();
             for (Channel child : acceptQueue) {
                 child.unsafe().closeForcibly();
+                net.inboundClosed();
             }
             acceptQueue.clear();
         }

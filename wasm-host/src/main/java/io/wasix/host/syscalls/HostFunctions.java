@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
@@ -27,9 +28,10 @@ import java.util.Set;
  * unless its layout differs there. Every function must be in the {@link WasixCatalog} with the same
  * signature, and {@link #registerStubs} gives each catalog entry nothing implements a stub answering ENOTSUP.
  * Every host function, stubs included, goes through {@link #invoke}, the one place that takes the shard lock
- * (threaded mode), counts, times, traces and records JFR events for syscalls, and where each call begins (a
- * stopped guest unwinds there; the signals sent to the calling thread are taken there). A name may be served with two
- * signatures (thread_spawn): the module's import's type picks one.
+ * (threaded mode), counts, times, traces and records JFR events for syscalls, beats the calling guest thread's
+ * {@link Heartbeat}, and where each call begins (a stopped guest unwinds there; the signals sent to the
+ * calling thread are taken there). A name may be served with two signatures (thread_spawn): the module's
+ * import's type picks one.
  *
  * <p>Threading: built on the shard's thread; the functions then run on any guest thread, under the shard lock.
  */
@@ -207,12 +209,16 @@ final class HostFunctions {
      */
     private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
             boolean locked, boolean valueResult) {
+        // One method, as before the heartbeat: C2 must inline all of it into Chicory's call site, or the
+        // argument and result arrays escape and every call allocates them (bench/results: hostcall-jmh).
+        GuestThread thread = state.threads.current();
+        Heartbeat heartbeat = thread.heartbeat();
+        heartbeat.enterHost(); // a stop thrown just below unwinds the guest: the beat left odd does not matter
         if (locked) {
             lock.lock();
         }
         try {
             state.net.loop().throwIfStopped();
-            GuestThread thread = state.threads.current();
             state.threads.atCallEntry(thread); // signals sent to the caller: taken before the call itself
             SyscallEvent event = probe.beginEvent();
             long start = probe.timed() ? System.nanoTime() : 0;
@@ -258,6 +264,7 @@ final class HostFunctions {
             if (locked) {
                 lock.unlock();
             }
+            heartbeat.leaveHost();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.wasix.host.thread;
 
 import com.dylibso.chicory.runtime.Instance;
+import io.wasix.host.Heartbeat;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * starts), its thread-local values, the signals sent to it and the host's calls into its instance that are
  * running now (for setjmp/longjmp).
  *
- * <p>Threading: {@link #tid} is fixed, and so are the stack bounds once the thread runs guest code.
+ * <p>Threading: {@link #tid} and {@link #heartbeat} are fixed (the heartbeat is written only by the thread
+ * itself, see {@link Heartbeat}), and so are the stack bounds once the thread runs guest code.
  * {@link #pendingSignals} is set by any thread and taken by this one. {@link #instance} is set by the thread
  * itself before it runs guest code. The signal, rewind and entry fields are the thread's own: only it reads
  * or writes them. Every other field is guarded by the shard lock.
@@ -23,6 +25,8 @@ public final class GuestThread {
     /** The lowest and the highest address of the thread's stack, 0 when not known. */
     long stackLower, stackUpper;
     Thread thread;
+    /** Beaten by every host call of this thread, for a watchdog. */
+    final Heartbeat heartbeat;
     volatile Instance instance;
     /** Running guest code (or about to): a stop interrupts it. Cleared, for good, when it ends. */
     boolean interruptible;
@@ -41,8 +45,9 @@ public final class GuestThread {
     /** The module's asyncify exports and stack pointer, looked up at the first checkpoint; see {@link Asyncify}. */
     Asyncify asyncify;
 
-    GuestThread(int tid, long stackLower, long stackUpper) {
+    GuestThread(int tid, long stackLower, long stackUpper, Thread runner) {
         this.tid = tid;
+        this.heartbeat = new Heartbeat(runner);
         this.stackLower = stackLower;
         this.stackUpper = stackUpper;
     }
@@ -58,6 +63,10 @@ public final class GuestThread {
 
     public long stackUpper() {
         return stackUpper;
+    }
+
+    public Heartbeat heartbeat() {
+        return heartbeat;
     }
 
     public Instance instance() {

@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import io.wasix.host.GuestExitException;
 import io.wasix.host.GuestStoppedException;
 import io.wasix.host.GuestTrapException;
+import io.wasix.host.Heartbeat;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.net.GuestLoop;
 import io.wasix.host.net.ShardLock;
@@ -61,7 +62,8 @@ public final class GuestThreads {
     private final boolean threaded;
     private final String name;
     private final ThreadLocal<GuestThread> current = new ThreadLocal<>();
-    private final GuestThread main = new GuestThread(MAIN_TID, 0, 0);
+    /** Built on the thread that runs the guest's main thread (its host is created there). */
+    private final GuestThread main = new GuestThread(MAIN_TID, 0, 0, Thread.currentThread());
     private final Map<Integer, GuestThread> live = new LinkedHashMap<>();
     /** Every JVM thread spawned, until it has terminated: one that left {@link #live} may still be unwinding. */
     private final List<Thread> started = new ArrayList<>();
@@ -248,8 +250,10 @@ public final class GuestThreads {
             throw Errno.ACCES.fail(); // no thread slot, as wasmer answers (and while the guest is ending)
         }
         int tid = nextTid++;
-        GuestThread g = new GuestThread(tid, stackLower, stackUpper);
-        Thread t = new Thread(() -> runSpawned(g, entry), name + "-thread-" + tid);
+        GuestThread[] made = new GuestThread[1]; // the thread and its GuestThread name each other
+        Thread t = new Thread(() -> runSpawned(made[0], entry), name + "-thread-" + tid);
+        GuestThread g = new GuestThread(tid, stackLower, stackUpper, t);
+        made[0] = g; // before start(), which publishes it to the new thread
         t.setDaemon(true); // one stuck outside any wait must not keep the JVM alive at exit
         g.thread = t;
         g.interruptible = true;
@@ -334,6 +338,25 @@ public final class GuestThreads {
         end = e;
         loop.stop(); // every wait and every next host call now throws GuestStoppedException
         interruptAll();
+    }
+
+    /**
+     * The heartbeats of the threads running guest code now, the main thread's first, for a watchdog. Any
+     * thread; takes the lock (in direct mode there is only the main thread, whose entry never changes).
+     */
+    public List<Heartbeat> heartbeats() {
+        lock.lock();
+        try {
+            List<Heartbeat> beats = new ArrayList<>(live.size());
+            for (GuestThread g : live.values()) {
+                if (!g.finished) {
+                    beats.add(g.heartbeat);
+                }
+            }
+            return beats;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** How the guest ended, or null while it runs. Any thread. */

@@ -165,4 +165,21 @@ class SharedMemoryTest {
             Thread.sleep(1);
         }
     }
+
+    /** --max-memory on a shared memory: its maximum is lowered, a grow past it is -1 and counted, from any thread. */
+    @Test
+    void aLimitBoundsItsGrowthAsABoundedMemorysIs() throws Exception {
+        io.wasix.host.metrics.LimitCounters counters = new io.wasix.host.metrics.LimitCounters();
+        Memory m = new SharedMemory(new MemoryLimits(1, 100, true), 3, new HeapReserve(Long.MAX_VALUE / 4), counters);
+        assertEquals(3, m.maximumPages());
+        assertTrue(m.shared());
+        assertEquals(1, CompletableFuture.supplyAsync(() -> m.grow(1)).get(10, TimeUnit.SECONDS), "another thread");
+        assertEquals(2, m.grow(1));
+        assertEquals(-1, m.grow(1), "past the limit");
+        assertEquals(3, m.pages());
+        assertEquals(1, counters.growRefusedByLimitCount());
+        var e = assertThrows(IllegalArgumentException.class, () -> new SharedMemory(
+                new MemoryLimits(4, 100, true), 3, new HeapReserve(Long.MAX_VALUE / 4), counters));
+        assertTrue(e.getMessage().contains("starts at 4 pages"), e.getMessage());
+    }
 }
