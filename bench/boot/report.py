@@ -122,7 +122,7 @@ for r in rows:
               + f" | {mb(r['rss_boot'], r)} | {mb(r['rss_load'], r) if r['rss_load'] else '-'} | {rps} |")
 for name, why in skipped:
     md.append(f"| {name} | **skipped**: {why} | | | | | | | |")
-md += ["", f"Target: first response <= {TARGET_MS} ms bare, RSS after boot <= 40 MB, image <= 60 MB.", ""]
+md += ["", f"Targets (issue 12): first response <= 0.5x Node in the same run (~{TARGET_MS} ms on a quiet machine), RSS <= 30 MB after boot and <= 60 MB under wrk -c400, image <= 50 MB.", ""]
 if milestones:
     md += ["## Where the appliance's boot time goes", "",
            "Median over the AOT-cache row's runs of its own `--boot-report` (ms since the launcher's exec):", "",
