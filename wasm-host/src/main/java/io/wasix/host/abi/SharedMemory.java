@@ -134,7 +134,7 @@ public final class SharedMemory extends ForwardingMemory {
         synchronized (s) {
             // Read under the stripe's monitor, which a notify takes too: a store and notify that come after this
             // read find this waiter queued.
-            long now = wide ? atomicReadLong(address) : atomicReadInt(address); // ours, not the delegate's
+            long now = atomicRead(address, wide ? 8 : 4); // ours, not the delegate's
             if (now != (wide ? expected : (int) expected)) {
                 return 1;
             }
@@ -260,283 +260,234 @@ public final class SharedMemory extends ForwardingMemory {
         VarHandle.fullFence();
     }
 
+    /*
+     * Every width and every operation is one shape: the value is carried as a long, sign-extended from its width
+     * (so a narrow compare-and-exchange compares the width's bits only), and the width and operation are
+     * constants at each public method, which the JIT folds once it inlines these (primitives only: nothing is
+     * boxed on the way). A narrow result is cut back to its width by the public method's cast.
+     */
+
+    private static final int ADD = 0;
+    private static final int AND = 1;
+    private static final int OR = 2;
+    private static final int XOR = 3;
+    private static final int XCHG = 4;
+
+    /** The {@code size} bytes at {@code addr}, sign-extended; the caller holds their stripe. */
+    private long load(int addr, int size) {
+        return switch (size) {
+            case 1 -> memory.read(addr);
+            case 2 -> memory.readShort(addr);
+            case 4 -> memory.readInt(addr);
+            default -> memory.readLong(addr);
+        };
+    }
+
+    /** Stores the low {@code size} bytes of {@code value} at {@code addr}; the caller holds their stripe. */
+    private void store(int addr, int size, long value) {
+        switch (size) {
+            case 1 -> memory.writeByte(addr, (byte) value);
+            case 2 -> memory.writeShort(addr, (short) value);
+            case 4 -> memory.writeI32(addr, (int) value);
+            default -> memory.writeLong(addr, value);
+        }
+    }
+
+    private long atomicRead(int addr, int size) {
+        synchronized (atomic(addr, size)) {
+            return load(addr, size);
+        }
+    }
+
+    private void atomicWrite(int addr, int size, long value) {
+        synchronized (atomic(addr, size)) {
+            store(addr, size, value);
+        }
+    }
+
+    /** Applies {@code op} with {@code operand} to the {@code size} bytes at {@code addr}: the value before. */
+    private long rmw(int addr, int size, int op, long operand) {
+        synchronized (atomic(addr, size)) {
+            long old = load(addr, size);
+            store(addr, size, switch (op) {
+                case ADD -> old + operand;
+                case AND -> old & operand;
+                case OR -> old | operand;
+                case XOR -> old ^ operand;
+                default -> operand; // XCHG
+            });
+            return old;
+        }
+    }
+
+    /** Replaces the {@code size} bytes at {@code addr} if they are {@code expected}: the value before. */
+    private long cmpxchg(int addr, int size, long expected, long replacement) {
+        synchronized (atomic(addr, size)) {
+            long old = load(addr, size);
+            if (old == expected) {
+                store(addr, size, replacement);
+            }
+            return old;
+        }
+    }
+
     @Override
     public int atomicReadInt(int addr) {
-        synchronized (atomic(addr, 4)) {
-            return memory.readInt(addr);
-        }
-    }
-
-    @Override
-    public long atomicReadLong(int addr) {
-        synchronized (atomic(addr, 8)) {
-            return memory.readLong(addr);
-        }
-    }
-
-    @Override
-    public short atomicReadShort(int addr) {
-        synchronized (atomic(addr, 2)) {
-            return memory.readShort(addr);
-        }
-    }
-
-    @Override
-    public byte atomicReadByte(int addr) {
-        synchronized (atomic(addr, 1)) {
-            return memory.read(addr);
-        }
+        return (int) atomicRead(addr, 4);
     }
 
     @Override
     public void atomicWriteInt(int addr, int value) {
-        synchronized (atomic(addr, 4)) {
-            memory.writeI32(addr, value);
-        }
+        atomicWrite(addr, 4, value);
+    }
+
+    @Override
+    public long atomicReadLong(int addr) {
+        return atomicRead(addr, 8);
     }
 
     @Override
     public void atomicWriteLong(int addr, long value) {
-        synchronized (atomic(addr, 8)) {
-            memory.writeLong(addr, value);
-        }
+        atomicWrite(addr, 8, value);
+    }
+
+    @Override
+    public short atomicReadShort(int addr) {
+        return (short) atomicRead(addr, 2);
     }
 
     @Override
     public void atomicWriteShort(int addr, short value) {
-        synchronized (atomic(addr, 2)) {
-            memory.writeShort(addr, value);
-        }
+        atomicWrite(addr, 2, value);
+    }
+
+    @Override
+    public byte atomicReadByte(int addr) {
+        return (byte) atomicRead(addr, 1);
     }
 
     @Override
     public void atomicWriteByte(int addr, byte value) {
-        synchronized (atomic(addr, 1)) {
-            memory.writeByte(addr, value);
-        }
+        atomicWrite(addr, 1, value);
     }
 
     @Override
-    public int atomicAddInt(int addr, int delta) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            memory.writeI32(addr, old + delta);
-            return old;
-        }
+    public int atomicAddInt(int addr, int value) {
+        return (int) rmw(addr, 4, ADD, value);
     }
 
     @Override
-    public int atomicAndInt(int addr, int mask) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            memory.writeI32(addr, old & mask);
-            return old;
-        }
+    public int atomicAndInt(int addr, int value) {
+        return (int) rmw(addr, 4, AND, value);
     }
 
     @Override
-    public int atomicOrInt(int addr, int mask) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            memory.writeI32(addr, old | mask);
-            return old;
-        }
+    public int atomicOrInt(int addr, int value) {
+        return (int) rmw(addr, 4, OR, value);
     }
 
     @Override
-    public int atomicXorInt(int addr, int mask) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            memory.writeI32(addr, old ^ mask);
-            return old;
-        }
+    public int atomicXorInt(int addr, int value) {
+        return (int) rmw(addr, 4, XOR, value);
     }
 
     @Override
     public int atomicXchgInt(int addr, int value) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            memory.writeI32(addr, value);
-            return old;
-        }
+        return (int) rmw(addr, 4, XCHG, value);
     }
 
     @Override
     public int atomicCmpxchgInt(int addr, int expected, int replacement) {
-        synchronized (atomic(addr, 4)) {
-            int old = memory.readInt(addr);
-            if (old == expected) {
-                memory.writeI32(addr, replacement);
-            }
-            return old;
-        }
+        return (int) cmpxchg(addr, 4, expected, replacement);
     }
 
     @Override
-    public long atomicAddLong(int addr, long delta) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            memory.writeLong(addr, old + delta);
-            return old;
-        }
+    public long atomicAddLong(int addr, long value) {
+        return rmw(addr, 8, ADD, value);
     }
 
     @Override
-    public long atomicAndLong(int addr, long mask) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            memory.writeLong(addr, old & mask);
-            return old;
-        }
+    public long atomicAndLong(int addr, long value) {
+        return rmw(addr, 8, AND, value);
     }
 
     @Override
-    public long atomicOrLong(int addr, long mask) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            memory.writeLong(addr, old | mask);
-            return old;
-        }
+    public long atomicOrLong(int addr, long value) {
+        return rmw(addr, 8, OR, value);
     }
 
     @Override
-    public long atomicXorLong(int addr, long mask) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            memory.writeLong(addr, old ^ mask);
-            return old;
-        }
+    public long atomicXorLong(int addr, long value) {
+        return rmw(addr, 8, XOR, value);
     }
 
     @Override
     public long atomicXchgLong(int addr, long value) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            memory.writeLong(addr, value);
-            return old;
-        }
+        return rmw(addr, 8, XCHG, value);
     }
 
     @Override
     public long atomicCmpxchgLong(int addr, long expected, long replacement) {
-        synchronized (atomic(addr, 8)) {
-            long old = memory.readLong(addr);
-            if (old == expected) {
-                memory.writeLong(addr, replacement);
-            }
-            return old;
-        }
+        return cmpxchg(addr, 8, expected, replacement);
     }
 
     @Override
-    public short atomicAddShort(int addr, short delta) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            memory.writeShort(addr, (short) (old + delta));
-            return old;
-        }
+    public short atomicAddShort(int addr, short value) {
+        return (short) rmw(addr, 2, ADD, value);
     }
 
     @Override
-    public short atomicAndShort(int addr, short mask) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            memory.writeShort(addr, (short) (old & mask));
-            return old;
-        }
+    public short atomicAndShort(int addr, short value) {
+        return (short) rmw(addr, 2, AND, value);
     }
 
     @Override
-    public short atomicOrShort(int addr, short mask) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            memory.writeShort(addr, (short) (old | mask));
-            return old;
-        }
+    public short atomicOrShort(int addr, short value) {
+        return (short) rmw(addr, 2, OR, value);
     }
 
     @Override
-    public short atomicXorShort(int addr, short mask) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            memory.writeShort(addr, (short) (old ^ mask));
-            return old;
-        }
+    public short atomicXorShort(int addr, short value) {
+        return (short) rmw(addr, 2, XOR, value);
     }
 
     @Override
     public short atomicXchgShort(int addr, short value) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            memory.writeShort(addr, value);
-            return old;
-        }
+        return (short) rmw(addr, 2, XCHG, value);
     }
 
     @Override
     public short atomicCmpxchgShort(int addr, short expected, short replacement) {
-        synchronized (atomic(addr, 2)) {
-            short old = memory.readShort(addr);
-            if (old == expected) {
-                memory.writeShort(addr, replacement);
-            }
-            return old;
-        }
+        return (short) cmpxchg(addr, 2, expected, replacement);
     }
 
     @Override
-    public byte atomicAddByte(int addr, byte delta) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            memory.writeByte(addr, (byte) (old + delta));
-            return old;
-        }
+    public byte atomicAddByte(int addr, byte value) {
+        return (byte) rmw(addr, 1, ADD, value);
     }
 
     @Override
-    public byte atomicAndByte(int addr, byte mask) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            memory.writeByte(addr, (byte) (old & mask));
-            return old;
-        }
+    public byte atomicAndByte(int addr, byte value) {
+        return (byte) rmw(addr, 1, AND, value);
     }
 
     @Override
-    public byte atomicOrByte(int addr, byte mask) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            memory.writeByte(addr, (byte) (old | mask));
-            return old;
-        }
+    public byte atomicOrByte(int addr, byte value) {
+        return (byte) rmw(addr, 1, OR, value);
     }
 
     @Override
-    public byte atomicXorByte(int addr, byte mask) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            memory.writeByte(addr, (byte) (old ^ mask));
-            return old;
-        }
+    public byte atomicXorByte(int addr, byte value) {
+        return (byte) rmw(addr, 1, XOR, value);
     }
 
     @Override
     public byte atomicXchgByte(int addr, byte value) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            memory.writeByte(addr, value);
-            return old;
-        }
+        return (byte) rmw(addr, 1, XCHG, value);
     }
 
     @Override
     public byte atomicCmpxchgByte(int addr, byte expected, byte replacement) {
-        synchronized (atomic(addr, 1)) {
-            byte old = memory.read(addr);
-            if (old == expected) {
-                memory.writeByte(addr, replacement);
-            }
-            return old;
-        }
+        return (byte) cmpxchg(addr, 1, expected, replacement);
     }
 }
