@@ -134,7 +134,7 @@ public final class SharedMemory extends ForwardingMemory {
         synchronized (s) {
             // Read under the stripe's monitor, which a notify takes too: a store and notify that come after this
             // read find this waiter queued.
-            long now = atomicRead(address, wide ? 8 : 4); // ours, not the delegate's
+            long now = wide ? atomicReadLong(address) : atomicReadInt(address); // ours, not the delegate's
             if (now != (wide ? expected : (int) expected)) {
                 return 1;
             }
@@ -234,6 +234,11 @@ public final class SharedMemory extends ForwardingMemory {
      * atomic read or write (a futex round trip spent most of its CPU there). Here each atomic operation holds
      * the monitor of a stripe chosen by its 8-byte word, so operations of any width on the same bytes exclude
      * one another, and the monitor's enter and exit give the ordering wasm's atomics need on this memory.
+     *
+     * Each width and operation is written out, not one generic rmw(addr, width, op, operand) over a long: that
+     * shape (tried at 77c53dc) was 1.2 to 1.8 times slower per read-modify-write in AtomicsBench, interleaved in one
+     * run (bench/results/2026-12-05-memory-forwarding.md), as the one shared method, hot from every caller,
+     * compiles on its own and no longer folds its width and operation into each caller.
      */
 
     private static final int ATOMIC_STRIPES = 256; // a power of two
@@ -260,234 +265,283 @@ public final class SharedMemory extends ForwardingMemory {
         VarHandle.fullFence();
     }
 
-    /*
-     * Every width and every operation is one shape: the value is carried as a long, sign-extended from its width
-     * (so a narrow compare-and-exchange compares the width's bits only), and the width and operation are
-     * constants at each public method, which the JIT folds once it inlines these (primitives only: nothing is
-     * boxed on the way). A narrow result is cut back to its width by the public method's cast.
-     */
-
-    private static final int ADD = 0;
-    private static final int AND = 1;
-    private static final int OR = 2;
-    private static final int XOR = 3;
-    private static final int XCHG = 4;
-
-    /** The {@code size} bytes at {@code addr}, sign-extended; the caller holds their stripe. */
-    private long load(int addr, int size) {
-        return switch (size) {
-            case 1 -> memory.read(addr);
-            case 2 -> memory.readShort(addr);
-            case 4 -> memory.readInt(addr);
-            default -> memory.readLong(addr);
-        };
-    }
-
-    /** Stores the low {@code size} bytes of {@code value} at {@code addr}; the caller holds their stripe. */
-    private void store(int addr, int size, long value) {
-        switch (size) {
-            case 1 -> memory.writeByte(addr, (byte) value);
-            case 2 -> memory.writeShort(addr, (short) value);
-            case 4 -> memory.writeI32(addr, (int) value);
-            default -> memory.writeLong(addr, value);
+    @Override
+    public int atomicReadInt(int addr) {
+        synchronized (atomic(addr, 4)) {
+            return memory.readInt(addr);
         }
     }
 
-    private long atomicRead(int addr, int size) {
-        synchronized (atomic(addr, size)) {
-            return load(addr, size);
+    @Override
+    public long atomicReadLong(int addr) {
+        synchronized (atomic(addr, 8)) {
+            return memory.readLong(addr);
         }
     }
 
-    private void atomicWrite(int addr, int size, long value) {
-        synchronized (atomic(addr, size)) {
-            store(addr, size, value);
+    @Override
+    public short atomicReadShort(int addr) {
+        synchronized (atomic(addr, 2)) {
+            return memory.readShort(addr);
         }
     }
 
-    /** Applies {@code op} with {@code operand} to the {@code size} bytes at {@code addr}: the value before. */
-    private long rmw(int addr, int size, int op, long operand) {
-        synchronized (atomic(addr, size)) {
-            long old = load(addr, size);
-            store(addr, size, switch (op) {
-                case ADD -> old + operand;
-                case AND -> old & operand;
-                case OR -> old | operand;
-                case XOR -> old ^ operand;
-                default -> operand; // XCHG
-            });
+    @Override
+    public byte atomicReadByte(int addr) {
+        synchronized (atomic(addr, 1)) {
+            return memory.read(addr);
+        }
+    }
+
+    @Override
+    public void atomicWriteInt(int addr, int value) {
+        synchronized (atomic(addr, 4)) {
+            memory.writeI32(addr, value);
+        }
+    }
+
+    @Override
+    public void atomicWriteLong(int addr, long value) {
+        synchronized (atomic(addr, 8)) {
+            memory.writeLong(addr, value);
+        }
+    }
+
+    @Override
+    public void atomicWriteShort(int addr, short value) {
+        synchronized (atomic(addr, 2)) {
+            memory.writeShort(addr, value);
+        }
+    }
+
+    @Override
+    public void atomicWriteByte(int addr, byte value) {
+        synchronized (atomic(addr, 1)) {
+            memory.writeByte(addr, value);
+        }
+    }
+
+    @Override
+    public int atomicAddInt(int addr, int delta) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old + delta);
             return old;
         }
     }
 
-    /** Replaces the {@code size} bytes at {@code addr} if they are {@code expected}: the value before. */
-    private long cmpxchg(int addr, int size, long expected, long replacement) {
-        synchronized (atomic(addr, size)) {
-            long old = load(addr, size);
+    @Override
+    public int atomicAndInt(int addr, int mask) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old & mask);
+            return old;
+        }
+    }
+
+    @Override
+    public int atomicOrInt(int addr, int mask) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old | mask);
+            return old;
+        }
+    }
+
+    @Override
+    public int atomicXorInt(int addr, int mask) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, old ^ mask);
+            return old;
+        }
+    }
+
+    @Override
+    public int atomicXchgInt(int addr, int value) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
+            memory.writeI32(addr, value);
+            return old;
+        }
+    }
+
+    @Override
+    public int atomicCmpxchgInt(int addr, int expected, int replacement) {
+        synchronized (atomic(addr, 4)) {
+            int old = memory.readInt(addr);
             if (old == expected) {
-                store(addr, size, replacement);
+                memory.writeI32(addr, replacement);
             }
             return old;
         }
     }
 
     @Override
-    public int atomicReadInt(int addr) {
-        return (int) atomicRead(addr, 4);
+    public long atomicAddLong(int addr, long delta) {
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old + delta);
+            return old;
+        }
     }
 
     @Override
-    public void atomicWriteInt(int addr, int value) {
-        atomicWrite(addr, 4, value);
+    public long atomicAndLong(int addr, long mask) {
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old & mask);
+            return old;
+        }
     }
 
     @Override
-    public long atomicReadLong(int addr) {
-        return atomicRead(addr, 8);
+    public long atomicOrLong(int addr, long mask) {
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old | mask);
+            return old;
+        }
     }
 
     @Override
-    public void atomicWriteLong(int addr, long value) {
-        atomicWrite(addr, 8, value);
-    }
-
-    @Override
-    public short atomicReadShort(int addr) {
-        return (short) atomicRead(addr, 2);
-    }
-
-    @Override
-    public void atomicWriteShort(int addr, short value) {
-        atomicWrite(addr, 2, value);
-    }
-
-    @Override
-    public byte atomicReadByte(int addr) {
-        return (byte) atomicRead(addr, 1);
-    }
-
-    @Override
-    public void atomicWriteByte(int addr, byte value) {
-        atomicWrite(addr, 1, value);
-    }
-
-    @Override
-    public int atomicAddInt(int addr, int value) {
-        return (int) rmw(addr, 4, ADD, value);
-    }
-
-    @Override
-    public int atomicAndInt(int addr, int value) {
-        return (int) rmw(addr, 4, AND, value);
-    }
-
-    @Override
-    public int atomicOrInt(int addr, int value) {
-        return (int) rmw(addr, 4, OR, value);
-    }
-
-    @Override
-    public int atomicXorInt(int addr, int value) {
-        return (int) rmw(addr, 4, XOR, value);
-    }
-
-    @Override
-    public int atomicXchgInt(int addr, int value) {
-        return (int) rmw(addr, 4, XCHG, value);
-    }
-
-    @Override
-    public int atomicCmpxchgInt(int addr, int expected, int replacement) {
-        return (int) cmpxchg(addr, 4, expected, replacement);
-    }
-
-    @Override
-    public long atomicAddLong(int addr, long value) {
-        return rmw(addr, 8, ADD, value);
-    }
-
-    @Override
-    public long atomicAndLong(int addr, long value) {
-        return rmw(addr, 8, AND, value);
-    }
-
-    @Override
-    public long atomicOrLong(int addr, long value) {
-        return rmw(addr, 8, OR, value);
-    }
-
-    @Override
-    public long atomicXorLong(int addr, long value) {
-        return rmw(addr, 8, XOR, value);
+    public long atomicXorLong(int addr, long mask) {
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, old ^ mask);
+            return old;
+        }
     }
 
     @Override
     public long atomicXchgLong(int addr, long value) {
-        return rmw(addr, 8, XCHG, value);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            memory.writeLong(addr, value);
+            return old;
+        }
     }
 
     @Override
     public long atomicCmpxchgLong(int addr, long expected, long replacement) {
-        return cmpxchg(addr, 8, expected, replacement);
+        synchronized (atomic(addr, 8)) {
+            long old = memory.readLong(addr);
+            if (old == expected) {
+                memory.writeLong(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override
-    public short atomicAddShort(int addr, short value) {
-        return (short) rmw(addr, 2, ADD, value);
+    public short atomicAddShort(int addr, short delta) {
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old + delta));
+            return old;
+        }
     }
 
     @Override
-    public short atomicAndShort(int addr, short value) {
-        return (short) rmw(addr, 2, AND, value);
+    public short atomicAndShort(int addr, short mask) {
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old & mask));
+            return old;
+        }
     }
 
     @Override
-    public short atomicOrShort(int addr, short value) {
-        return (short) rmw(addr, 2, OR, value);
+    public short atomicOrShort(int addr, short mask) {
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old | mask));
+            return old;
+        }
     }
 
     @Override
-    public short atomicXorShort(int addr, short value) {
-        return (short) rmw(addr, 2, XOR, value);
+    public short atomicXorShort(int addr, short mask) {
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, (short) (old ^ mask));
+            return old;
+        }
     }
 
     @Override
     public short atomicXchgShort(int addr, short value) {
-        return (short) rmw(addr, 2, XCHG, value);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            memory.writeShort(addr, value);
+            return old;
+        }
     }
 
     @Override
     public short atomicCmpxchgShort(int addr, short expected, short replacement) {
-        return (short) cmpxchg(addr, 2, expected, replacement);
+        synchronized (atomic(addr, 2)) {
+            short old = memory.readShort(addr);
+            if (old == expected) {
+                memory.writeShort(addr, replacement);
+            }
+            return old;
+        }
     }
 
     @Override
-    public byte atomicAddByte(int addr, byte value) {
-        return (byte) rmw(addr, 1, ADD, value);
+    public byte atomicAddByte(int addr, byte delta) {
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old + delta));
+            return old;
+        }
     }
 
     @Override
-    public byte atomicAndByte(int addr, byte value) {
-        return (byte) rmw(addr, 1, AND, value);
+    public byte atomicAndByte(int addr, byte mask) {
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old & mask));
+            return old;
+        }
     }
 
     @Override
-    public byte atomicOrByte(int addr, byte value) {
-        return (byte) rmw(addr, 1, OR, value);
+    public byte atomicOrByte(int addr, byte mask) {
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old | mask));
+            return old;
+        }
     }
 
     @Override
-    public byte atomicXorByte(int addr, byte value) {
-        return (byte) rmw(addr, 1, XOR, value);
+    public byte atomicXorByte(int addr, byte mask) {
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, (byte) (old ^ mask));
+            return old;
+        }
     }
 
     @Override
     public byte atomicXchgByte(int addr, byte value) {
-        return (byte) rmw(addr, 1, XCHG, value);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            memory.writeByte(addr, value);
+            return old;
+        }
     }
 
     @Override
     public byte atomicCmpxchgByte(int addr, byte expected, byte replacement) {
-        return (byte) cmpxchg(addr, 1, expected, replacement);
+        synchronized (atomic(addr, 1)) {
+            byte old = memory.read(addr);
+            if (old == expected) {
+                memory.writeByte(addr, replacement);
+            }
+            return old;
+        }
     }
 }
