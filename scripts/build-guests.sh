@@ -12,6 +12,9 @@
 #   *.wat -> wat2wasm --debug-names             -> same name .wasm beside it
 #   *.rs  -> Debian's rustc, target wasm32-wasi (std on wasi-libc) -> same name .wasm beside it
 #
+# Every C source has two include directories: appliance/src/main/guests (wasix.h, wasix_threads.h: the
+# headers the guide gives guest authors) and guests/include (what our own test and bench guests share).
+#
 # A C source picks another profile, and may add flags, with a line in its first ten:
 #   // build-guests: PROFILE [EXTRA CLANG FLAGS...]
 # PROFILE is one of
@@ -148,7 +151,7 @@ CFLAGS=(
     -ffreestanding -nostdlib
     "-ffile-prefix-map=$ROOT/="
     -Wall -Wextra
-    -I appliance/src/main/guests
+    -I appliance/src/main/guests -I guests/include
     -Wl,--no-entry -Wl,--export=_start
     -Wl,--stack-first -Wl,-z,stack-size=65536
 )
@@ -167,7 +170,7 @@ LIBC_CFLAGS=(
     -std=c11 -O2 -g0 -fno-ident
     "-ffile-prefix-map=$ROOT/="
     -Wall -Wextra
-    -I appliance/src/main/guests
+    -I appliance/src/main/guests -I guests/include
 )
 
 # The profile line of a C source, "PROFILE EXTRA..." (empty: freestanding).

@@ -26,6 +26,7 @@
 #ifndef WX_THREADS
 #include "wasix.h"
 #endif
+#include "scenario.h"
 
 /* Named apart from wasix.h's poll_oneoff (where it has one): this guest passes raw bytes. */
 WX_P1("poll_oneoff")
@@ -56,36 +57,6 @@ int32_t futex_wait(uint32_t *addr, uint32_t expected, const void *timeout, uint8
 #endif
 
 enum { SIG_INT = 2, SIG_USR1 = 10, SIG_USR2 = 12, SIG_ALRM = 14, SIG_TERM = 15, SIG_STKFLT = 16, SIG_CHLD = 17 };
-
-static _Noreturn void fail(const char *what, int32_t err) {
-    wx_write_str(1, "FAILED ");
-    wx_write_str(1, what);
-    wx_write_str(1, " errno ");
-    wx_write_u32(1, (uint32_t)err);
-    wx_write_str(1, "\n");
-    proc_exit(1);
-}
-
-static void say(const char *label, uint32_t value) {
-    char line[96];
-    uint32_t n = 0;
-    for (const char *p = label; *p && n < 80; p++) line[n++] = *p;
-    line[n++] = ' ';
-    n += wx_fmt_u32(line + n, value);
-    line[n++] = '\n';
-    (void)wx_write_all(1, line, n);
-}
-
-static uint32_t parse_u32(const char *s) {
-    uint32_t v = 0;
-    while (s && *s >= '0' && *s <= '9') v = v * 10 + (uint32_t)(*s++ - '0');
-    return v;
-}
-
-static int streq(const char *a, const char *b) {
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
 
 static uint32_t my_tid(void) {
     uint32_t tid = 0;

@@ -18,63 +18,11 @@ WX_WASIX("sock_addr_local")
 int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
 
 #define WORKERS 2
+#define GUEST_NAME "threaded-echo"
 #define QUEUE 8192 /* a power of two, more than the fds the guest can have at once */
+#include "threaded_server.h"
 
-static int32_t epfd, lfd;
-static int32_t queue[QUEUE];
-static uint32_t head, tail;
-static wx_mutex_t queue_lock;
-static wx_cond_t queue_filled;
-
-static _Noreturn void fail(const char *call, int32_t err) {
-    wx_write_str(2, "threaded-echo: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    proc_exit(1);
-}
-
-static void push(int32_t fd) {
-    wx_mutex_lock(&queue_lock);
-    queue[tail++ & (QUEUE - 1)] = fd;
-    wx_cond_signal(&queue_filled);
-    wx_mutex_unlock(&queue_lock);
-}
-
-static int32_t pop(void) {
-    wx_mutex_lock(&queue_lock);
-    while (head == tail) wx_cond_wait(&queue_filled, &queue_lock, -1);
-    int32_t fd = queue[head++ & (QUEUE - 1)];
-    wx_mutex_unlock(&queue_lock);
-    return fd;
-}
-
-static void arm(int32_t op, int32_t fd) {
-    wx_epoll_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN | WX_EPOLLRDHUP | WX_EPOLLONESHOT;
-    ev.fd = (uint32_t)fd;
-    int32_t err = epoll_ctl(epfd, op, fd, &ev);
-    if (err != 0) fail("epoll_ctl", err);
-}
-
-/* Sends all of buf; the socket is non-blocking, so a full send buffer means a short wait. */
-static int32_t send_all(int32_t fd, const char *buf, uint32_t len) {
-    while (len > 0) {
-        wx_ciovec_t iov = {buf, len};
-        uint32_t sent = 0;
-        int32_t err = sock_send(fd, &iov, 1, 0, &sent);
-        if (err == WX_EAGAIN) {
-            (void)thread_sleep(1000000);
-            continue;
-        }
-        if (err != 0) return err;
-        buf += sent;
-        len -= sent;
-    }
-    return 0;
-}
+static int32_t lfd;
 
 static void worker(void *arg) {
     (void)arg;

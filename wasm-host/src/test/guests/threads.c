@@ -41,6 +41,7 @@
 #define WX_STACK_SIZE 16384
 #include "wasix.h"
 #include "wasix_threads.h"
+#include "scenario.h"
 
 WX_WASIX("sock_addr_local")
 int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
@@ -48,36 +49,6 @@ WX_WASIX("fd_pipe")
 int32_t fd_pipe(int32_t *ret_fd1, int32_t *ret_fd2);
 WX_WASIX("fd_event")
 int32_t fd_event(int64_t initial, int32_t flags, int32_t *ret_fd);
-
-static _Noreturn void fail(const char *what, int32_t err) {
-    wx_write_str(1, "FAILED ");
-    wx_write_str(1, what);
-    wx_write_str(1, " errno ");
-    wx_write_u32(1, (uint32_t)err);
-    wx_write_str(1, "\n");
-    proc_exit(1);
-}
-
-static void say(const char *label, uint32_t value) {
-    char line[96];
-    uint32_t n = 0;
-    for (const char *p = label; *p && n < 80; p++) line[n++] = *p;
-    line[n++] = ' ';
-    n += wx_fmt_u32(line + n, value);
-    line[n++] = '\n';
-    (void)wx_write_all(1, line, n);
-}
-
-static uint32_t parse_u32(const char *s) {
-    uint32_t v = 0;
-    while (s && *s >= '0' && *s <= '9') v = v * 10 + (uint32_t)(*s++ - '0');
-    return v;
-}
-
-static int streq(const char *a, const char *b) {
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
 
 static uint64_t now_ns(void) {
     uint64_t t = 0;

@@ -21,7 +21,9 @@
 #define MAX_FDS 4096
 #define IN_SIZE 8192
 #define OUT_SIZE 16384
+#define GUEST_NAME "keepalive-threads"
 #define QUEUE 4096 /* a power of two, at least MAX_FDS: each fd is queued at most once at a time */
+#include "threaded_server.h"
 
 #define BODY "Hello, World!"
 static const char OK_KEEP[] =
@@ -36,65 +38,11 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns[MAX_FDS];
-static int32_t epfd, lfd;
-static int32_t queue[QUEUE];
-static uint32_t head, tail;
-static wx_mutex_t queue_lock;
-static wx_cond_t queue_filled;
-
-static _Noreturn void fail(const char *call, int32_t err) {
-    wx_write_str(2, "keepalive-threads: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    proc_exit(1);
-}
-
-static void push(int32_t fd) {
-    wx_mutex_lock(&queue_lock);
-    queue[tail++ & (QUEUE - 1)] = fd;
-    wx_cond_signal(&queue_filled);
-    wx_mutex_unlock(&queue_lock);
-}
-
-static int32_t pop(void) {
-    wx_mutex_lock(&queue_lock);
-    while (head == tail) wx_cond_wait(&queue_filled, &queue_lock, -1);
-    int32_t fd = queue[head++ & (QUEUE - 1)];
-    wx_mutex_unlock(&queue_lock);
-    return fd;
-}
-
-static void arm(int32_t op, int32_t fd) {
-    wx_epoll_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN | WX_EPOLLRDHUP | WX_EPOLLONESHOT;
-    ev.fd = (uint32_t)fd;
-    int32_t err = epoll_ctl(epfd, op, fd, &ev);
-    if (err != 0) fail("epoll_ctl", err);
-}
+static int32_t lfd;
 
 static void drop(int32_t fd) {
     conns[fd]->in_len = 0;
     (void)fd_close(fd); // leaves the epoll set too
-}
-
-/* Sends all of buf on a non-blocking socket: a full send buffer means a short wait. */
-static int32_t send_all(int32_t fd, const char *buf, uint32_t len) {
-    while (len > 0) {
-        wx_ciovec_t iov = {buf, len};
-        uint32_t sent = 0;
-        int32_t err = sock_send(fd, &iov, 1, 0, &sent);
-        if (err == WX_EAGAIN) {
-            (void)thread_sleep(1000000);
-            continue;
-        }
-        if (err != 0) return err;
-        buf += sent;
-        len -= sent;
-    }
-    return 0;
 }
 
 /* The end of the first request head in p[0..len): the index after its blank line, or 0. */

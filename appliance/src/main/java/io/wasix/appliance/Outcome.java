@@ -3,141 +3,71 @@ package io.wasix.appliance;
 /**
  * How one run of a shard's guest ended, and what that means for the shard: whether it is a failure (which
  * --restart on-failure restarts), the exit status it gives the appliance, its one-line description, and the
- * restart reason /metrics counts it under. Immutable; any thread.
+ * restart reason /metrics counts it under. Each of the four is one switch over the kinds, so the kinds read
+ * side by side, and a new kind must answer each. Immutable; any thread.
  */
 sealed interface Outcome {
     /** The guest called proc_exit, or _start returned (code 0). A non-zero code is a failure. */
-    record Exited(int code) implements Outcome {
-        @Override
-        public boolean failure() {
-            return code != 0;
-        }
-
-        @Override
-        public int status() {
-            return code;
-        }
-
-        @Override
-        public String describe() {
-            return "guest exited with status " + code;
-        }
-
-        @Override
-        public String reason() {
-            return "exit";
-        }
-    }
+    record Exited(int code) implements Outcome {}
 
     /** The guest trapped; {@code function} is the wasm function it trapped in, when known. */
-    record Trapped(String message, String function) implements Outcome {
-        @Override
-        public boolean failure() {
-            return true;
-        }
-
-        @Override
-        public int status() {
-            return Main.EXIT_TRAP;
-        }
-
-        @Override
-        public String describe() {
-            return "guest trapped: " + message + in(function);
-        }
-
-        @Override
-        public String reason() {
-            return "trap";
-        }
-    }
+    record Trapped(String message, String function) implements Outcome {}
 
     /**
      * The watchdog stopped a guest thread that ran {@code limit} (as "5 s") without a host call, in
      * {@code function} when known. A trap, as far as the exit status goes.
      */
-    record Stalled(String limit, String function) implements Outcome {
-        @Override
-        public boolean failure() {
-            return true;
-        }
-
-        @Override
-        public int status() {
-            return Main.EXIT_TRAP;
-        }
-
-        @Override
-        public String describe() {
-            return "watchdog: no host call for " + limit + in(function);
-        }
-
-        @Override
-        public String reason() {
-            return "watchdog";
-        }
-    }
+    record Stalled(String limit, String function) implements Outcome {}
 
     /** The appliance stopped the guest (a signal, or the appliance ending). Not a failure. */
-    record Stopped() implements Outcome {
-        @Override
-        public boolean failure() {
-            return false;
-        }
-
-        @Override
-        public int status() {
-            return 0;
-        }
-
-        @Override
-        public String describe() {
-            return "stopped";
-        }
-
-        @Override
-        public String reason() {
-            return "stopped";
-        }
-    }
+    record Stopped() implements Outcome {}
 
     /**
      * The host failed: a bug, or the instance could not be created ({@code cause} is printed), or a limit of
      * the run ({@code cause} null: the message says it all).
      */
-    record Failed(String message, Throwable cause) implements Outcome {
-        @Override
-        public boolean failure() {
-            return true;
-        }
-
-        @Override
-        public int status() {
-            return Main.EXIT_LOAD_ERROR;
-        }
-
-        @Override
-        public String describe() {
-            return message;
-        }
-
-        @Override
-        public String reason() {
-            return "host_error";
-        }
-    }
+    record Failed(String message, Throwable cause) implements Outcome {}
 
     /** Whether --restart on-failure restarts the shard after this. */
-    boolean failure();
+    default boolean failure() {
+        return switch (this) {
+            case Exited e -> e.code() != 0;
+            case Trapped _, Stalled _, Failed _ -> true;
+            case Stopped _ -> false;
+        };
+    }
 
     /** The appliance's exit status when this ends it. */
-    int status();
+    default int status() {
+        return switch (this) {
+            case Exited e -> e.code();
+            case Trapped _, Stalled _ -> Main.EXIT_TRAP;
+            case Stopped _ -> 0;
+            case Failed _ -> Main.EXIT_LOAD_ERROR;
+        };
+    }
 
     /** One line, without the "appliance: shard N: " that every message starts with. */
-    String describe();
+    default String describe() {
+        return switch (this) {
+            case Exited e -> "guest exited with status " + e.code();
+            case Trapped t -> "guest trapped: " + t.message() + in(t.function());
+            case Stalled s -> "watchdog: no host call for " + s.limit() + in(s.function());
+            case Stopped _ -> "stopped";
+            case Failed f -> f.message();
+        };
+    }
 
     /** The label /metrics counts a restart after this under. */
-    String reason();
+    default String reason() {
+        return switch (this) {
+            case Exited _ -> "exit";
+            case Trapped _ -> "trap";
+            case Stalled _ -> "watchdog";
+            case Stopped _ -> "stopped";
+            case Failed _ -> "host_error";
+        };
+    }
 
     private static String in(String function) {
         return function == null ? "" : " in " + function;

@@ -5,8 +5,10 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.wasix.host.HostConfig;
 import io.wasix.host.WasixHost;
+import io.wasix.host.abi.SharedMemory;
 import io.wasix.host.net.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the guest memory class costs compiled guest code: a loop of i32 loads and stores over 64 KiB
- * (guests/memory.wat) on Chicory's ByteArrayMemory ({@code plain}, WasixHost.newMemory) and on the
- * BoundedMemory that forwards to it ({@code bounded}, WasixHost#memory, what the appliance uses). Each
- * parameter runs in its own fork, so each JVM sees one memory class, as the appliance does.
+ * (guests/memory.wat) on Chicory's ByteArrayMemory ({@code plain}, WasixHost.newMemory), on the
+ * BoundedMemory that forwards to it ({@code bounded}, WasixHost#memory, what the appliance uses) and on a
+ * SharedMemory, whose plain loads and stores forward the same way ({@code shared}, what the appliance uses for
+ * a threaded guest; the module's memory is made shared by the factory). Each parameter runs in its own fork,
+ * so each JVM sees one memory class, as the appliance does.
  *
  * <p>Threading: JMH runs the trial setup and the benchmark on the same thread.
  */
@@ -44,7 +48,7 @@ public class MemoryBench {
     /** Load-store pairs per operation: one round over 64 KiB of i32 slots. */
     static final int SLOTS = 65536 / 4;
 
-    @Param({"plain", "bounded"})
+    @Param({"plain", "bounded", "shared"})
     public String memory;
 
     private WasixHost host;
@@ -58,7 +62,12 @@ public class MemoryBench {
         }
         host = new WasixHost(HostConfig.of(Transport.NIO));
         Instance instance = Instance.builder(module).withImportValues(host.imports())
-                .withMemoryFactory(memory.equals("plain") ? WasixHost::newMemory : host::memory)
+                .withMemoryFactory(switch (memory) {
+                    case "plain" -> WasixHost::newMemory;
+                    case "shared" -> limits -> new SharedMemory(
+                            new MemoryLimits(limits.initialPages(), limits.maximumPages(), true));
+                    default -> host::memory;
+                })
                 .withMachineFactory(MachineFactoryCompiler.compile(module)).withStart(false).build();
         loadStore = instance.export("load_store");
         System.err.println("memory " + instance.memory().getClass().getSimpleName());

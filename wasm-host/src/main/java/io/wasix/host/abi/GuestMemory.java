@@ -75,29 +75,11 @@ public final class GuestMemory {
     public void readInto(int addr, byte[] dst, int off, int len) {
         check(addr, len);
         Objects.checkFromIndexSize(off, len, dst.length);
-        if (bufferPages == null && arrayPages == null) {
+        if (!pagesReachable()) {
             System.arraycopy(memory.readBytes(addr, len), 0, dst, off, len);
             return;
         }
-        int at = addr;
-        while (len > 0) {
-            int page = at >>> MemoryPages.PAGE_SHIFT;
-            int in = at & (Memory.PAGE_SIZE - 1);
-            int n = Math.min(len, Memory.PAGE_SIZE - in);
-            if (bufferPages != null) {
-                ByteBuffer b = bufferPages[page];
-                if (b.hasArray()) { // a heap page: a plain arraycopy, without the buffer's own checks
-                    System.arraycopy(b.array(), b.arrayOffset() + in, dst, off, n);
-                } else {
-                    b.get(in, dst, off, n);
-                }
-            } else {
-                System.arraycopy(arrayPages[page], in, dst, off, n);
-            }
-            at += n;
-            off += n;
-            len -= n;
-        }
+        walk(addr, len, dst, off, TO_ARRAY);
     }
 
     /**
@@ -106,28 +88,11 @@ public final class GuestMemory {
      */
     public void readInto(int addr, ByteBuf dst, int len) {
         check(addr, len);
-        if (bufferPages == null && arrayPages == null) {
+        if (!pagesReachable()) {
             dst.writeBytes(memory.readBytes(addr, len));
             return;
         }
-        int at = addr;
-        while (len > 0) {
-            int page = at >>> MemoryPages.PAGE_SHIFT;
-            int in = at & (Memory.PAGE_SIZE - 1);
-            int n = Math.min(len, Memory.PAGE_SIZE - in);
-            if (bufferPages != null) {
-                ByteBuffer b = bufferPages[page];
-                if (b.hasArray()) {
-                    dst.writeBytes(b.array(), b.arrayOffset() + in, n);
-                } else {
-                    dst.writeBytes(b.slice(in, n));
-                }
-            } else {
-                dst.writeBytes(arrayPages[page], in, n);
-            }
-            at += n;
-            len -= n;
-        }
+        walk(addr, len, dst, 0, TO_BYTE_BUF);
     }
 
     /**
@@ -136,31 +101,13 @@ public final class GuestMemory {
      */
     public void writeFrom(int addr, ByteBuf src, int index, int len) {
         check(addr, len);
-        if (bufferPages == null && arrayPages == null) {
+        if (!pagesReachable()) {
             byte[] tmp = new byte[len];
             src.getBytes(index, tmp);
             memory.write(addr, tmp);
             return;
         }
-        int at = addr;
-        while (len > 0) {
-            int page = at >>> MemoryPages.PAGE_SHIFT;
-            int in = at & (Memory.PAGE_SIZE - 1);
-            int n = Math.min(len, Memory.PAGE_SIZE - in);
-            if (bufferPages != null) {
-                ByteBuffer b = bufferPages[page];
-                if (b.hasArray()) {
-                    src.getBytes(index, b.array(), b.arrayOffset() + in, n);
-                } else {
-                    src.getBytes(index, b.slice(in, n));
-                }
-            } else {
-                src.getBytes(index, arrayPages[page], in, n);
-            }
-            at += n;
-            index += n;
-            len -= n;
-        }
+        walk(addr, len, src, index, FROM_BYTE_BUF);
     }
 
     public void writeU8(int addr, int value) {
@@ -185,40 +132,94 @@ public final class GuestMemory {
 
     public void write(int addr, byte[] data, int offset, int len) {
         check(addr, len);
-        if (!writePages(addr, data, offset, len)) {
+        if (!pagesReachable()) {
             memory.write(addr, data, offset, len);
+            return;
         }
+        Objects.checkFromIndexSize(offset, len, data.length);
+        walk(addr, len, data, offset, FROM_ARRAY);
+    }
+
+    // ------------------------------------------------------------------ copies page by page
+
+    private boolean pagesReachable() {
+        return bufferPages != null || arrayPages != null;
     }
 
     /**
-     * Copies into Chicory's pages with arraycopy when they are heap arrays (its ByteBuffer pages' bulk put
-     * costs several times a plain copy); false when they cannot be reached. Bounds already checked.
+     * One direction of a copy between guest pages and a host buffer {@code H}, for the part of the copy within
+     * one page: guest bytes {@code [in, in + n)} of the page, host bytes from {@code at}. A page is a heap
+     * array (ByteArrayMemory's, or a heap ByteBuffer's: plain arraycopy, without the buffer's own checks, as
+     * its bulk get and put cost several times that) or a direct ByteBuffer.
      */
-    private boolean writePages(int addr, byte[] src, int off, int len) {
-        if (bufferPages == null && arrayPages == null) {
-            return false;
+    private interface PageCopy<H> {
+        void array(byte[] page, int in, H host, int at, int n);
+
+        void direct(ByteBuffer page, int in, H host, int at, int n);
+    }
+
+    private static final PageCopy<byte[]> TO_ARRAY = new PageCopy<>() {
+        public void array(byte[] page, int in, byte[] dst, int at, int n) {
+            System.arraycopy(page, in, dst, at, n);
         }
-        Objects.checkFromIndexSize(off, len, src.length);
-        int at = addr;
+
+        public void direct(ByteBuffer page, int in, byte[] dst, int at, int n) {
+            page.get(in, dst, at, n);
+        }
+    };
+
+    private static final PageCopy<byte[]> FROM_ARRAY = new PageCopy<>() {
+        public void array(byte[] page, int in, byte[] src, int at, int n) {
+            System.arraycopy(src, at, page, in, n);
+        }
+
+        public void direct(ByteBuffer page, int in, byte[] src, int at, int n) {
+            page.put(in, src, at, n);
+        }
+    };
+
+    /** Appends to the ByteBuf (its writer index moves; {@code at} is not used). */
+    private static final PageCopy<ByteBuf> TO_BYTE_BUF = new PageCopy<>() {
+        public void array(byte[] page, int in, ByteBuf dst, int at, int n) {
+            dst.writeBytes(page, in, n);
+        }
+
+        public void direct(ByteBuffer page, int in, ByteBuf dst, int at, int n) {
+            dst.writeBytes(page.slice(in, n));
+        }
+    };
+
+    /** Reads the ByteBuf from {@code at} (its reader index is left alone). */
+    private static final PageCopy<ByteBuf> FROM_BYTE_BUF = new PageCopy<>() {
+        public void array(byte[] page, int in, ByteBuf src, int at, int n) {
+            src.getBytes(at, page, in, n);
+        }
+
+        public void direct(ByteBuffer page, int in, ByteBuf src, int at, int n) {
+            src.getBytes(at, page.slice(in, n));
+        }
+    };
+
+    /** Copies {@code len} bytes at {@code addr} (bounds already checked), page by page, with {@code copy}. */
+    private <H> void walk(int addr, int len, H host, int at, PageCopy<H> copy) {
         while (len > 0) {
-            int page = at >>> MemoryPages.PAGE_SHIFT;
-            int in = at & (Memory.PAGE_SIZE - 1);
+            int page = addr >>> MemoryPages.PAGE_SHIFT;
+            int in = addr & (Memory.PAGE_SIZE - 1);
             int n = Math.min(len, Memory.PAGE_SIZE - in);
-            if (bufferPages != null) {
+            if (bufferPages == null) {
+                copy.array(arrayPages[page], in, host, at, n);
+            } else {
                 ByteBuffer b = bufferPages[page];
                 if (b.hasArray()) {
-                    System.arraycopy(src, off, b.array(), b.arrayOffset() + in, n);
+                    copy.array(b.array(), b.arrayOffset() + in, host, at, n);
                 } else {
-                    b.put(in, src, off, n);
+                    copy.direct(b, in, host, at, n);
                 }
-            } else {
-                System.arraycopy(src, off, arrayPages[page], in, n);
             }
+            addr += n;
             at += n;
-            off += n;
             len -= n;
         }
-        return true;
     }
 
     public void write(int addr, byte[] data) {

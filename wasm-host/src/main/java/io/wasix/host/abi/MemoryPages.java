@@ -13,9 +13,8 @@ import java.nio.ByteBuffer;
  * into a new array, and a write of guest bytes into a file would pay for that array on every call. Both
  * classes keep a final array of 64 KiB pages (ByteBuffer[] or byte[][]), sized for the maximum, whose
  * slots are filled as the memory grows; callers check bounds against {@link Memory#pages()} first, which
- * is a volatile read that orders the slot's write before ours. A {@link SharedMemory} keeps its bytes in a
- * ByteArrayMemory, whose pages these are, and a {@link BoundedMemory} is seen through to the ByteArrayMemory it
- * forwards to. Anything else (another Memory, another Chicory layout) gets null, and {@link GuestMemory} falls
+ * is a volatile read that orders the slot's write before ours. A {@link ForwardingMemory} (BoundedMemory,
+ * SharedMemory) is seen through to the ByteArrayMemory it forwards to. Anything else (another Memory, another Chicory layout) gets null, and {@link GuestMemory} falls
  * back to readBytes. Any thread; no state.
  */
 final class MemoryPages {
@@ -33,10 +32,8 @@ final class MemoryPages {
 
     /** The memory's pages (a ByteBuffer[] or a byte[][]), or null when they cannot be reached. */
     static Object of(Memory memory) {
-        if (memory instanceof BoundedMemory bounded) {
-            memory = bounded.backing();
-        } else if (memory instanceof SharedMemory shared) {
-            memory = shared.storage();
+        if (memory instanceof ForwardingMemory forwarding) {
+            memory = forwarding.backing();
         }
         if (Memory.PAGE_SIZE != 1 << PAGE_SHIFT) {
             return null;

@@ -2,10 +2,7 @@ package io.wasix.host.abi;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.runtime.TrapException;
 import io.wasix.host.metrics.LimitCounters;
@@ -23,9 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * then lost and both threads wait for ever (ThreadsTest's ping-pong showed it). Here each waiter has its own
  * entry, in arrival order, and a notify wakes only entries already queued, as the threads proposal says.
  *
- * <p>Every other method (plain loads and stores, bulk copies, growth) is the wrapped memory's; growth is
- * bounded as {@link BoundedMemory}'s when built with a limit (--max-memory). {@link MemoryPages} reaches its pages through
- * {@link #storage()}.
+ * <p>Every other method (plain loads and stores, bulk copies, growth) is the wrapped memory's, forwarded by
+ * {@link ForwardingMemory}; growth is bounded as {@link BoundedMemory}'s when built with a limit (--max-memory).
  *
  * <p>A waiter parks (LockSupport) and its waker unparks it, after marking it woken: the woken thread runs on
  * at once, with no monitor to take back first (an Object.wait/notify hand-off costs a futex round trip of its
@@ -36,12 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  * set under the monitor, read by the parked thread without it.
  */
 @SuppressWarnings("removal") // Memory's waitOn/notify/lock are deprecated for removal, and still what the runtime calls
-public final class SharedMemory implements Memory {
+public final class SharedMemory extends ForwardingMemory {
     private static final int STRIPES = 64; // a power of two
 
-    private final ByteArrayMemory memory;
-    /** How memory.grow is bounded; null: only by the declared maximum. */
-    private final GrowLimit limit;
     private final Stripe[] stripes = new Stripe[STRIPES];
 
     /** The waiters on addresses that hash here, oldest first. */
@@ -74,16 +67,10 @@ public final class SharedMemory implements Memory {
     }
 
     private SharedMemory(MemoryLimits limits, GrowLimit limit) {
-        this.memory = new ByteArrayMemory(limits);
-        this.limit = limit;
+        super(limits, limit);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Stripe();
         }
-    }
-
-    /** The memory that holds the bytes. */
-    ByteArrayMemory storage() {
-        return memory;
     }
 
     private Stripe stripe(int address) {
@@ -238,38 +225,6 @@ public final class SharedMemory implements Memory {
         return n;
     }
 
-    @Override
-    public Object lock(int address) {
-        return memory.lock(address);
-    }
-
-    // ------------------------------------------------------------------ the rest is the wrapped memory's
-
-    @Override
-    public int pages() {
-        return memory.pages();
-    }
-
-    @Override
-    public int grow(int size) {
-        return limit == null ? memory.grow(size) : limit.grow(memory, size);
-    }
-
-    @Override
-    public int initialPages() {
-        return memory.initialPages();
-    }
-
-    @Override
-    public int maximumPages() {
-        return memory.maximumPages();
-    }
-
-    @Override
-    public boolean shared() {
-        return memory.shared();
-    }
-
     // ------------------------------------------------------------------ atomics
 
     /*
@@ -279,6 +234,11 @@ public final class SharedMemory implements Memory {
      * atomic read or write (a futex round trip spent most of its CPU there). Here each atomic operation holds
      * the monitor of a stripe chosen by its 8-byte word, so operations of any width on the same bytes exclude
      * one another, and the monitor's enter and exit give the ordering wasm's atomics need on this memory.
+     *
+     * Each width and operation is written out, not one generic rmw(addr, width, op, operand) over a long: that
+     * shape (tried at 77c53dc) was 1.2 to 1.8 times slower per read-modify-write in AtomicsBench, interleaved in one
+     * run (bench/results/2026-12-05-memory-forwarding.md), as the one shared method, hot from every caller,
+     * compiles on its own and no longer folds its width and operation into each caller.
      */
 
     private static final int ATOMIC_STRIPES = 256; // a power of two
@@ -583,125 +543,5 @@ public final class SharedMemory implements Memory {
             }
             return old;
         }
-    }
-
-    @Override
-    public void initialize(Instance instance, DataSegment[] dataSegments) {
-        memory.initialize(instance, dataSegments);
-    }
-
-    @Override
-    public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
-        memory.initialize(instance, dataSegments, memoryIndex);
-    }
-
-    @Override
-    public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
-        memory.initPassiveSegment(segmentId, dest, offset, size);
-    }
-
-    @Override
-    public void write(int addr, byte[] data, int offset, int size) {
-        memory.write(addr, data, offset, size);
-    }
-
-    @Override
-    public byte read(int addr) {
-        return memory.read(addr);
-    }
-
-    @Override
-    public byte[] readBytes(int addr, int len) {
-        return memory.readBytes(addr, len);
-    }
-
-    @Override
-    public void writeI32(int addr, int data) {
-        memory.writeI32(addr, data);
-    }
-
-    @Override
-    public int readInt(int addr) {
-        return memory.readInt(addr);
-    }
-
-    @Override
-    public void writeLong(int addr, long data) {
-        memory.writeLong(addr, data);
-    }
-
-    @Override
-    public long readLong(int addr) {
-        return memory.readLong(addr);
-    }
-
-    @Override
-    public void writeShort(int addr, short data) {
-        memory.writeShort(addr, data);
-    }
-
-    @Override
-    public short readShort(int addr) {
-        return memory.readShort(addr);
-    }
-
-    @Override
-    public long readU16(int addr) {
-        return memory.readU16(addr);
-    }
-
-    @Override
-    public void writeByte(int addr, byte data) {
-        memory.writeByte(addr, data);
-    }
-
-    @Override
-    public void writeF32(int addr, float data) {
-        memory.writeF32(addr, data);
-    }
-
-    @Override
-    public long readF32(int addr) {
-        return memory.readF32(addr);
-    }
-
-    @Override
-    public float readFloat(int addr) {
-        return memory.readFloat(addr);
-    }
-
-    @Override
-    public void writeF64(int addr, double data) {
-        memory.writeF64(addr, data);
-    }
-
-    @Override
-    public double readDouble(int addr) {
-        return memory.readDouble(addr);
-    }
-
-    @Override
-    public long readF64(int addr) {
-        return memory.readF64(addr);
-    }
-
-    @Override
-    public void zero() {
-        memory.zero();
-    }
-
-    @Override
-    public void fill(byte value, int fromIndex, int toIndex) {
-        memory.fill(value, fromIndex, toIndex);
-    }
-
-    @Override
-    public void copy(int dest, int src, int size) {
-        memory.copy(dest, src, size);
-    }
-
-    @Override
-    public void drop(int segment) {
-        memory.drop(segment);
     }
 }

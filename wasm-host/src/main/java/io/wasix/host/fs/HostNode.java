@@ -231,16 +231,7 @@ final class HostNode implements Vnode {
         if (s.kind() == Kind.DIRECTORY) {
             throw Errno.ISDIR.fail();
         }
-        if (inDir(path, d -> {
-            d.deleteFile(name(p)); // unlinkat
-            return Boolean.TRUE;
-        }) == null) {
-            try {
-                Files.delete(p);
-            } catch (IOException e) {
-                throw IoErrors.of(e);
-            }
-        }
+        delete(p, false);
         if (s.nlink() <= 1) {
             fs.quota().charge(-s.size(), -1);
         }
@@ -260,17 +251,30 @@ final class HostNode implements Vnode {
         if (existing(p, name).kind != Kind.DIRECTORY) {
             throw Errno.NOTDIR.fail();
         }
-        if (inDir(path, d -> {
-            d.deleteDirectory(name(p)); // unlinkat(AT_REMOVEDIR)
+        delete(p, true);
+        fs.quota().charge(0, -1);
+    }
+
+    /**
+     * Deletes the child {@code p} through this directory's secure stream (unlinkat, with AT_REMOVEDIR for a
+     * directory), or by its path where the platform has no such stream.
+     */
+    private void delete(Path p, boolean directory) {
+        Object done = inDir(path, d -> {
+            if (directory) {
+                d.deleteDirectory(name(p));
+            } else {
+                d.deleteFile(name(p));
+            }
             return Boolean.TRUE;
-        }) == null) {
+        });
+        if (done == null) {
             try {
                 Files.delete(p);
             } catch (IOException e) {
                 throw IoErrors.of(e);
             }
         }
-        fs.quota().charge(0, -1);
     }
 
     @Override

@@ -55,6 +55,63 @@ class SharedMemoryTest {
         assertEquals(400_000, m.atomicReadInt(WORD + 24));
     }
 
+    /**
+     * Each operation at each width answers the value before and leaves the right one, touching only its own bytes:
+     * values with the top bit set, so that a narrow width's sign or a wider neighbour's bytes would show.
+     */
+    @Test
+    void everyOperationAtEveryWidthAnswersTheOldValueAndStoresTheNew() {
+        Memory m = shared();
+        m.writeLong(WORD, -1L); // a guard word before and after the one operated on
+        m.writeLong(WORD + 16, -1L);
+
+        m.atomicWriteByte(WORD + 8, (byte) 0x81);
+        assertEquals((byte) 0x81, m.atomicAddByte(WORD + 8, (byte) 1));
+        assertEquals((byte) 0x82, m.atomicAndByte(WORD + 8, (byte) 0xF0));
+        assertEquals((byte) 0x80, m.atomicOrByte(WORD + 8, (byte) 0x83));
+        assertEquals((byte) 0x83, m.atomicXorByte(WORD + 8, (byte) 0x0F));
+        assertEquals((byte) 0x8C, m.atomicXchgByte(WORD + 8, (byte) 0x90));
+        assertEquals((byte) 0x90, m.atomicCmpxchgByte(WORD + 8, (byte) 0x91, (byte) 0x11)); // not equal: kept
+        assertEquals((byte) 0x90, m.atomicCmpxchgByte(WORD + 8, (byte) 0x90, (byte) 0x11));
+        assertEquals((byte) 0x11, m.atomicReadByte(WORD + 8));
+        assertEquals(0, m.read(WORD + 9), "the next byte is untouched");
+
+        m.atomicWriteShort(WORD + 10, (short) 0x8001);
+        assertEquals((short) 0x8001, m.atomicAddShort(WORD + 10, (short) 0x7FFF)); // wraps to 0x0000
+        assertEquals((short) 0, m.atomicXchgShort(WORD + 10, (short) 0x4001));
+        assertEquals((short) 0x4001, m.atomicOrShort(WORD + 10, (short) 0xC0C1));
+        assertEquals((short) 0xC0C1, m.atomicAndShort(WORD + 10, (short) 0x8F0F));
+        assertEquals((short) 0x8001, m.atomicXorShort(WORD + 10, (short) 0x0101));
+        assertEquals((short) 0x8100, m.atomicCmpxchgShort(WORD + 10, (short) 0x8101, (short) 0x1234)); // kept
+        assertEquals((short) 0x8100, m.atomicCmpxchgShort(WORD + 10, (short) 0x8100, (short) 0x1234));
+        assertEquals((short) 0x1234, m.atomicReadShort(WORD + 10));
+
+        m.atomicWriteInt(WORD + 12, 0x80000001);
+        assertEquals(0x80000001, m.atomicAddInt(WORD + 12, -2)); // 0x7FFFFFFF
+        assertEquals(0x7FFFFFFF, m.atomicAndInt(WORD + 12, 0xF0F0F0F0));
+        assertEquals(0x70F0F0F0, m.atomicOrInt(WORD + 12, 0x80F00000));
+        assertEquals(0xF0F0F0F0, m.atomicXorInt(WORD + 12, 0xFFFFFFFF));
+        assertEquals(0x0F0F0F0F, m.atomicXchgInt(WORD + 12, -7));
+        assertEquals(-7, m.atomicCmpxchgInt(WORD + 12, 7, 1)); // not equal: kept
+        assertEquals(-7, m.atomicCmpxchgInt(WORD + 12, -7, 1));
+        assertEquals(1, m.atomicReadInt(WORD + 12));
+        assertEquals((short) 0x1234, m.readShort(WORD + 10), "the short before is untouched");
+
+        m.writeLong(WORD + 8, 0);
+        m.atomicWriteLong(WORD + 8, Long.MIN_VALUE + 1);
+        assertEquals(Long.MIN_VALUE + 1, m.atomicAddLong(WORD + 8, -2)); // Long.MAX_VALUE
+        assertEquals(Long.MAX_VALUE, m.atomicAndLong(WORD + 8, 0xF0F0F0F0_F0F0F0F0L));
+        assertEquals(0x70F0F0F0_F0F0F0F0L, m.atomicOrLong(WORD + 8, Long.MIN_VALUE | 0xF0L));
+        assertEquals(0xF0F0F0F0_F0F0F0F0L, m.atomicXorLong(WORD + 8, -1L));
+        assertEquals(0x0F0F0F0F_0F0F0F0FL, m.atomicXchgLong(WORD + 8, -5L));
+        assertEquals(-5L, m.atomicCmpxchgLong(WORD + 8, 5L, 9L)); // not equal: kept
+        assertEquals(-5L, m.atomicCmpxchgLong(WORD + 8, -5L, 9L));
+        assertEquals(9L, m.atomicReadLong(WORD + 8));
+
+        assertEquals(-1L, m.readLong(WORD), "the word before is untouched");
+        assertEquals(-1L, m.readLong(WORD + 16), "the word after is untouched");
+    }
+
     /** An atomic access that is not naturally aligned traps, as wasm requires, instead of failing in the host. */
     @Test
     void anUnalignedAtomicTraps() {
