@@ -255,11 +255,15 @@ class GuideRecipesIT {
             return new Booted(pb.start());
         }
 
-        /** Waits for the boot line ("appliance: ... started on ..."). */
+        /**
+         * Waits for the boot line ("appliance: ... started on ..."). Found anywhere in a line: the guest
+         * writes to the same stderr, and Rust's unbuffered eprintln! writes one line in several fd_writes,
+         * between which the appliance's one-write boot line can land.
+         */
         Booted awaitBoot(String transport) throws IOException {
             String line;
             while ((line = stderr.readLine()) != null) {
-                if (line.startsWith("appliance: ") && line.contains(" started on ")) {
+                if (line.contains("appliance: ") && line.contains(" started on ")) {
                     return this;
                 }
                 if (line.contains("unavailable")) {
