@@ -65,7 +65,7 @@ class ContainerIT {
         // The boot report's stop half says when the signal arrived and what ended the drain.
         String name = start(port, List.of("-e", "APPLIANCE_BOOT_REPORT=1"));
         assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
-        String bootLine = logs(name);
+        String bootLine = bootLine(name);
         // The engine's default seccomp profile blocks io_uring: a fallback with its reason, not a failure.
         assertTrue(bootLine.contains("started on epoll") && bootLine.contains("io_uring unavailable: "), bootLine);
         // The JVM warns when it will not use the AOT cache trained at build time (a jar's time or the class
@@ -99,7 +99,7 @@ class ContainerIT {
         int port = InFlightRequest.freePort();
         String name = start(port, List.of("--security-opt", "seccomp=" + SECCOMP.toAbsolutePath()));
         assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
-        String bootLine = logs(name);
+        String bootLine = bootLine(name);
         assertTrue(bootLine.contains("started on io_uring"), bootLine);
         stop(name);
     }
@@ -115,7 +115,7 @@ class ContainerIT {
                 "--ulimit", "memlock=98304:98304", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
                 "-e", "APPLIANCE_SHARDS=2"));
         assertEquals(InFlightRequest.HELLO_RESPONSE, InFlightRequest.get(port, 30_000));
-        String bootLine = logs(name);
+        String bootLine = bootLine(name);
         assertTrue(bootLine.contains("started on epoll, 2 shards") && bootLine.contains("io_uring unavailable: ")
                 && bootLine.contains("memlock"), bootLine);
         stop(name);
@@ -200,6 +200,22 @@ class ContainerIT {
         Run r = engine.run(30, "stop", "-t", "10", name);
         assertEquals(0, r.status(), r.output());
         assertEquals("0", engine.run(30, "inspect", "--format", "{{.State.ExitCode}}", name).output().strip());
+    }
+
+    /**
+     * The logs once they hold the boot line. A shard may answer before the line is printed (it comes once
+     * every shard listens, from main) and the engine copies the container's output to its log on its own
+     * time: right after a first response, the log can still be empty.
+     */
+    private static String bootLine(String name) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            String logs = logs(name);
+            if (logs.contains(" started on ") || System.nanoTime() > deadline) {
+                return logs;
+            }
+            Thread.sleep(100);
+        }
     }
 
     private static String logs(String name) throws Exception {
