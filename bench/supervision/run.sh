@@ -9,11 +9,13 @@
 #              and traps one shard halfway; requests lost on the other shard's connections, and how soon the
 #              trapped shard serves again. Then the same with wrk -t2 -c100 -d10s and a trap at 5 s: wrk
 #              cannot tell the shards apart, so its socket errors are the trapped shard's cut connections.
-#   stop       SIGTERM (and SIGTERM twice: a background job of a script ignores SIGINT) to a guest spinning in _start and one spinning in its start
-#              section: ms from the signal to the process's exit, 3 runs each (grace: 5 s).
-#   idle       `podman run --memory=128m`, IdleConnections opens 10,000 idle connections: how many are held,
-#              whether the container is still running, its memory, a fresh request. Twice: keepalive (24 KiB
-#              of guest memory per connection) and bench/src/main/resources/guests/idle.c (none: what an
+#   stop       SIGTERM (and SIGTERM twice: a background job of a script ignores SIGINT) to a guest spinning in
+#              _start and one spinning in its start section, and SIGTERM to keepalive idle: ms from the signal
+#              to the process's exit, and to the appliance's own call to exit (its stop report), 3 runs each
+#              (grace: 5 s).
+#   idle       `podman run --memory=128m --ulimit nofile=16384`, IdleConnections opens 10,000 idle
+#              connections: how many are held, whether the container is still running, its memory, a fresh
+#              request. Twice: keepalive (24 KiB of guest memory per connection) and bench/src/main/resources/guests/idle.c (none: what an
 #              idle connection costs the host alone).
 #   idle-host  idle.c bare with 5,000 idle connections: RSS before and with them, per connection: the host's
 #              own memory per idle connection (idle.c keeps none; kernel socket buffers are not in RSS).
@@ -72,15 +74,24 @@ trap_figure() {
 }
 
 stop_figure() {
-    echo "## Time from SIGTERM to exit, guest spinning without host calls (grace 5 s)"
+    echo "## Time from SIGTERM to exit (grace 5 s)"
+    echo
+    echo "Each cell: ms from the signal (with two, from the second) to the exit as the shell's \`wait\` sees it;"
+    echo "in brackets, where the appliance's own stop report (--boot-report) puts its call to exit, after that"
+    echo "signal: the rest is the JVM's shutdown and the process's teardown."
     echo
     echo "| guest | signals | run 1 ms | run 2 ms | run 3 ms | status |"
     echo "|---|---|---:|---:|---:|---|"
-    for guest in spin-start spin-start-section; do
-        for signals in "TERM" "TERM TERM"; do
-            local row="| $guest | ${signals// / then } |" status=""
+    local err=/tmp/super-bench-stop.err
+    for guest in spin-start spin-start-section keepalive; do
+        local signals_list=("TERM" "TERM TERM")
+        [[ $guest == keepalive ]] && signals_list=("TERM") # idle: its first signal ends it
+        for signals in "${signals_list[@]}"; do
+            local row="| ${guest/#keepalive/keepalive, idle} | ${signals// / then } |" status=""
             for run in 1 2 3; do
-                "$APPLIANCE" run --quiet "$GUESTS/$guest.wasm" 2>/dev/null &
+                local wasm="$GUESTS/$guest.wasm"
+                [[ $guest == keepalive ]] && wasm=keepalive
+                PORT=$PORT "$APPLIANCE" run --quiet --boot-report "$wasm" 2>"$err" &
                 local pid=$!
                 # Signal once the shards run (a signal while the appliance boots exits at once, with nothing to
                 # stop): once the shard's thread exists, its guest is being made (a start section spins there) or
@@ -95,15 +106,22 @@ stop_figure() {
                 kill -TERM "$pid"
                 if [[ "$signals" == "TERM TERM" ]]; then sleep 0.2; t0=$(now_ms); kill -TERM "$pid" || true; fi
                 wait "$pid" && status=0 || status=$?
-                row+=" $(( $(now_ms) - t0 )) |"
+                local total=$(( $(now_ms) - t0 ))
+                # The report counts from the first signal; with two, from the second: less the 0.2 s between,
+                # as the report's own "stop now" (the second signal) says.
+                local own
+                own=$(awk -v two="$([[ "$signals" == "TERM TERM" ]] && echo 1 || echo 0)" '
+                    /^  stop now / { now = $3 } /^  exiting / { e = $2 }
+                    END { if (e == "") print "?"; else if (two) printf "%.0f", e - now; else printf "%.0f", e }' "$err")
+                row+=" $total ($own) |"
             done
             echo "$row $status |"
         done
     done
     echo
     echo "Each signal is sent once the shard's thread exists (+0.5 s). With one signal the grace (5 s) runs out"
-    echo "first: the spinning guest never reaches a host call. With two, the time is from the second. The exit"
-    echo "includes the JVM's own shutdown."
+    echo "first for a spinning guest: it never reaches a host call. With two, the time is from the second."
+    echo "keepalive, idle: no connection, so the first signal ends it."
     echo
 }
 
@@ -117,7 +135,11 @@ idle_figure() {
     for guest in keepalive /srv/idle.wasm; do
         local name="wasix-bench-idle-$$"
         podman rm -f "$name" >/dev/null 2>&1 || true
+        # 10,000 connections are 10,000 fds besides the JVM's own: the engine's default RLIMIT_NOFILE (10,000
+        # in this machine's containers.conf) would cap them, and the process, out of fds, could then accept
+        # nothing more, the fresh request included. One --ulimit replaces podman's defaults, so nproc too.
         podman run -d --name "$name" --memory=128m --network host --read-only --cap-drop=ALL \
+            --ulimit nofile=16384:16384 --ulimit nproc=4096:4096 \
             -v "$idle:/srv/idle.wasm:ro" -e PORT="$PORT" "$tag" --stats --env "$HOLD" "$guest" >/dev/null
         wait_port "$PORT"
         local result state mem

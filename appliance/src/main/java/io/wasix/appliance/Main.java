@@ -41,7 +41,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
-        System.exit(run(argv));
+        Exit.now(run(argv));
     }
 
     static int run(String[] argv) {
@@ -54,6 +54,8 @@ public final class Main {
         boot.mark(BootReport.Milestone.MAIN);
         int status = run(argv, boot, stopping);
         boot.printOnce();
+        stopping.report().mark(StopReport.Milestone.EXITING);
+        stopping.report().print(System.err);
         return status;
     }
 
@@ -144,7 +146,13 @@ public final class Main {
         // Counted down by each shard once it listens or ends; a shard that ends releases main at once, so the
         // boot line says how it ended instead of waiting for the others.
         var started = new CountDownLatch(settings.shards());
+        StopReport stopReport = stopping.report();
+        if (settings.bootReport()) {
+            stopReport.requestPrint();
+        }
         Consumer<Outcome> onEnd = outcome -> {
+            stopReport.mark(StopReport.Milestone.SHARD_ENDED);
+            stopReport.markAgain(StopReport.Milestone.GUESTS_ENDED);
             ended.add(outcome);
             for (long n = started.getCount(); n > 0; n--) {
                 started.countDown();
@@ -157,7 +165,7 @@ public final class Main {
                     reporting.readiness().events(i, boot), () -> reporting.readiness().shardEnded(shard),
                     settings.supervision().restart()));
         }
-        Shards shards = new Shards(list, STOP_GRACE_MILLIS);
+        Shards shards = new Shards(list, STOP_GRACE_MILLIS, stopReport);
         reporting.withShardCounts(i -> list.get(i).restarts().snapshot());
         // The first signal stops gracefully (stop accepting, finish in-flight responses); a second one
         // stops at once, for whoever does not want to wait.
@@ -180,10 +188,12 @@ public final class Main {
         reporting.serving(false);
         shards.stopGracefully();
         shards.join(System.nanoTime() + (STOP_GRACE_MILLIS + EXIT_FLUSH_MILLIS) * 1_000_000L);
+        stopReport.mark(StopReport.Milestone.SHARDS_JOINED);
         if (watchdog != null) {
             watchdog.close();
         }
         reporting.close();
+        stopReport.mark(StopReport.Milestone.ADMIN_CLOSED);
         return first.status();
     }
 

@@ -19,11 +19,13 @@ final class Shards implements Stopping.Target {
     private final List<Shard> shards;
     private final List<Thread> threads = new ArrayList<>();
     private final long graceMillis;
+    private final StopReport report;
     private boolean draining; // guarded by this
 
-    Shards(List<Shard> shards, long graceMillis) {
+    Shards(List<Shard> shards, long graceMillis, StopReport report) {
         this.shards = List.copyOf(shards);
         this.graceMillis = graceMillis;
+        this.report = report;
     }
 
     List<Shard> list() {
@@ -43,7 +45,7 @@ final class Shards implements Stopping.Target {
      */
     @Override
     public void stopGracefully(StopSignal sig) {
-        drain(s -> s.terminate(sig, TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+        drain((s, graceNanos) -> s.terminate(sig, graceNanos));
     }
 
     /**
@@ -51,21 +53,25 @@ final class Shards implements Stopping.Target {
      * ended the appliance: no signal to deliver).
      */
     void stopGracefully() {
-        drain(s -> s.stopGracefully(TimeUnit.MILLISECONDS.toNanos(graceMillis)));
+        drain(Shard::stopGracefully);
     }
 
-    private void drain(java.util.function.Consumer<Shard> first) {
+    private void drain(java.util.function.ObjLongConsumer<Shard> first) {
+        // The grace counts from here, before the shards are told and before the timer's thread exists: under
+        // load, starting a thread takes milliseconds, which would otherwise be added to every grace.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
         synchronized (this) {
             if (draining) {
                 return;
             }
             draining = true;
         }
-        shards.forEach(first);
+        for (Shard s : shards) {
+            first.accept(s, Math.max(0, deadline - System.nanoTime())); // what is left of the grace
+        }
         Thread timer = new Thread(() -> {
             // parkNanos, not Thread.sleep: sleep loads JFR's ThreadSleepEvent, which the AOT training (that never
             // stops this way) does not cache, and the stop path would parse it at every SIGTERM (BootClassesIT).
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
             for (long left; (left = deadline - System.nanoTime()) > 0; ) {
                 java.util.concurrent.locks.LockSupport.parkNanos(this, left);
                 if (Thread.currentThread().isInterrupted()) {
@@ -81,6 +87,7 @@ final class Shards implements Stopping.Target {
     /** Stops every shard at once. */
     @Override
     public void stopNow() {
+        report.mark(StopReport.Milestone.STOP_NOW);
         shards.forEach(Shard::stop);
     }
 

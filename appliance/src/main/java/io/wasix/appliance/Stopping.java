@@ -21,6 +21,7 @@ final class Stopping {
     }
 
     private final java.util.function.IntConsumer exit;
+    private final StopReport report = new StopReport();
     private int signals;
     private Target shards;
     private Runnable onFirst = () -> { };
@@ -31,13 +32,19 @@ final class Stopping {
 
     /** Handles SIGTERM and SIGINT from now on. */
     static Stopping onSignals() {
-        Stopping s = new Stopping(status -> Runtime.getRuntime().exit(status));
+        Stopping s = new Stopping(Exit::now);
         Signals.onTerminate(s::signalled);
         return s;
     }
 
+    /** The stop's timestamps: the first signal's is taken here, as soon as it arrives. */
+    StopReport report() {
+        return report;
+    }
+
     /** A SIGTERM or SIGINT came (the JDK's signal thread; a test). */
     void signalled(StopSignal sig) {
+        report.mark(StopReport.Milestone.SIGNAL);
         Target running;
         int n;
         Runnable first;

@@ -24,10 +24,10 @@ public final class TrainingRuns {
             int status = Main.run(run.toArray(String[]::new));
             if (status != 0) {
                 System.err.println("appliance: training run " + run + " ended with status " + status);
-                System.exit(status);
+                Exit.now(status);
             }
         }
-        System.exit(0);
+        Exit.now(0); // as a deployment ends, so that the cache holds that path too
     }
 
     /** "run --transport epoll ; run" as [[run, --transport, epoll], [run]]. */

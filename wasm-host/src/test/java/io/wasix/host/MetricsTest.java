@@ -116,9 +116,13 @@ class MetricsTest {
         SyscallMetrics m = new SyscallMetrics(0, true, null);
         int n = 20_000;
         AtomicBoolean done = new AtomicBoolean();
+        // The guest starts calling once the reader reads: on a loaded machine the reader's thread could
+        // otherwise first run after all 20,000 calls, and the test would read nothing while the guest calls.
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<Long> reader = async(() -> {
             long last = 0, reads = 0;
             while (!done.get()) {
+                reading.countDown();
                 long now = m.snapshot().syscalls().stream().filter(s -> s.syscall().equals("args_sizes_get"))
                         .mapToLong(SyscallStats::calls).sum(); // 0 until the host has registered it
                 if (now < last) {
@@ -130,6 +134,7 @@ class MetricsTest {
             return reads;
         });
         try (ShimGuest g = ShimGuest.open(Transport.NIO, m)) {
+            reading.await();
             for (int i = 0; i < n; i++) {
                 g.call("args_sizes_get", RET, RET + 4);
             }

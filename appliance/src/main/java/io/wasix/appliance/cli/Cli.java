@@ -56,7 +56,8 @@ public final class Cli {
               --admin-port [HOST:]PORT
                                     serve /metrics (Prometheus) and /healthz on HOST (default
                                     127.0.0.1), on a thread of its own
-              --boot-report         print the boot timestamps (ms since exec) after the first response
+              --boot-report         print the boot timestamps (ms since exec) after the first response,
+                                    and the stop's (ms after the signal) at exit
               --dir HOST::GUEST     preopen host directory HOST as GUEST (--dir DIR: same path both sides);
                                     repeatable; mounts are preopened from fd 3 in the order given.
                                     Without any mount nothing is preopened, as in wasmtime

@@ -171,19 +171,15 @@ public final class GuestNetwork {
 
     /** Registers a connection the guest accepted: counted as above, and inbound until its close completes. */
     void registerAccepted(io.netty.channel.Channel channel) {
-        register(channel);
-        channel.closeFuture().addListener(f -> {
-            loop.enter(); // threaded mode: the I/O thread runs this listener, and the count is the lock's
-            try {
-                inboundClosed();
-            } finally {
-                loop.exit();
-            }
-        });
+        register(channel, acceptedClosed);
     }
 
     /** Registers a channel and counts it until its close completes. */
     void register(io.netty.channel.Channel channel) {
+        register(channel, connectionClosed);
+    }
+
+    private void register(io.netty.channel.Channel channel, io.netty.channel.ChannelFutureListener connectionListener) {
         loop.register(channel);
         openChannels++;
         if (channel instanceof io.netty.channel.ServerChannel server) {
@@ -214,17 +210,31 @@ public final class GuestNetwork {
             });
         } else {
             openConnections++;
-            channel.closeFuture().addListener(f -> {
-                loop.enter();
-                try {
-                    openChannels--;
-                    openConnections--;
-                    loop.changed();
-                    channelClosed();
-                } finally {
-                    loop.exit();
-                }
-            });
+            channel.closeFuture().addListener(connectionListener);
+        }
+    }
+
+    /**
+     * What a connection's close does: one listener shared by every connection, not a lambda each, since an idle
+     * connection is what the appliance holds thousands of (each extra listener on a future also costs Netty an
+     * array of them). In threaded mode the I/O thread runs it, and the counts are the lock's.
+     */
+    private final io.netty.channel.ChannelFutureListener connectionClosed = f -> connectionClosed(false);
+    /** The same for a connection the guest accepted, which also counts against --max-connections. */
+    private final io.netty.channel.ChannelFutureListener acceptedClosed = f -> connectionClosed(true);
+
+    private void connectionClosed(boolean accepted) {
+        loop.enter();
+        try {
+            openChannels--;
+            openConnections--;
+            loop.changed();
+            channelClosed();
+            if (accepted) {
+                inboundClosed();
+            }
+        } finally {
+            loop.exit();
         }
     }
 

@@ -43,7 +43,7 @@ public final class SocketOptions {
      * loops), by WASIX id, in the order set: a UDP socket's options live in its channel, and this record of them
      * lets the socket carry them over to a channel that replaces a closed one.
      */
-    private final java.util.Map<Integer, Integer> datagramOptions = new java.util.LinkedHashMap<>();
+    private java.util.Map<Integer, Integer> datagramOptions; // null until one is set: a TCP socket never has any
 
     /** An accepted connection inherits its listener's options, as on Linux. */
     SocketOptions copyForAccepted() {
@@ -91,6 +91,9 @@ public final class SocketOptions {
         }
         if (sendBufSize > 0) {
             applyQuietly(ch, ChannelOption.SO_SNDBUF, sendBufSize);
+        }
+        if (datagramOptions == null) {
+            return;
         }
         datagramOptions.forEach((opt, value) -> {
             try {
@@ -166,6 +169,9 @@ public final class SocketOptions {
             throw Errno.NOPROTOOPT.fail();
         }
         DatagramOptions.set(u.channel(), u.transport(), u.ipv6(), opt, value);
+        if (datagramOptions == null) {
+            datagramOptions = new java.util.LinkedHashMap<>();
+        }
         datagramOptions.remove(opt); // re-added last: replayed in the order set
         datagramOptions.put(opt, value);
     }
