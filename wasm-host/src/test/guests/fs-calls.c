@@ -268,8 +268,30 @@ void _start(void) {
     EQ(open_at(3, S("a.txt/"), 0, 0, &fd), E_NOTDIR);
     EQ(open_at(3, S("a.txt"), O_DIRECTORY, 0, &fd), E_NOTDIR);
     EQ(open_at(3, S("missing/x"), O_CREAT, 0, &fd), E_NOENT);
-    EQ(open_at(3, S("/etc/passwd"), 0, 0, &fd), E_NOTCAPABLE);
     EQ(open_at(3, S("../x"), 0, 0, &fd), E_NOTCAPABLE);
+
+    /*
+     * Absolute paths start at the guest's root, the mount at "/" (fd 3 here), whatever directory fd they
+     * come with, as in POSIX: wasix-libc passes them whole on its preopen "/" ("/", "/tmp/f"), as bash's
+     * getcwd and every open of an absolute path do. They still cannot leave that mount.
+     */
+    EQ(open_at(3, S("/etc/passwd"), 0, 0, &fd), E_NOENT); /* the mount's own /etc/passwd: none */
+    {
+        filestat_t root, dot, abs, rel;
+        OK(path_filestat_get(3, FOLLOW, S("/"), &root));
+        OK(path_filestat_get(3, FOLLOW, S("."), &dot));
+        EQ(root.ino, dot.ino);
+        EQ(root.filetype, 3); /* directory */
+        OK(path_filestat_get(3, FOLLOW, S("//a.txt"), &abs));
+        OK(path_filestat_get(3, FOLLOW, S("a.txt"), &rel));
+        EQ(abs.ino, rel.ino);
+        OK(path_filestat_get(4, FOLLOW, S("/a.txt"), &abs)); /* from another mount's fd: still the root's */
+        EQ(abs.ino, rel.ino);
+        OK(path_open(3, 0, S("/"), O_DIRECTORY, 0, 0, 0, &fd));
+        OK(fd_close(fd));
+    }
+    EQ(open_at(3, S("/../x"), 0, 0, &fd), E_NOTCAPABLE);
+    EQ(open_at(4, S("/../a.txt"), 0, 0, &fd), E_NOTCAPABLE);
     EQ(path_open(3, 0, S("."), O_DIRECTORY, (int64_t)(R_READ | R_WRITE), 0, 0, &fd), E_ISDIR);
     EQ(path_open(3, 0, (const char *)0xFFFFFFF0u, 8, 0, 0, 0, 0, &fd), WX_EFAULT);
     EQ(path_open(99, 0, S("a.txt"), 0, 0, 0, 0, &fd), E_BADF);

@@ -115,7 +115,28 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     Walk walk(int fd, long rights, String path, boolean follow) {
-        return PathWalker.walk(dir(fd, rights).node(), path, follow || path.endsWith("/"));
+        return walkFrom(dir(fd, rights), path, follow || path.endsWith("/"));
+    }
+
+    /**
+     * Resolves {@code path} given to the directory fd {@code d}. An absolute path starts, as in POSIX, at the
+     * guest's root: the mount at "/", whatever directory it is given with. wasix-libc relies on it: for the
+     * preopen "/" it passes the whole absolute path ("/", "/tmp/f") rather than one relative to the preopen,
+     * as wasmer resolves it. Without a mount at "/" an absolute path stays ENOTCAPABLE (PathWalker), and
+     * either way no path leaves the mount it starts in.
+     */
+    Walk walkFrom(DirDescriptor d, String path, boolean follow) {
+        if (!path.isEmpty() && path.charAt(0) == '/') {
+            Vnode root = state.vfs.root();
+            if (root != null) {
+                int i = 1;
+                while (i < path.length() && path.charAt(i) == '/') {
+                    i++;
+                }
+                return PathWalker.walk(root, i == path.length() ? "." : path.substring(i), follow);
+            }
+        }
+        return PathWalker.walk(d.node(), path, follow);
     }
 
     Vnode nodeOf(int fd, long rights) {
