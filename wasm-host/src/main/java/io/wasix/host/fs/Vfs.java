@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * One guest instance's mount table: each mount is preopened under its guest path, in the order given, as
  * wasmtime preopens its --dir arguments (fd 3 first). Paths never cross from one mount into another
  * (the guest's libc picks the preopen by longest prefix), so a rename or link between two mounts is EXDEV;
- * an absolute path starts in the mount at "/" ({@link #root()}), and stays in it.
+ * an absolute path leads into the mount that is its longest prefix, and stays in it.
  * Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class Vfs {
@@ -42,20 +42,6 @@ public final class Vfs {
 
     public List<Preopen> preopens() {
         return preopens;
-    }
-
-    /**
-     * The guest's root: the root directory of the mount at "/" (the last one given, as the libc prefers the
-     * later of two equal preopens), or null when nothing is mounted at "/".
-     */
-    public Vnode root() {
-        for (int i = preopens.size() - 1; i >= 0; i--) {
-            String g = preopens.get(i).guestPath();
-            if (!g.isEmpty() && g.chars().allMatch(c -> c == '/')) {
-                return preopens.get(i).mount().root();
-            }
-        }
-        return null;
     }
 
     /** A read-only in-memory copy of a directory tree: the layer of files bundled into the image. */

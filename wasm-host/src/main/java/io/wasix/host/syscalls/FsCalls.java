@@ -119,22 +119,24 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     /**
-     * Resolves {@code path} given to the directory fd {@code d}. An absolute path starts, as in POSIX, at the
-     * guest's root: the mount at "/", whatever directory it is given with. wasix-libc relies on it: for the
-     * preopen "/" it passes the whole absolute path ("/", "/tmp/f") rather than one relative to the preopen,
-     * as wasmer resolves it. Without a mount at "/" an absolute path stays ENOTCAPABLE (PathWalker), and
-     * either way no path leaves the mount it starts in.
+     * Resolves {@code path} given to the directory fd {@code d}, as wasix-libc's two generations expect:
+     * <ul>
+     *   <li>An absolute path leads, as in POSIX, from the guest's root, whatever directory it is given with:
+     *       into the mount that is its longest prefix ({@link GuestPaths}). Today's wasix-libc passes the
+     *       whole absolute path ("/", "/tmp/f") with its preopen "/", as wasmer resolves it.
+     *   <li>A relative path given with the preopen "/" starts at the current directory (chdir's), as wasmer
+     *       resolves it for WASIX modules: the 2023 wasix-libc (wasmer's prebuilt bash and dash) passes
+     *       "f" with that preopen after chdir("/tmp"). Today's libc makes such paths absolute itself.
+     *   <li>Anything else is relative to {@code d}.
+     * </ul>
+     * No path leaves the mount it leads into (PathWalker).
      */
     Walk walkFrom(DirDescriptor d, String path, boolean follow) {
         if (!path.isEmpty() && path.charAt(0) == '/') {
-            Vnode root = state.vfs.root();
-            if (root != null) {
-                int i = 1;
-                while (i < path.length() && path.charAt(i) == '/') {
-                    i++;
-                }
-                return PathWalker.walk(root, i == path.length() ? "." : path.substring(i), follow);
-            }
+            return GuestPaths.walk(state.vfs, path, follow);
+        }
+        if (!state.cwd.equals("/") && "/".equals(d.preopenName())) {
+            return GuestPaths.walk(state.vfs, state.cwd + "/" + path, follow);
         }
         return PathWalker.walk(d.node(), path, follow);
     }

@@ -10,7 +10,6 @@ import io.wasix.host.fd.FdTable;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
 import io.wasix.host.fs.Kind;
-import io.wasix.host.fs.PathWalker;
 import io.wasix.host.fs.PathWalker.Walk;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.fs.SymlinkConfinement;
