@@ -3,26 +3,35 @@ package io.wasix.host.syscalls;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.fs.Kind;
 import io.wasix.host.fs.PathWalker;
+import io.wasix.host.fs.Vfs;
 import io.wasix.host.fs.Vnode;
 import java.util.ArrayDeque;
 
 /**
  * WASIX's current directory. Today's wasix-libc resolves relative paths against it by itself; the 2023 one
- * passes them relative to its preopen "/", which the host then starts at this directory (FsCalls.walkFrom),
- * as wasmer does. The host keeps the string and checks, at chdir, that it names a directory in some mount (the
- * one that is its longest prefix, as libc picks a preopen). Stateless; the guest thread (threaded mode: any,
- * under the shard lock).
+ * passes them relative to its preopen "/", which then start here (FsCalls.walkFrom), as on wasmer. The host
+ * keeps the string and checks, at chdir, that it names a directory under some preopen (the one with the
+ * longest matching prefix, as libc picks it). Stateless; the guest thread (threaded mode: any, under the shard lock).
  */
 final class Cwd {
     private Cwd() {}
 
     static String change(GuestState state, String path) {
         String abs = normalize(path.startsWith("/") ? path : state.cwd + "/" + path);
-        PathWalker.Walk w = GuestPaths.walkOrNull(state.vfs, abs, true);
-        if (w == null) {
+        Vfs.Preopen best = null;
+        for (Vfs.Preopen p : state.vfs.preopens()) {
+            String g = normalize(p.guestPath());
+            if ((abs.equals(g) || g.equals("/") || abs.startsWith(g + "/"))
+                    && (best == null || g.length() > normalize(best.guestPath()).length())) {
+                best = p;
+            }
+        }
+        if (best == null) {
             throw Errno.NOENT.fail();
         }
-        Vnode n = w.existing();
+        String g = normalize(best.guestPath());
+        String rest = abs.equals(g) ? "." : abs.substring(g.equals("/") ? 1 : g.length() + 1);
+        Vnode n = PathWalker.walk(best.mount().root(), rest.isEmpty() ? "." : rest, true).existing();
         if (n.kind() != Kind.DIRECTORY) {
             throw Errno.NOTDIR.fail();
         }

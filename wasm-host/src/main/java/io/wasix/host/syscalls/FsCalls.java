@@ -119,26 +119,39 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     /**
-     * Resolves {@code path} given to the directory fd {@code d}, as wasix-libc's two generations expect:
+     * Resolves {@code path} given to the directory fd {@code d}, always inside {@code d}'s own tree. Given
+     * with the preopen "/", a path is read as wasmer reads it there, where wasix-libc's two generations
+     * rely on it:
      * <ul>
-     *   <li>An absolute path leads, as in POSIX, from the guest's root, whatever directory it is given with:
-     *       into the mount that is its longest prefix ({@link GuestPaths}). Today's wasix-libc passes the
-     *       whole absolute path ("/", "/tmp/f") with its preopen "/", as wasmer resolves it.
-     *   <li>A relative path given with the preopen "/" starts at the current directory (chdir's), as wasmer
-     *       resolves it for WASIX modules: the 2023 wasix-libc (wasmer's prebuilt bash and dash) passes
-     *       "f" with that preopen after chdir("/tmp"). Today's libc makes such paths absolute itself.
-     *   <li>Anything else is relative to {@code d}.
+     *   <li>an absolute path ("/", "/tmp/f") names that root's own tree: today's libc passes absolute paths
+     *       whole with its preopen "/" (wasmer skips the leading RootDir component);
+     *   <li>a relative path starts at the current directory (chdir's): the 2023 libc of wasmer's prebuilt
+     *       bash and dash passes "f" with the preopen "/" after chdir("/tmp"), as wasmer starts a WASIX
+     *       module's relative paths at its current directory. Today's libc makes such paths absolute itself.
      * </ul>
-     * No path leaves the mount it leads into (PathWalker).
+     * Any other directory fd takes paths relative to itself, and an absolute one stays ENOTCAPABLE
+     * (PathWalker); no path leaves the tree of the fd it is given with.
      */
     Walk walkFrom(DirDescriptor d, String path, boolean follow) {
-        if (!path.isEmpty() && path.charAt(0) == '/') {
-            return GuestPaths.walk(state.vfs, path, follow);
-        }
-        if (!state.cwd.equals("/") && "/".equals(d.preopenName())) {
-            return GuestPaths.walk(state.vfs, state.cwd + "/" + path, follow);
+        if (!path.isEmpty() && isRootPreopen(d)) {
+            if (path.charAt(0) == '/') {
+                int i = 1;
+                while (i < path.length() && path.charAt(i) == '/') {
+                    i++;
+                }
+                return PathWalker.walk(d.node(), i == path.length() ? "." : path.substring(i), follow);
+            }
+            if (!state.cwd.equals("/")) {
+                return PathWalker.walk(d.node(), state.cwd.substring(1) + "/" + path, follow);
+            }
         }
         return PathWalker.walk(d.node(), path, follow);
+    }
+
+    /** The preopen "/" (or "//", "/."), whose name wasix-libc turns into the empty prefix of every path. */
+    private static boolean isRootPreopen(DirDescriptor d) {
+        String name = d.preopenName();
+        return name != null && (name.equals("/") || (name.startsWith("/") && Cwd.normalize(name).equals("/")));
     }
 
     Vnode nodeOf(int fd, long rights) {
