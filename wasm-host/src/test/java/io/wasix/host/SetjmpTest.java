@@ -63,6 +63,30 @@ class SetjmpTest {
                 trap.getMessage());
     }
 
+    /**
+     * --trace: each longjmp's stack_restore line says it jumped to its checkpoint, for the guest goes on (a
+     * longjmp is no end of the guest); only the proc_exit at the end ended it.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theTraceSaysALongjmpJumpedToItsCheckpoint(Mode mode) throws Exception {
+        var trace = new java.io.ByteArrayOutputStream();
+        var r = ThreadedGuest.runTraced("setjmp.wasm", mode, T,
+                new java.io.PrintStream(trace, true, java.nio.charset.StandardCharsets.UTF_8), "basic");
+        assertEquals(List.of("setjmp 0", "setjmp 7", "setjmp 1", "setjmp 0"), r.lines(), r.stderr());
+        assertEquals(0, r.exitCode());
+        List<String> lines = trace.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        String time = " \\d+(\\.\\d)?(us|ms)";
+        List<String> restores = lines.stream().filter(l -> l.contains("] stack_restore(")).toList();
+        assertEquals(3, restores.size(), String.join("\n", lines));
+        for (String l : restores) {
+            MetricsTest.assertMatches("\\[shard 0\\] stack_restore\\(\\d+, [017]\\) jumped to its checkpoint" + time, l);
+        }
+        List<String> ended = lines.stream().filter(l -> l.contains("ended")).toList();
+        assertEquals(1, ended.size(), String.join("\n", lines));
+        MetricsTest.assertMatches("\\[shard 0\\] proc_exit\\(0\\) ended the guest" + time, ended.get(0));
+    }
+
     /** A signal handler, called in the middle of a blocked thread_sleep, longjmps out to the main code. */
     @ParameterizedTest
     @EnumSource(Mode.class)

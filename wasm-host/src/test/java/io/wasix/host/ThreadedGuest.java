@@ -50,6 +50,11 @@ final class ThreadedGuest implements AutoCloseable {
 
     private ThreadedGuest(String file, Mode mode, Transport t, List<String> args, UnaryOperator<HostConfig> tailor)
             throws Exception {
+        this(file, mode, t, args, tailor, SyscallMetrics.off());
+    }
+
+    private ThreadedGuest(String file, Mode mode, Transport t, List<String> args, UnaryOperator<HostConfig> tailor,
+            SyscallMetrics metrics) throws Exception {
         Transports.require(t);
         WasmModule module = ShimGuest.module(file);
         Function<Instance, Machine> machine = mode == Mode.INTERPRETED ? InterpreterMachine::new
@@ -62,7 +67,7 @@ final class ThreadedGuest implements AutoCloseable {
                 .withStdio(InputStream.nullInputStream(), stdout, stderr));
         CompletableFuture<WasixHost> made = new CompletableFuture<>();
         this.shard = new Thread(() -> {
-            try (WasixHost h = new WasixHost(config, SyscallMetrics.off(), HostEvents.NONE, module)) {
+            try (WasixHost h = new WasixHost(config, metrics, HostEvents.NONE, module)) {
                 made.complete(h);
                 Instance main = h.instantiate(imports -> Instance.builder(module)
                         .withImportValues(imports)
@@ -101,6 +106,16 @@ final class ThreadedGuest implements AutoCloseable {
     /** Runs {@code file} to its end and returns how it ended (null: _start returned). */
     static Result run(String file, Mode mode, Transport t, String... args) throws Exception {
         try (ThreadedGuest g = start(file, mode, t, args)) {
+            Throwable why = g.awaitEnd();
+            return new Result(why, g.stdout.text(), g.stderr.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** As {@link #run}, with every call's trace line (--trace) printed to {@code trace}. */
+    static Result runTraced(String file, Mode mode, Transport t, java.io.PrintStream trace, String... args)
+            throws Exception {
+        try (ThreadedGuest g = new ThreadedGuest(file, mode, t, List.of(args), c -> c,
+                new SyscallMetrics(0, false, trace))) {
             Throwable why = g.awaitEnd();
             return new Result(why, g.stdout.text(), g.stderr.toString(StandardCharsets.UTF_8));
         }

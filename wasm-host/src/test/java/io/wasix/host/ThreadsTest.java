@@ -111,6 +111,22 @@ class ThreadsTest {
         assertEquals(List.of("main exits its thread", "worker still runs"), r.lines());
     }
 
+    /** --trace: thread_exit's line says it ended its thread, not the guest, which goes on in the worker. */
+    @ParameterizedTest
+    @ValueSource(strings = {"threads.wasm", "threads-2023.wasm", "threads-wasi.wasm"})
+    void theTraceSaysThreadExitEndedItsThread(String guest) throws Exception {
+        var trace = new java.io.ByteArrayOutputStream();
+        var r = ThreadedGuest.runTraced(guest, Mode.COMPILED, T,
+                new java.io.PrintStream(trace, true, java.nio.charset.StandardCharsets.UTF_8), "exit-thread");
+        assertNull(r.ended(), () -> "ended with " + r.ended());
+        assertEquals(List.of("main exits its thread", "worker still runs"), r.lines());
+        List<String> exits = trace.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("] thread_exit(")).toList();
+        assertEquals(1, exits.size(), trace.toString(java.nio.charset.StandardCharsets.UTF_8));
+        MetricsTest.assertMatches("\\[shard 0 thread 1\\] thread_exit\\(0\\) ended its thread \\d+(\\.\\d)?(us|ms)",
+                exits.get(0));
+    }
+
     /** A futex_wait nobody wakes times out, after (not before) its timeout, and says it was not woken. */
     @ParameterizedTest
     @MethodSource("guestsAndModes")

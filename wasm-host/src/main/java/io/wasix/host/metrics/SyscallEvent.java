@@ -28,7 +28,8 @@ public abstract class SyscallEvent extends Event {
     int fd;
 
     @Label("Errno")
-    @Description("What the call answered: SUCCESS, an errno name such as EAGAIN, or ENDED when it ended the guest")
+    @Description("What the call answered: SUCCESS, an errno name such as EAGAIN; JUMPED when it was a longjmp, "
+            + "THREAD_ENDED when it ended its thread, ENDED when it ended the guest")
     String errno;
 
     @Label("Shard")

@@ -56,18 +56,19 @@ public final class SyscallProbe {
     }
 
     /**
-     * Prints the call's trace line; {@code returned} is false when it ended the guest (proc_exit, stop);
-     * {@code thread} names the guest thread in a threaded guest's lines (0: a direct-mode guest, not named).
+     * Prints the call's trace line; {@code end} says whether it returned {@code errno} or left otherwise
+     * (longjmp, thread_exit, proc_exit, a stop); {@code thread} names the guest thread in a threaded guest's
+     * lines (0: a direct-mode guest, not named).
      */
-    public void trace(long[] args, long nanos, int errno, boolean returned, int thread) {
-        trace.print(args, firstArgIsFd, errno, nanos, returned, thread);
+    public void trace(long[] args, long nanos, int errno, CallEnd end, int thread) {
+        trace.print(args, firstArgIsFd, errno, nanos, end, thread);
     }
 
     /** Fills in and commits a JFR event begun by {@link #beginEvent()}. */
-    public void commit(SyscallEvent event, long[] args, int errno, boolean returned) {
+    public void commit(SyscallEvent event, long[] args, int errno, CallEnd end) {
         event.syscall = syscall;
         event.fd = firstArgIsFd && args.length > 0 ? (int) args[0] : -1;
-        event.errno = returned ? SyscallStats.errnoName(errno) : "ENDED";
+        event.errno = end.event == null ? SyscallStats.errnoName(errno) : end.event;
         event.shard = shard;
         event.commit();
     }

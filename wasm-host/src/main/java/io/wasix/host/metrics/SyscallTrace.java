@@ -22,7 +22,7 @@ final class SyscallTrace {
         this.out = out;
     }
 
-    void print(long[] args, boolean firstArgIsFd, int errno, long nanos, boolean returns, int thread) {
+    void print(long[] args, boolean firstArgIsFd, int errno, long nanos, CallEnd end, int thread) {
         StringBuilder b = new StringBuilder(prefix.length() + 64);
         if (thread == 0) {
             b.append(prefix);
@@ -38,7 +38,7 @@ final class SyscallTrace {
             }
             b.append(args[i]);
         }
-        b.append(returns ? ") = " + SyscallStats.errnoName(errno) : ") ended the guest");
+        b.append(end.traced == null ? ") = " + SyscallStats.errnoName(errno) : end.traced);
         b.append(' ');
         if (nanos < 10_000) {
             b.append(nanos / 1000).append('.').append(nanos / 100 % 10).append("us");

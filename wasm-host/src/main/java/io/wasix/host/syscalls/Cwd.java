@@ -8,7 +8,8 @@ import io.wasix.host.fs.Vnode;
 import java.util.ArrayDeque;
 
 /**
- * WASIX's current directory. The guest's libc resolves relative paths against it by itself; the host only
+ * WASIX's current directory. Today's wasix-libc resolves relative paths against it by itself; the 2023 one
+ * passes them relative to its preopen "/", which then start here (FsCalls.walkFrom), as on wasmer. The host
  * keeps the string and checks, at chdir, that it names a directory under some preopen (the one with the
  * longest matching prefix, as libc picks it). Stateless; the guest thread (threaded mode: any, under the shard lock).
  */

@@ -115,7 +115,43 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
     }
 
     Walk walk(int fd, long rights, String path, boolean follow) {
-        return PathWalker.walk(dir(fd, rights).node(), path, follow || path.endsWith("/"));
+        return walkFrom(dir(fd, rights), path, follow || path.endsWith("/"));
+    }
+
+    /**
+     * Resolves {@code path} given to the directory fd {@code d}, always inside {@code d}'s own tree. Given
+     * with the preopen "/", a path is read as wasmer reads it there, where wasix-libc's two generations
+     * rely on it:
+     * <ul>
+     *   <li>an absolute path ("/", "/tmp/f") names that root's own tree: today's libc passes absolute paths
+     *       whole with its preopen "/" (wasmer skips the leading RootDir component);
+     *   <li>a relative path starts at the current directory (chdir's): the 2023 libc of wasmer's prebuilt
+     *       bash and dash passes "f" with the preopen "/" after chdir("/tmp"), as wasmer starts a WASIX
+     *       module's relative paths at its current directory. Today's libc makes such paths absolute itself.
+     * </ul>
+     * Any other directory fd takes paths relative to itself, and an absolute one stays ENOTCAPABLE
+     * (PathWalker); no path leaves the tree of the fd it is given with.
+     */
+    Walk walkFrom(DirDescriptor d, String path, boolean follow) {
+        if (!path.isEmpty() && isRootPreopen(d)) {
+            if (path.charAt(0) == '/') {
+                int i = 1;
+                while (i < path.length() && path.charAt(i) == '/') {
+                    i++;
+                }
+                return PathWalker.walk(d.node(), i == path.length() ? "." : path.substring(i), follow);
+            }
+            if (!state.cwd.equals("/")) {
+                return PathWalker.walk(d.node(), state.cwd.substring(1) + "/" + path, follow);
+            }
+        }
+        return PathWalker.walk(d.node(), path, follow);
+    }
+
+    /** The preopen "/" (or "//", "/."), whose name wasix-libc turns into the empty prefix of every path. */
+    private static boolean isRootPreopen(DirDescriptor d) {
+        String name = d.preopenName();
+        return name != null && (name.equals("/") || (name.startsWith("/") && Cwd.normalize(name).equals("/")));
     }
 
     Vnode nodeOf(int fd, long rights) {

@@ -8,11 +8,14 @@ import io.wasix.host.Heartbeat;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.abi.WasiException;
+import io.wasix.host.metrics.CallEnd;
 import io.wasix.host.metrics.SyscallEvent;
 import io.wasix.host.metrics.SyscallMetrics;
 import io.wasix.host.metrics.SyscallProbe;
 import io.wasix.host.net.ShardLock;
 import io.wasix.host.thread.GuestThread;
+import io.wasix.host.thread.LongJump;
+import io.wasix.host.thread.ThreadExit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -203,8 +206,9 @@ final class HostFunctions {
     }
 
     /**
-     * Runs one call and reports it to its probe. A call that throws something other than an errno (proc_exit,
-     * a stopped guest) is still reported, as one that did not return. {@code locked}: under the shard lock (a
+     * Runs one call and reports it to its probe. A call that throws something other than an errno is still
+     * reported, as one that did not return: a longjmp or thread_exit, after which the guest goes on, or
+     * proc_exit, a trap or a stop, which end it. {@code locked}: under the shard lock (a
      * no-op in direct mode). {@code valueResult}: the call returns a value, and a failure answers its errno negated.
      */
     private int invoke(SyscallProbe probe, Call call, InstanceCall instanceCall, Instance instance, long[] args,
@@ -224,16 +228,22 @@ final class HostFunctions {
             long start = probe.timed() ? System.nanoTime() : 0;
             int errno = 0;
             int result = 0;
-            boolean returned = false;
+            CallEnd end = CallEnd.GUEST_ENDED;
             try {
                 GuestMemory memory = state.memory(instance);
                 result = call != null ? call.call(memory, args) : instanceCall.call(memory, instance, args);
                 errno = valueResult ? 0 : result;
-                returned = true;
+                end = CallEnd.RETURNED;
             } catch (WasiException e) {
                 errno = e.errno().code();
                 result = valueResult ? -errno : errno;
-                returned = true;
+                end = CallEnd.RETURNED;
+            } catch (LongJump e) {
+                end = CallEnd.JUMPED;
+                throw e;
+            } catch (ThreadExit e) {
+                end = CallEnd.THREAD_ENDED;
+                throw e;
             } catch (UnsupportedCallTrap e) {
                 errno = Errno.NOTSUP.code();
                 throw e;
@@ -247,7 +257,7 @@ final class HostFunctions {
                     try {
                         probe.count(nanos, errno);
                         if (probe.traced()) {
-                            probe.trace(args, nanos, errno, returned, lock.isThreaded() ? thread.tid() : 0);
+                            probe.trace(args, nanos, errno, end, lock.isThreaded() ? thread.tid() : 0);
                         }
                     } finally {
                         if (!locked) {
@@ -256,7 +266,7 @@ final class HostFunctions {
                     }
                 }
                 if (event != null) {
-                    probe.commit(event, args, errno, returned);
+                    probe.commit(event, args, errno, end);
                 }
             }
             return result;

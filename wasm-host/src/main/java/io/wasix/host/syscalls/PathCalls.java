@@ -10,7 +10,6 @@ import io.wasix.host.fd.FdTable;
 import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.FileDescriptor;
 import io.wasix.host.fs.Kind;
-import io.wasix.host.fs.PathWalker;
 import io.wasix.host.fs.PathWalker.Walk;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.fs.SymlinkConfinement;
@@ -187,7 +186,7 @@ final class PathCalls extends FsCalls {
             need(d.rightsBase(), Rights.PATH_FILESTAT_SET_SIZE);
         }
         boolean follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) != 0 && !(creat && (oflags & OFLAG_EXCL) != 0);
-        Walk w = PathWalker.walk(d.node(), path, follow || path.endsWith("/"));
+        Walk w = walkFrom(d, path, follow || path.endsWith("/"));
         Vnode n = w.node();
         boolean read = (base & (Rights.FD_READ | Rights.FD_READDIR)) != 0;
         boolean write = (base & (Rights.FD_DATASYNC | Rights.FD_WRITE | Rights.FD_ALLOCATE

@@ -93,25 +93,39 @@ final class ProcCalls {
             return 0;
         });
         // This host makes no child processes (proc_fork, proc_exec and proc_spawn answer ENOTSUP), so a join
-        // has none to wait for and answers as wasmer does for a process without children: ECHILD, the pid
-        // None, the status Nothing. libc's wait and waitpid then fail with ECHILD, as after every child is
-        // reaped. Two signatures, as in the wild: today's (pid*, flags, JoinStatus*) and the 2023 ABI's
-        // (pid*, exit code*), which prebuilt binaries of that year (dash, bash) import.
-        r.wasix("proc_join", i32s(3), (m, a) -> joinWithoutChildren(m, (int) a[0], (int) a[2], JOIN_STATUS_SIZE));
-        r.wasix("proc_join", i32s(2), (m, a) -> joinWithoutChildren(m, (int) a[0], (int) a[1], 4));
+        // has none to wait for and answers as wasmer does for a process without children: ECHILD. libc's wait
+        // and waitpid then fail with ECHILD, as after every child is reaped. Two signatures, as in the wild:
+        // today's (OptionPid*, flags, JoinStatus*) and the 2023 ABI's (pid*, exit code*), which prebuilt
+        // binaries of that year (dash, bash) import; each writes back what wasmer writes in that signature.
+        r.wasix("proc_join", i32s(3), (m, a) -> joinWithoutChildren(m, (int) a[0], (int) a[2]));
+        r.wasix("proc_join", i32s(2), (m, a) -> joinWithoutChildren2023(m, (int) a[0], (int) a[1]));
     }
 
     /** OptionPid: a u8 tag (0 None, 1 Some) and a u32 pid at 4. JoinStatus: a u8 tag (0 Nothing), a union at 2. */
     private static final int OPTION_PID_SIZE = 8, JOIN_STATUS_SIZE = 6;
 
-    private static int joinWithoutChildren(GuestMemory m, int pidPtr, int statusPtr, int statusSize) {
+    /** Today's join: the pid comes back None and the status Nothing. */
+    private static int joinWithoutChildren(GuestMemory m, int pidPtr, int statusPtr) {
         m.check(pidPtr, OPTION_PID_SIZE);
-        m.check(statusPtr, statusSize);
+        m.check(statusPtr, JOIN_STATUS_SIZE);
         if (m.readU8(pidPtr) > 1) {
             throw Errno.INVAL.fail();
         }
         m.write(pidPtr, new byte[OPTION_PID_SIZE]);
-        m.write(statusPtr, new byte[statusSize]);
+        m.write(statusPtr, new byte[JOIN_STATUS_SIZE]);
+        throw Errno.CHILD.fail();
+    }
+
+    /**
+     * The 2023 join: {@code *pid} is a plain u32 and every value is valid (u32::MAX, waitpid's -1, is any
+     * child), so there is no tag to refuse. Wasmer 3.x answers a process without children with the exit code
+     * ECHILD (10) and, for any child, writes back the pid -1: the value the guest passed, so the pid is left
+     * as it is either way.
+     */
+    private static int joinWithoutChildren2023(GuestMemory m, int pidPtr, int exitCodePtr) {
+        m.check(pidPtr, 4);
+        m.check(exitCodePtr, 4);
+        m.writeI32(exitCodePtr, Errno.CHILD.code());
         throw Errno.CHILD.fail();
     }
 

@@ -3,9 +3,10 @@ package io.wasix.host.thread;
 /**
  * stack_restore (longjmp) on its way to the host's call that took the checkpoint: thrown from the host
  * function, it leaves the guest's frames, and any call of a signal handler in between, as control flow, and
- * {@link EntryCall} rewinds that call to the checkpoint. Stackless.
+ * {@link EntryCall} rewinds that call to the checkpoint. Stackless. Public only for the host-function wrapper
+ * to tell it from a call that ended the guest; made here only.
  */
-final class LongJump extends RuntimeException {
+public final class LongJump extends RuntimeException {
     final EntryCall.Frame frame;
     final Checkpoints.Checkpoint checkpoint;
     final long value;
