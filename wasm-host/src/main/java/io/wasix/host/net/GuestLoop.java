@@ -1,6 +1,8 @@
 package io.wasix.host.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
 import io.wasix.host.GuestStoppedException;
 import java.util.function.BooleanSupplier;
@@ -19,6 +21,7 @@ public final class GuestLoop {
 
     private final Transport transport;
     private final ManualIoEventLoop loop;
+    private BooleanSupplier submitter = () -> false;
     private volatile boolean stopped;
     /** Set (once) by {@link #stopGracefully}; the deadline is written before the flag and read after it. */
     private volatile boolean draining;
@@ -62,7 +65,77 @@ public final class GuestLoop {
 
     /** Runs whatever IO and tasks are ready, without blocking. */
     public void poll() {
+        runNow();
+    }
+
+    // ---- direct mode only on this branch point; the threaded loop brings the real ones
+    public void enter() {
+    }
+
+    public void exit() {
+    }
+
+    public void changed() {
+    }
+
+    public boolean isThreaded() {
+        return false;
+    }
+
+    /** Whether the calling thread is the one that runs the loop. */
+    boolean inLoopThread() {
+        return loop.inEventLoop();
+    }
+
+    /** Makes a blocked run of the loop return (another thread queued work for it). */
+    void wakeLoop() {
+        loop.wakeup();
+    }
+
+    /** The loop run once more, without blocking. */
+    public void turn() {
+        runNow();
+    }
+
+    /** {@link #await} for a Netty future. */
+    public boolean awaitDone(io.netty.util.concurrent.Future<?> future, long deadlineNanos) {
+        return await(future::isDone, deadlineNanos);
+    }
+
+    /**
+     * Registers an IoHandle of ours (a transport driven without channels) on this loop and waits for the
+     * registration.
+     */
+    IoRegistration register(IoHandle handle) {
+        var future = loop.register(handle);
+        awaitDone(future, NO_DEADLINE);
+        if (!future.isSuccess()) {
+            throw new IllegalStateException("cannot register " + handle, future.cause());
+        }
+        return future.getNow();
+    }
+
+    /**
+     * What must reach the loop's IoHandler before each run: the {@link Ring}'s queued submissions, which it
+     * writes into the submission queue so that the run's one io_uring_enter takes them all. It answers true
+     * when it stopped short (the queue would have filled): the loop then submits without waiting and asks again.
+     */
+    void submitter(BooleanSupplier flush) {
+        this.submitter = flush;
+    }
+
+    private void runNow() {
+        while (submitter.getAsBoolean()) {
+            loop.runNow();
+        }
         loop.runNow();
+    }
+
+    private void run(long waitNanos) {
+        while (submitter.getAsBoolean()) {
+            loop.runNow();
+        }
+        loop.run(waitNanos);
     }
 
     /**
@@ -72,6 +145,16 @@ public final class GuestLoop {
     public void throwIfStopped() {
         if (stopped) {
             throw new GuestStoppedException();
+        }
+    }
+
+    /**
+     * For a call that takes new work without waiting (an accept that finds a connection queued): a graceful
+     * stop closes the listeners when the guest next calls in, even if it never has to wait, as under load.
+     */
+    public void noticeStop() {
+        if (draining) {
+            noticeDrain();
         }
     }
 
@@ -139,12 +222,12 @@ public final class GuestLoop {
                     if (ran) {
                         return false;
                     }
-                    loop.runNow();
+                    runNow();
                     ran = true;
                     continue;
                 }
             }
-            loop.run(wait);
+            run(wait);
             ran = true;
         }
         return true;
@@ -202,7 +285,7 @@ public final class GuestLoop {
         long deadline = deadline(graceNanos);
         loop.shutdown();
         while (!loop.isTerminated() && System.nanoTime() < deadline) {
-            loop.run(Math.max(1, Math.min(deadline - System.nanoTime(), 10_000_000L)));
+            run(Math.max(1, Math.min(deadline - System.nanoTime(), 10_000_000L)));
         }
     }
 }

@@ -29,7 +29,8 @@ public final class GuestNetwork {
     private boolean responded;
     private int openChannels;
     private int openConnections;
-    private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    private final java.util.Set<Listener> listeners = new java.util.LinkedHashSet<>();
+    private Ring ring;
     /** Written on the guest thread, read by whoever reports metrics. */
     private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
@@ -87,29 +88,56 @@ public final class GuestNetwork {
     /** Registers a channel and counts it until its close completes. */
     void register(io.netty.channel.Channel channel) {
         loop.register(channel);
+        // Not a connection: a listener's next connection is new work, and so is a UDP socket's next datagram;
+        // a graceful stop need not wait for either. Their queued sends still leave before exit.
+        boolean connection = !(channel instanceof io.netty.channel.ServerChannel
+                || channel instanceof io.netty.channel.socket.DatagramChannel);
+        socketOpened(connection);
+        channel.closeFuture().addListener(f -> {
+            loop.enter();
+            try {
+                socketClosed(connection);
+            } finally {
+                loop.exit();
+            }
+        });
+    }
+
+    /** A kernel socket of this guest was opened: counted until {@link #socketClosed}. */
+    void socketOpened(boolean connection) {
         openChannels++;
-        if (channel instanceof io.netty.channel.ServerChannel server) {
-            listeners.add(server);
-            channel.closeFuture().addListener(f -> {
-                openChannels--;
-                listeners.remove(server);
-                channelClosed();
-            });
-        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
-            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
-            // work, as a listener's next connection is. Its queued sends still leave before exit.
-            channel.closeFuture().addListener(f -> {
-                openChannels--;
-                channelClosed();
-            });
-        } else {
+        if (connection) {
             openConnections++;
-            channel.closeFuture().addListener(f -> {
-                openChannels--;
-                openConnections--;
-                channelClosed();
-            });
         }
+    }
+
+    /** A kernel socket of this guest was closed, and its fd is free. Loop thread; shard lock held. */
+    void socketClosed(boolean connection) {
+        openChannels--;
+        if (connection) {
+            openConnections--;
+        }
+        loop.changed(); // a close or a drain waits for this
+        channelClosed();
+    }
+
+    /** A listener was made: a graceful stop closes it. */
+    void listenerOpened(Listener l) {
+        listeners.add(l);
+    }
+
+    void listenerClosed(Listener l) {
+        listeners.remove(l);
+        loop.changed();
+    }
+
+    /** The shard's io_uring ring as the guest's TCP sockets use it, made with the first of them. */
+    Ring ring() {
+        if (ring == null) {
+            ring = new Ring(loop);
+            ring.start();
+        }
+        return ring;
     }
 
     /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
@@ -144,19 +172,11 @@ public final class GuestNetwork {
      * what was already queued, then its next wait for a connection ends the guest.
      */
     private void stopListening() {
-        java.util.List<io.netty.channel.ChannelFuture> closed = new java.util.ArrayList<>();
-        for (var server : java.util.List.copyOf(listeners)) {
-            closed.add(server.close());
+        // Each waits (briefly) until the kernel has let go of its port, as a guest's own close of it does.
+        for (Listener l : java.util.List.copyOf(listeners)) {
+            l.close();
         }
-        // As GuestSocket's own listener close: NIO and io_uring let go of the fd only when the loop runs
-        // again, and a guest busy with queued connections may not wait (run the loop) for a while.
-        loop.drain(() -> closed.stream().allMatch(java.util.concurrent.Future::isDone),
-                GuestLoop.deadline(LISTENER_CLOSE_NANOS));
-        loop.poll();
     }
-
-    /** Bound on the wait in {@link #stopListening}; a close normally completes within one loop run. */
-    private static final long LISTENER_CLOSE_NANOS = 1_000_000_000L;
 
     public int openChannels() {
         return openChannels;

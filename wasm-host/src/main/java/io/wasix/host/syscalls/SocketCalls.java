@@ -194,7 +194,7 @@ final class SocketCalls {
         }
         m.writeI32(retFd, newFd);
         if (retAddr != 0) {
-            SockAddr.write(m, retAddr, conn.peerAddress());
+            SockAddr.write(m, retAddr, conn.acceptedPeer());
         }
         return 0;
     }
