@@ -43,6 +43,16 @@ sealed interface Connection permits ChannelConnection, RingConnection, EpollConn
     default void refresh() {
     }
 
+    /**
+     * The guest's receive found nothing queued: bring in what the kernel already holds, as {@link #refresh}
+     * does, but a transport may leave the fd out of its wait set when that found something, since the guest
+     * takes it at once and need not wait (a request-per-connection server's connection is then answered and
+     * closed without ever being watched). The guest calls {@link #refresh} before any wait.
+     */
+    default void readNow() {
+        refresh();
+    }
+
     /** Flow control of received bytes: off once the guest's inbound queue is full, on again when drained. */
     void setReading(boolean on);
 

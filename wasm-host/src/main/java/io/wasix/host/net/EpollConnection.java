@@ -39,7 +39,10 @@ final class EpollConnection implements Connection, EpollIoHandle {
     private static final int HUP = 0x10, ERR = EpollIoOps.EPOLLERR.value(), RDHUP = EpollIoOps.EPOLLRDHUP.value();
 
     private final GuestNetwork net;
-    private final NativeSocket socket;
+    private final FileDescriptor fd;
+    private final boolean ipv6;
+    /** Made when the guest first asks for an option or a shutdown: making one costs a getsockname. */
+    private NativeSocket socket;
     private final IoRegistration registration;
     private ConnectionEvents events;
     /** What is armed in the epoll set (0: the fd is not in it). */
@@ -65,9 +68,10 @@ final class EpollConnection implements Connection, EpollIoHandle {
     private InetSocketAddress remote;
 
     /** @param remote the peer accept4 reported */
-    EpollConnection(GuestNetwork net, NativeSocket socket, InetSocketAddress remote) {
+    EpollConnection(GuestNetwork net, int fd, boolean ipv6, InetSocketAddress remote) {
         this.net = net;
-        this.socket = socket;
+        this.fd = new FileDescriptor(fd);
+        this.ipv6 = ipv6;
         this.remote = remote;
         this.registration = net.loop().register(this);
         net.socketOpened(true);
@@ -75,6 +79,14 @@ final class EpollConnection implements Connection, EpollIoHandle {
 
     @Override
     public FileDescriptor fd() {
+        return fd;
+    }
+
+    /** A view of the fd for the calls FileDescriptor has not; never closed itself (closing {@link #fd} is). */
+    private NativeSocket socket() {
+        if (socket == null) {
+            socket = new NativeSocket(fd.intValue(), ipv6);
+        }
         return socket;
     }
 
@@ -107,22 +119,40 @@ final class EpollConnection implements Connection, EpollIoHandle {
         }
         read();
         if (interest == 0 && !closed) {
+            arm(IN); // someone may wait: the next byte must raise an event
+        }
+    }
+
+    @Override
+    public void readNow() {
+        if (closeWanted) {
+            return;
+        }
+        // Into the epoll set only when the kernel had nothing: the guest is about to wait. A connection whose
+        // request is there at its first receive is answered and closed without ever being added.
+        if (!read() && interest == 0 && !closed) {
             arm(IN);
         }
     }
 
-    /** recv(2) into host buffers while the kernel may hold more and the socket's queue has room. */
-    private void read() {
+    /**
+     * recv(2) into host buffers while the kernel may hold more and the socket's queue has room.
+     *
+     * @return whether the socket heard anything (bytes, the end, an error)
+     */
+    private boolean read() {
+        boolean heard = false;
         while (kernelReadable && reading && !inputDone && !closed) {
             ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(recvSize);
             int n;
             try {
-                n = socket.recvAddress(buf.memoryAddress(), 0, buf.capacity());
+                n = fd.readAddress(buf.memoryAddress(), 0, buf.capacity());
             } catch (IOException e) {
                 buf.release();
                 fail(NetErrors.errno(e));
-                return;
+                return true;
             }
+            heard = true;
             if (n > 0) {
                 buf.writerIndex(n);
                 boolean full = n == buf.capacity();
@@ -142,10 +172,12 @@ final class EpollConnection implements Connection, EpollIoHandle {
                 if (n < 0) { // end of stream
                     inputDone = true;
                     events.inputClosed();
+                    return true;
                 }
-                return;
+                return false; // nothing there (EAGAIN)
             }
         }
+        return heard;
     }
 
     @Override
@@ -198,7 +230,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
         if (writable && pendingBytes > WRITE_HIGH_WATER) {
             writable = false;
         }
-        arm(interest | OUT);
+        arm(IN | OUT);
     }
 
     /**
@@ -209,7 +241,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
     private boolean send(ByteBuf buf) {
         int n;
         try {
-            n = socket.sendAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
+            n = fd.writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
         } catch (IOException e) {
             buf.release();
             Errno err = NetErrors.errno(e);
@@ -252,7 +284,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
         }
         if (queued.isEmpty()) {
             if ((interest & OUT) != 0) {
-                arm(interest & ~OUT);
+                arm(IN);
             }
             if (closeWanted) {
                 closeNow();
@@ -281,7 +313,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
     private void shutdownNow() {
         shutdownWanted = false;
         try {
-            socket.shutdown(false, true);
+            socket().shutdown(false, true);
         } catch (IOException ignored) {
             // a connection already reset: nothing to end
         }
@@ -312,9 +344,17 @@ final class EpollConnection implements Connection, EpollIoHandle {
         closed = true;
         active = false;
         dropQueued();
-        socket.closeQuietly(); // first, so that the registration's cancel need not take the fd out of the set
+        closeFd(); // first, so that the registration's cancel need not take the fd out of the set
         registration.cancel();
         net.socketClosed(true);
+    }
+
+    private void closeFd() {
+        try {
+            fd.close();
+        } catch (IOException ignored) {
+            // close(2) frees the fd whatever it answers
+        }
     }
 
     private void dropQueued() {
@@ -377,7 +417,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
             closed = true;
             active = false;
             dropQueued();
-            socket.closeQuietly();
+            closeFd();
             net.socketClosed(true);
         }
     }
@@ -387,7 +427,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
     @Override
     public InetSocketAddress localAddress() {
         if (local == null && !closed) {
-            local = socket.localAddress();
+            local = socket().localAddress();
         }
         return local;
     }
@@ -399,6 +439,6 @@ final class EpollConnection implements Connection, EpollIoHandle {
 
     @Override
     public OptionTarget options() {
-        return closed ? RingConnection.Closed.TARGET : socket;
+        return closed ? RingConnection.Closed.TARGET : socket();
     }
 }

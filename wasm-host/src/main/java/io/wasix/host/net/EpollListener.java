@@ -90,7 +90,7 @@ final class EpollListener implements Listener, EpollIoHandle {
                 return; // the kernel's queue is empty
             }
             InetSocketAddress remote = NativeInetAddress.address(peer, 1, peer[0]);
-            events.accepted(new EpollConnection(net, new NativeSocket(fd, socket.ipv6()), remote));
+            events.accepted(new EpollConnection(net, fd, socket.ipv6(), remote));
         }
     }
 

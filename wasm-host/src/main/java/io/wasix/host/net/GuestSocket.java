@@ -170,11 +170,15 @@ public final class GuestSocket implements NetSocket {
     /**
      * Takes the next accepted connection, waiting for one unless non-blocking.
      *
+     * @param wantPeer the guest asks for the peer's address with it (see {@link Listener#peersWanted})
      * @return the new socket, or null only for a non-blocking call with nothing queued (EAGAIN)
      */
-    public GuestSocket accept(boolean nonBlocking) {
+    public GuestSocket accept(boolean nonBlocking, boolean wantPeer) {
         if (state != State.LISTENING) {
             throw Errno.INVAL.fail();
+        }
+        if (wantPeer) {
+            listener.peersWanted();
         }
         net.loop().noticeStop(); // a guest that never has to wait (a full accept queue) must still see its listeners close
         if (acceptQueue.isEmpty()) {
@@ -463,7 +467,7 @@ public final class GuestSocket implements NetSocket {
         throwIfClosed();
         requireConnected();
         if (!readable()) {
-            conn.refresh(); // what the kernel holds already, where the transport can read it without the loop
+            conn.readNow(); // what the kernel holds already, where the transport can read it without the loop
         }
         if (!readable()) {
             if (nonBlocking) {
@@ -735,9 +739,9 @@ public final class GuestSocket implements NetSocket {
             case FAILED -> IN | OUT | RDHUP | HUP | (pendingError != null ? ERR : 0);
             case CLOSED -> HUP;
             case CONNECTED -> {
-                if (!readable()) {
-                    conn.refresh(); // someone is about to wait for this fd: the loop must hear of it
-                }
+                // Someone is about to wait for this fd, even when it is readable already (an edge-triggered
+                // wait must hear of the next arrival): the loop must hear of it.
+                conn.refresh();
                 int r = 0;
                 if (readable()) {
                     r |= IN;

@@ -22,6 +22,13 @@ sealed interface Listener permits ChannelListener, RingListener, EpollListener {
     void accepting(boolean on);
 
     /**
+     * The guest's accept asks for the peer's address: a transport that would otherwise have to ask the kernel
+     * for it per connection may accept in a way that reports it (see {@link RingListener}).
+     */
+    default void peersWanted() {
+    }
+
+    /**
      * Closes the listener and waits, briefly, until the kernel has let go of its port, as close(2) does: the
      * guest may bind the port again at once. Connections accepted and not yet taken are the socket's to close.
      */

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 final class NativeSocket extends Socket implements OptionTarget {
     private final boolean ipv6;
 
+    /** A view of an open fd; Netty's Socket asks the kernel its family here (one getsockname). */
     NativeSocket(int fd, boolean ipv6) {
         super(fd);
         this.ipv6 = ipv6;
@@ -52,6 +53,15 @@ final class NativeSocket extends Socket implements OptionTarget {
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             throw NetErrors.errno(e).fail();
+        }
+    }
+
+    /** Closes {@code fd} now (close(2)), for an fd never given a socket object. */
+    static void closeFd(int fd) {
+        try {
+            new io.netty.channel.unix.FileDescriptor(fd).close();
+        } catch (IOException ignored) {
+            // the fd is released anyway
         }
     }
 

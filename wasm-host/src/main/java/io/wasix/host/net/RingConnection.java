@@ -34,8 +34,10 @@ final class RingConnection implements Connection, Ring.Member {
     private static final int MAX_CHAIN_SENDS = 16;
 
     private final Ring ring;
-    private final NativeSocket socket;
     private final int fd;
+    private final boolean ipv6;
+    /** Made when the guest first asks for an address or an option: making one costs a getsockname. */
+    private NativeSocket socket;
     private final int slot;
     private final GuestNetwork net;
     private ConnectionEvents events;
@@ -68,11 +70,13 @@ final class RingConnection implements Connection, Ring.Member {
     private InetSocketAddress local;
     private InetSocketAddress remote;
 
-    RingConnection(Ring ring, GuestNetwork net, NativeSocket socket) {
+    /** @param remote the peer, when the accept reported it; else asked of the kernel if the guest wants it */
+    RingConnection(Ring ring, GuestNetwork net, int fd, boolean ipv6, InetSocketAddress remote) {
         this.ring = ring;
         this.net = net;
-        this.socket = socket;
-        this.fd = socket.intValue();
+        this.fd = fd;
+        this.ipv6 = ipv6;
+        this.remote = remote;
         this.slot = ring.attach(this);
         net.socketOpened(true);
     }
@@ -179,7 +183,7 @@ final class RingConnection implements Connection, Ring.Member {
     @Override
     public InetSocketAddress localAddress() {
         if (local == null && !closeWanted) {
-            local = socket.localAddress();
+            local = socket().localAddress();
         }
         return local;
     }
@@ -187,14 +191,22 @@ final class RingConnection implements Connection, Ring.Member {
     @Override
     public InetSocketAddress remoteAddress() {
         if (remote == null && !closeWanted) {
-            remote = socket.remoteAddress();
+            remote = socket().remoteAddress();
         }
         return remote;
     }
 
     @Override
     public OptionTarget options() {
-        return closeWanted ? Closed.TARGET : socket;
+        return closeWanted ? Closed.TARGET : socket();
+    }
+
+    /** A view of the fd for the calls the ring has no operation for; never closed itself (the ring closes the fd). */
+    private NativeSocket socket() {
+        if (socket == null) {
+            socket = new NativeSocket(fd, ipv6);
+        }
+        return socket;
     }
 
     // ---------------------------------------------------------------- the ring's side
@@ -340,7 +352,7 @@ final class RingConnection implements Connection, Ring.Member {
         chainStep();
         if (res == -Ring.ECANCELED) {
             if (abandoned) {
-                socket.closeQuietly(); // the loop is going away: no more submissions, and the fd is still ours
+                socket().closeQuietly(); // the loop is going away: no more submissions, and the fd is still ours
             } else {
                 closeSubmitted = false; // a send before it failed, which cut the chain: close on its own
                 markDirty();

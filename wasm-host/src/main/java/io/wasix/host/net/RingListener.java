@@ -1,23 +1,39 @@
 package io.wasix.host.net;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
- * A listening TCP socket on the shard's io_uring ring: one multishot accept, which keeps handing the kernel's
- * queued connections over as completions (all that are waiting, at each io_uring_enter) until it is cancelled
- * or fails. Each completion is a new fd, which becomes a {@link RingConnection} at once, with its first
- * receive submitted in the loop's next run.
+ * A listening TCP socket on the shard's io_uring ring. It accepts in one of two ways:
  *
- * <p>Accepting stops ({@link #accepting} off) by cancelling the multishot accept: while the guest's accept
- * queue is full, and after an accept failed for want of fds, which ends the multishot by itself. It is
- * re-armed only when accepting is on again, so a process out of fds does not retry in a loop (the kernel
- * keeps the connection queued meanwhile). The peer's address is not asked for here: a multishot accept
- * writes every peer into the same memory, so {@link RingConnection#remoteAddress} asks the kernel when the
- * guest wants it.
+ * <ul>
+ *   <li><b>One multishot accept</b>, until the guest asks for a peer's address at accept: one submission
+ *       keeps handing the kernel's queued connections over as completions (all that are waiting, at each
+ *       io_uring_enter). A multishot accept writes every peer into the same memory, so none can be read
+ *       back; a connection's peer is asked of the kernel only if the guest asks (sock_addr_peer).
+ *   <li><b>{@link #ADDRESSED_ACCEPTS} single accepts in flight, each with its own address memory</b>, once
+ *       the guest's accept asks for the peer (as the bundled hello guest does at every connection): each
+ *       completion carries its peer's address, at no syscall, and its accept is submitted again with the
+ *       loop's next run, in the same io_uring_enter as the rest. Asking the kernel instead would cost a
+ *       getpeername per connection.
+ * </ul>
+ *
+ * Each completion is a new fd, which becomes a {@link RingConnection} at once, with its first receive
+ * submitted in the loop's next run.
+ *
+ * <p>Accepting stops ({@link #accepting} off) by cancelling what is in flight: while the guest's accept queue
+ * is full, and after an accept failed for want of fds, which ends a multishot accept by itself. Accepts are
+ * submitted again only when accepting is on again, so a process out of fds does not retry in a loop (the
+ * kernel keeps the connection queued meanwhile).
  *
  * <p>Threading: as {@link RingConnection}.
  */
 final class RingListener implements Listener, Ring.Member {
+    /** Accepts in flight once peers' addresses are wanted; more connections wait for the next run's. */
+    static final int ADDRESSED_ACCEPTS = 16;
     /** Bound on the wait in {@link #close}; a close normally completes within one loop run. */
     private static final long CLOSE_NANOS = 1_000_000_000L;
 
@@ -30,10 +46,11 @@ final class RingListener implements Listener, Ring.Member {
     private final ListenerEvents events;
     private boolean dirty;
     private int outstanding;
-    private boolean want;            // the guest wants connections now
-    private boolean armed;           // a multishot accept is in the kernel
-    private long acceptId;
-    private boolean cancelSubmitted;
+    private boolean want;                // the guest wants connections now
+    private boolean multishotArmed;      // the multishot accept is in the kernel
+    private long multishotId;
+    private boolean multishotCancelled;
+    private AddressedAccept[] addressed; // made when the guest first asks for a peer at accept
     private boolean closeWanted;
     private boolean closeSubmitted;
     private boolean closed;
@@ -51,6 +68,7 @@ final class RingListener implements Listener, Ring.Member {
         this.events = events;
         this.local = socket.bindAndListen(address);
         this.slot = ring.attach(this);
+        net.socketOpened(false);
         net.listenerOpened(this);
     }
 
@@ -67,6 +85,17 @@ final class RingListener implements Listener, Ring.Member {
         }
     }
 
+    @Override
+    public void peersWanted() {
+        if (addressed == null && !closeWanted) {
+            addressed = new AddressedAccept[ADDRESSED_ACCEPTS];
+            for (int i = 0; i < addressed.length; i++) {
+                addressed[i] = new AddressedAccept();
+            }
+            markDirty(); // the multishot gives way to them at the next run
+        }
+    }
+
     private void markDirty() {
         ring.wantFlush(this, dirty);
         dirty = true;
@@ -79,8 +108,21 @@ final class RingListener implements Listener, Ring.Member {
             want = false;
             markDirty();
         }
-        GuestLoop loop = ring.loop();
-        loop.drain(() -> closed && !armed, GuestLoop.deadline(CLOSE_NANOS));
+        ring.loop().drain(() -> closed && !anyArmed(), GuestLoop.deadline(CLOSE_NANOS));
+    }
+
+    private boolean anyArmed() {
+        if (multishotArmed) {
+            return true;
+        }
+        if (addressed != null) {
+            for (AddressedAccept a : addressed) {
+                if (a.armed) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override
@@ -94,13 +136,31 @@ final class RingListener implements Listener, Ring.Member {
         if (closed) {
             return true;
         }
-        if (armed && !want && !cancelSubmitted) {
+        // What is in flight and no longer wanted is cancelled: all of it when accepting stops, the multishot
+        // when addressed accepts take over.
+        boolean stopAll = !want;
+        boolean needCancel = multishotArmed && !multishotCancelled && (stopAll || addressed != null);
+        if (addressed != null && stopAll) {
+            for (AddressedAccept a : addressed) {
+                needCancel |= a.armed && !a.cancelled;
+            }
+        }
+        if (needCancel) {
             if (!ring.room(1)) {
                 return false;
             }
-            cancelSubmitted = true;
             outstanding++;
-            ring.cancel(slot, acceptId);
+            if (stopAll) {
+                ring.cancelAll(slot, fd);
+                if (addressed != null) {
+                    for (AddressedAccept a : addressed) {
+                        a.cancelled = a.armed;
+                    }
+                }
+            } else {
+                ring.cancel(slot, multishotId);
+            }
+            multishotCancelled = multishotArmed;
         }
         if (closeWanted) {
             if (!closeSubmitted) {
@@ -114,15 +174,29 @@ final class RingListener implements Listener, Ring.Member {
             }
             return true;
         }
-        if (want && !armed) {
-            if (!ring.room(1)) {
-                return false;
+        if (!want) {
+            return true;
+        }
+        if (addressed == null) {
+            if (!multishotArmed) {
+                if (!ring.room(1)) {
+                    return false;
+                }
+                multishotArmed = true;
+                multishotCancelled = false;
+                outstanding++;
+                multishotId = ring.submit(slot, Ring.OP_ACCEPT, (byte) 0, Ring.ACCEPT_MULTISHOT, fd, 0L, 0L, 0,
+                        Ring.SOCK_NONBLOCK | Ring.SOCK_CLOEXEC);
             }
-            armed = true;
-            cancelSubmitted = false;
-            outstanding++;
-            acceptId = ring.submit(slot, Ring.OP_ACCEPT, (byte) 0, Ring.ACCEPT_MULTISHOT, fd, 0L, 0L, 0,
-                    Ring.SOCK_NONBLOCK | Ring.SOCK_CLOEXEC);
+            return true;
+        }
+        for (AddressedAccept a : addressed) {
+            if (!a.armed) {
+                if (!ring.room(1)) {
+                    return false;
+                }
+                a.arm(ring);
+            }
         }
         return true;
     }
@@ -130,41 +204,60 @@ final class RingListener implements Listener, Ring.Member {
     @Override
     public void complete(byte op, int res, int flags) {
         if (op == Ring.OP_ACCEPT && (flags & Ring.CQE_F_MORE) != 0) {
-            accepted(res); // the multishot goes on
+            accepted(res, null); // the multishot goes on
             return;
         }
         outstanding--;
         switch (op) {
             case Ring.OP_ACCEPT -> {
-                armed = false;
-                cancelSubmitted = false;
-                accepted(res);
-                if (want && !closeWanted) {
-                    markDirty(); // ended by an error the guest does not pause for (ECONNABORTED...), or raced a resume
-                }
-                ring.changed();
+                multishotArmed = false;
+                multishotCancelled = false;
+                accepted(res, null);
+                rearm();
             }
             case Ring.OP_CLOSE -> {
                 closed = true;
+                releaseAddressed();
+                net.socketClosed(false);
                 net.listenerClosed(this);
             }
             default -> { } // a cancel's own answer
         }
-        if (closed && outstanding == 0) {
+        releaseIfDone();
+    }
+
+    /** Another accept is wanted: one ended by an error the guest does not pause for (ECONNABORTED...), a cancel
+     * that raced a resume, or an addressed accept that took its connection. */
+    private void rearm() {
+        if (want && !closeWanted) {
+            markDirty();
+        }
+        ring.changed();
+    }
+
+    private void releaseIfDone() {
+        if (closed && outstanding == 0 && !anyArmed()) {
             ring.release(slot);
         }
     }
 
-    private void accepted(int res) {
+    private void accepted(int res, InetSocketAddress peer) {
         if (res >= 0) {
-            NativeSocket child = new NativeSocket(res, socket.ipv6());
             if (closeWanted) {
-                child.closeQuietly();
+                NativeSocket.closeFd(res);
                 return;
             }
-            events.accepted(new RingConnection(ring, net, child));
+            events.accepted(new RingConnection(ring, net, res, socket.ipv6(), peer));
         } else if (res != -Ring.ECANCELED) {
             events.acceptFailed(NetErrors.fromLinux(-res));
+        }
+    }
+
+    private void releaseAddressed() {
+        if (addressed != null) {
+            for (AddressedAccept a : addressed) {
+                a.release();
+            }
         }
     }
 
@@ -172,15 +265,85 @@ final class RingListener implements Listener, Ring.Member {
     public void abandon() {
         if (!closed) {
             closed = true;
-            armed = false;
-            socket.closeQuietly(); // the loop's end cancels the accept; the port is free once the ring is gone
+            multishotArmed = false;
+            socket.closeQuietly(); // the loop's end cancels the accepts; the port is free once the ring is gone
+            net.socketClosed(false);
             net.listenerClosed(this);
         }
     }
 
-    /** For tests and diagnostics. */
     @Override
     public String toString() {
-        return "RingListener{fd=" + fd + ", " + local + (armed ? ", accepting" : "") + "}";
+        return "RingListener{fd=" + fd + ", " + local + "}";
     }
+
+    /**
+     * One single-shot accept with its own memory for the peer's address (a sockaddr_storage and its length),
+     * on a ring slot of its own so that its completion names it.
+     */
+    private final class AddressedAccept implements Ring.Member {
+        private static final int SOCKADDR_STORAGE = 128;
+        private final ByteBuf memory = ByteBufAllocator.DEFAULT.directBuffer(SOCKADDR_STORAGE + 8);
+        private final long address = memory.memoryAddress();
+        private final int acceptSlot = ring.attach(this);
+        boolean armed;
+        boolean cancelled;
+        private boolean released;
+
+        void arm(Ring ring) {
+            memory.setIntLE(SOCKADDR_STORAGE, SOCKADDR_STORAGE); // socklen_t in: the room for the address
+            armed = true;
+            cancelled = false;
+            ring.submit(acceptSlot, Ring.OP_ACCEPT, (byte) 0, (short) 0, fd, address + SOCKADDR_STORAGE, address, 0,
+                    Ring.SOCK_NONBLOCK | Ring.SOCK_CLOEXEC);
+        }
+
+        @Override
+        public boolean flush(Ring ring) {
+            return true; // its listener submits for it
+        }
+
+        @Override
+        public void complete(byte op, int res, int flags) {
+            armed = false;
+            cancelled = false;
+            accepted(res, res >= 0 ? peer() : null);
+            if (closed) {
+                release();
+                releaseIfDone();
+            } else {
+                rearm();
+            }
+        }
+
+        /** The peer, from the sockaddr the kernel wrote: AF_INET or AF_INET6, port in network order. */
+        private InetSocketAddress peer() {
+            int family = memory.getShortLE(0);
+            int port = memory.getUnsignedShort(2);
+            byte[] ip = new byte[family == AF_INET6 ? 16 : 4];
+            memory.getBytes(family == AF_INET6 ? 8 : 4, ip);
+            try {
+                int scope = family == AF_INET6 ? memory.getIntLE(24) : 0;
+                InetAddress a = scope != 0 ? java.net.Inet6Address.getByAddress(null, ip, scope) : InetAddress.getByAddress(ip);
+                return new InetSocketAddress(a, port);
+            } catch (UnknownHostException e) {
+                return null; // cannot happen for 4 or 16 bytes; the kernel is asked instead
+            }
+        }
+
+        void release() {
+            if (!released && !armed) {
+                released = true;
+                memory.release();
+                ring.release(acceptSlot);
+            }
+        }
+
+        @Override
+        public void abandon() {
+            // the listener closes the fd; a completion still coming gives the memory back
+        }
+    }
+
+    private static final int AF_INET6 = 10;
 }
