@@ -7,9 +7,10 @@
 #
 # Sources, searched recursively in
 #   appliance/src/main/guests  wasm-host/src/test/guests  appliance/src/test/guests
-#   bench/src/main/resources/guests (on the bench class path)
+#   bench/src/main/resources/guests (on the bench class path)  docs/recipes (the guide's recipes)
 #   *.c   -> clang (freestanding wasm32, no libc) -> same name .wasm beside it
 #   *.wat -> wat2wasm --debug-names             -> same name .wasm beside it
+#   *.rs  -> Debian's rustc, target wasm32-wasi (std on wasi-libc) -> same name .wasm beside it
 #
 # A C source picks another profile, and may add flags, with a line in its first ten:
 #   // build-guests: PROFILE [EXTRA CLANG FLAGS...]
@@ -18,6 +19,8 @@
 #   threads       freestanding, plus atomics and bulk memory, and an imported shared memory
 #                 (env.memory, as wasix-libc links it): add -Wl,--max-memory=N as an extra flag
 #   wasi-libc     Debian's wasi-libc (printf, files, crt1's _start), wasix.h for the sockets
+# A .wat source may name wabt feature flags (for wat2wasm and wasm-validate alike) the same way:
+#   ;; build-guests: --enable-exceptions
 #
 # Why the .wasm files are committed: the Maven build and the tests only read the .wasm; a
 # fresh machine (or a developer laptop) usually has no clang with a wasm32 target and no
@@ -25,21 +28,29 @@
 # sources, and CI runs `--check` to prove they are exactly what these sources produce.
 # The build is deterministic: -g0, -fno-ident (no compiler version "producers" section),
 # no paths or timestamps. Different compiler versions may still generate different code;
-# the reference toolchain is Debian's clang 14 + lld 14 and wabt 1.0.32.
+# the reference toolchain is Debian's clang 14 + lld 14 and wabt 1.0.32, and for Rust Debian's
+# rustc 1.63 with libstd-rust-dev-wasm32 (its "producers" section names that rustc; source paths
+# are remapped to the repository's, so the bytes do not depend on where the checkout lives; --check
+# builds each Rust source twice and reports a difference between the two as NONDETERMINISTIC).
+# RUSTC defaults to /usr/bin/rustc, not the first rustc on the PATH: a rustup toolchain there is
+# another compiler, whose output differs.
 #
-# Needs: clang, wasm-ld, wat2wasm, wasm-validate
-#   (Debian/Ubuntu: apt-get install clang lld wasi-libc wabt)
+# Needs: clang, wasm-ld, wat2wasm, wasm-validate, rustc with the wasm32-wasi std
+#   (Debian/Ubuntu: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rustc
+#    libstd-rust-dev-wasm32)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests bench/src/main/resources/guests)
-APT_HINT="install them with: apt-get install clang lld wasi-libc wabt"
+GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests bench/src/main/resources/guests
+            docs/recipes)
+APT_HINT="install them with: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rustc libstd-rust-dev-wasm32"
 
 CLANG="${CLANG:-clang}"
 WAT2WASM="${WAT2WASM:-wat2wasm}"
 WASM_VALIDATE="${WASM_VALIDATE:-wasm-validate}"
+RUSTC="${RUSTC:-/usr/bin/rustc}"
 
 usage() {
     echo "usage: $0 [--check]" >&2
@@ -60,16 +71,19 @@ esac
 # ---- sources ----------------------------------------------------------------------------
 C_SOURCES=()
 WAT_SOURCES=()
+RS_SOURCES=()
 for dir in "${GUEST_DIRS[@]}"; do
     [[ -d "$dir" ]] || continue
     while IFS= read -r f; do C_SOURCES+=("$f"); done \
         < <(find "$dir" -type f -name '*.c' | LC_ALL=C sort)
     while IFS= read -r f; do WAT_SOURCES+=("$f"); done \
         < <(find "$dir" -type f -name '*.wat' | LC_ALL=C sort)
+    while IFS= read -r f; do RS_SOURCES+=("$f"); done \
+        < <(find "$dir" -type f -name '*.rs' | LC_ALL=C sort)
 done
 
 # Two sources must not claim the same output (foo.c and foo.wat side by side).
-dups="$(for f in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}"; do echo "${f%.*}.wasm"; done \
+dups="$(for f in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}" "${RS_SOURCES[@]}"; do echo "${f%.*}.wasm"; done \
         | LC_ALL=C sort | uniq -d)"
 if [[ -n "$dups" ]]; then
     echo "build-guests: more than one source for: $dups" >&2
@@ -85,6 +99,9 @@ need "$CLANG" clang
 need wasm-ld lld
 need "$WAT2WASM" wabt
 need "$WASM_VALIDATE" wabt
+if ((${#RS_SOURCES[@]} > 0)); then
+    need "$RUSTC" rustc
+fi
 if ((${#missing[@]} > 0)); then
     echo "build-guests: missing tool(s):" >&2
     for m in "${missing[@]}"; do echo "  $m" >&2; done
@@ -139,9 +156,26 @@ if ! "$CLANG" "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.
     exit 1
 fi
 
+# Rust: the guide's own command (docs/guests.md), plus the path remapping that keeps the checkout's
+# location out of the bytes (panic messages name their source file).
+RUSTFLAGS_WASM=(
+    --edition 2021 --target wasm32-wasi
+    -C opt-level=2 -C strip=debuginfo
+    "--remap-path-prefix=$ROOT/="
+)
+if ((${#RS_SOURCES[@]} > 0)); then
+    printf 'fn main() {}\n' > "$TMP/probe.rs"
+    if ! "$RUSTC" "${RUSTFLAGS_WASM[@]}" -o "$TMP/probe-rs.wasm" "$TMP/probe.rs" 2> "$TMP/probe-rs.err"; then
+        cat "$TMP/probe-rs.err" >&2
+        echo "build-guests: $RUSTC cannot build for wasm32-wasi; $APT_HINT" >&2
+        exit 1
+    fi
+fi
+
 # ---- build ------------------------------------------------------------------------------
 build_one() { # build_one SOURCE OUTPUT
     local src="$1" out="$2"
+    local wabt_flags=()
     mkdir -p "$(dirname "$out")"
     case "$src" in
         *.c)
@@ -157,14 +191,20 @@ build_one() { # build_one SOURCE OUTPUT
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
             esac ;;
-        *.wat) "$WAT2WASM" --debug-names "$src" -o "$out" ;;
+        *.wat)
+            local features
+            features="$(head -n 10 "$src" | sed -n 's|^[[:space:]]*;;[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1)"
+            # shellcheck disable=SC2206 # flags, split on purpose
+            wabt_flags=($features)
+            "$WAT2WASM" --debug-names "${wabt_flags[@]}" "$src" -o "$out" ;;
+        *.rs) "$RUSTC" "${RUSTFLAGS_WASM[@]}" -o "$out" "$src" ;;
     esac
     chmod 0644 "$out" # clang marks its output executable; a .wasm is data
-    "$WASM_VALIDATE" "$out"
+    "$WASM_VALIDATE" "${wabt_flags[@]}" "$out"
 }
 
 status=0
-for src in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}"; do
+for src in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}" "${RS_SOURCES[@]}"; do
     wasm="${src%.*}.wasm"
     built="$TMP/out/$wasm"
     if ! build_one "$src" "$built"; then
@@ -174,7 +214,11 @@ for src in "${C_SOURCES[@]}" "${WAT_SOURCES[@]}"; do
     fi
     size="$(wc -c < "$built" | tr -d ' ')"
     if ((CHECK)); then
-        if [[ ! -f "$wasm" ]]; then
+        again="$TMP/again/$wasm"
+        if [[ "$src" == *.rs ]] && { ! build_one "$src" "$again" || ! cmp -s "$built" "$again"; }; then
+            echo "NONDETERMINISTIC $wasm (two builds of $src differ)"
+            status=1
+        elif [[ ! -f "$wasm" ]]; then
             echo "MISSING   $wasm (not committed; run scripts/build-guests.sh)"
             status=1
         elif ! cmp -s "$built" "$wasm"; then

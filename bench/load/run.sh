@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # bench/load/run.sh - the load benchmark: wrk -t2 -c100 against the appliance's guests and their peers.
 #
-#   bench/load/run.sh            the full matrix; writes bench/results/load-DATE.{csv,md,svg} (and
+#   bench/load/run.sh            the full matrix; writes load-DATE.{csv,md,svg} (and
 #                                load-DATE-syscalls.{csv,md,svg} when the appliance has --admin-port)
 #   bench/load/run.sh --quick    a small matrix in under 2 minutes (appliance, native C, plain Netty on
-#                                the auto transport); writes bench/target/load-quick/
+#                                the auto transport); writes load-quick.{csv,md,svg}
 #   bench/load/run.sh --quick --gate
 #                                also compares the ratios appliance/native-C and appliance/plain-Netty
 #                                with bench/load/baseline.csv and exits 1 on a large regression (CI)
-#   --out DIR        where to write (default above)      --runs N     runs per figure (default 3)
-#   --only REGEX     only the servers whose id matches    --duration S seconds measured per run
+#   --out DIR        where to write (default: a new directory under ${TMPDIR:-/tmp}/wasix-bench/; give
+#                    --out bench/results to record a figure in the repository)
+#   --runs N         runs per figure (default 3)          --duration S  seconds measured per run
+#   --only REGEX     only the servers whose id matches    -h, --help    this text
 #   BENCH_IMAGE=DIR  the appliance image to measure (default image/target/appliance)
 #   BENCH_BEFORE_IMAGE=DIR  also measure this older image's guests (rows before-*), for a before/after
 #                    comparison in the same run
+#   WARMUP, INTERP_WARMUP   seconds of load before measuring (default 8 and 2; --quick 5)
+#   GATE_FACTOR      how far below its baseline a ratio may fall before the gate fails (default 0.5)
+#   BUN_VERSION      the Bun release for its rows (default 1.4.5)
+#   The report's "Command:" line repeats the options and every one of these variables that was set.
 #
 # Workloads: close-per-request (every request says "Connection: close": one connection per request) and
 # keep-alive (wrk's default). Servers:
@@ -40,6 +46,13 @@
 # mode also node, npm (for Bun) and curl (for the syscall chart).
 set -euo pipefail
 
+# The exact command, with the variables that shape it, for the report.
+quote() { if [[ $1 =~ [^A-Za-z0-9_./:=,+-] ]]; then printf "'%s'" "${1//\'/\'\\\'\'}"; else printf '%s' "$1"; fi; }
+COMMAND="bench/load/run.sh"
+for arg in "$@"; do COMMAND+=" $(quote "$arg")"; done
+for v in GATE_FACTOR BUN_VERSION INTERP_WARMUP WARMUP BENCH_LOCK BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS; do
+    [[ -n "${!v:-}" ]] && COMMAND="$v=$(quote "${!v}") $COMMAND"
+done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/bench/load"
 CACHE="$ROOT/bench/.cache"
@@ -53,10 +66,6 @@ BUN_VERSION="${BUN_VERSION:-1.4.5}"
 GATE_FACTOR="${GATE_FACTOR:-0.5}"
 
 QUICK=0 GATE=0 OUT="" RUNS=3 DURATION="" ONLY=""
-COMMAND="bench/load/run.sh${*:+ $*}"
-for v in BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS; do
-    [[ -n "${!v:-}" ]] && COMMAND="$v=${!v} $COMMAND"
-done
 while (($#)); do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -65,7 +74,7 @@ while (($#)); do
         --runs) RUNS="$2"; shift ;;
         --duration) DURATION="$2"; shift ;;
         --only) ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -74,10 +83,11 @@ done
 # The JVM servers need seconds of load before C2 has compiled their hot paths (and the guest's); measured
 # here, the appliance's rate still rose between 5 s and 10 s of load. The interpreter needs little.
 if ((QUICK)); then
-    WARMUP="${WARMUP:-5}"; DURATION="${DURATION:-2}"; OUT="${OUT:-$ROOT/bench/target/load-quick}"
+    WARMUP="${WARMUP:-5}"; DURATION="${DURATION:-2}"
 else
-    WARMUP="${WARMUP:-8}"; DURATION="${DURATION:-5}"; OUT="${OUT:-$ROOT/bench/results}"
+    WARMUP="${WARMUP:-8}"; DURATION="${DURATION:-5}"
 fi
+OUT="${OUT:-${TMPDIR:-/tmp}/wasix-bench/load-$(date -u +%Y%m%d-%H%M%S)}"
 INTERP_WARMUP="${INTERP_WARMUP:-2}"
 DATE="$(date -u +%Y-%m-%d)"
 STAMP="$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -276,7 +286,7 @@ measure() {
     for ((i = 1; i <= series; i++)); do
         if ! measure_series "$id" "$workload" "$per"; then
             loud "SKIPPED $id ($workload): the server did not start or wrk failed; see above"
-            echo "$workload,${id%@*},${id#*@},,unavailable," >>"$CSV"
+            echo "$workload,${id%@*},${id#*@},,unavailable,," >>"$CSV"
             return 0
         fi
         rates+=("${RATES[@]}")
@@ -371,6 +381,9 @@ MD="$BASE.md"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r)."
     echo "wrk runs on the same two cores as the server, and other engineers' work shares them: compare ratios"
     echo "within this run, not absolute numbers across runs. The appliance picks **$AUTO** here."
+    echo "CPU µs/request: user + system CPU time (from /proc/PID/task/*/stat, 10 ms ticks) over each measured run,"
+    echo "divided by the requests wrk completed, for the server process and for its busiest thread (median of"
+    echo "the runs); wrk's own CPU is not in it."
     echo
     for w in close keepalive; do
         case "$w" in
@@ -416,15 +429,34 @@ MD="$BASE.md"
 } >"$MD"
 
 # ---- the bar chart ---------------------------------------------------------------------------------
+# Sized to its text (the label column fits the longest label), with a legend for the colours. Check a
+# change rendered: rsvg-convert FILE.svg -o FILE.png.
 SVG="$BASE.svg"
 awk -F, -v title="req/s per server, wrk -t2 -c100, median of $RUNS ($STAMP)" '
+    function esc(t) { gsub(/&/, "\\&amp;", t); gsub(/</, "\\&lt;", t); return t }
+    function kind(l) { return l ~ /^appliance/ ? 1 : (l ~ /^before/ ? 2 : (l ~ /^plain-netty/ ? 3 : 4)) }
     NR == 1 || $5 == "unavailable" { next }
-    { n++; w[n] = $1; label[n] = $2 ($3 == "-" ? "" : " (" $3 ")"); v[n] = $5; if ($5 > max[$1]) max[$1] = $5 }
+    {
+        n++; w[n] = $1; label[n] = $2 ($3 == "-" ? "" : " (" $3 ")"); v[n] = $5; cpu[n] = $7
+        if ($5 > max[$1]) max[$1] = $5
+        if (length(label[n]) > longest) longest = length(label[n])
+        seen[kind(label[n])] = 1
+    }
     END {
-        bar = 22; left = 330; width = 520; y = 50; h = 60 + n * (bar + 6) + 2 * 40
-        printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n", left + width + 110, h
+        colour[1] = "#2b6cb0"; colour[2] = "#90cdf4"; colour[3] = "#9f7aea"; colour[4] = "#718096"
+        name[1] = "the appliance (guest in wasm)"; name[2] = "the appliance, older build (before-*)"
+        name[3] = "plain Netty, no wasm"; name[4] = "peers: native C, Node, Bun"
+        bar = 22; left = int(longest * 7.4) + 24; width = 520; y = 78; h = y + n * (bar + 6) + 2 * 40
+        printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"13\">\n", left + width + 230, h
         printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-        printf "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", title
+        printf "<text x=\"10\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n", esc(title)
+        lx = 10
+        for (k = 1; k <= 4; k++) {
+            if (!(k in seen)) continue
+            printf "<rect x=\"%d\" y=\"38\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", lx, colour[k]
+            printf "<text x=\"%d\" y=\"50\">%s</text>\n", lx + 20, esc(name[k])
+            lx += 20 + int(length(name[k]) * 7.4) + 24
+        }
         split("close keepalive", ws, " ")
         for (k = 1; k <= 2; k++) {
             wl = ws[k]
@@ -434,10 +466,9 @@ awk -F, -v title="req/s per server, wrk -t2 -c100, median of $RUNS ($STAMP)" '
             for (i = 1; i <= n; i++) {
                 if (w[i] != wl) continue
                 len = max[wl] > 0 ? v[i] / max[wl] * width : 0
-                color = label[i] ~ /^appliance/ ? "#2b6cb0" : (label[i] ~ /^plain-netty/ ? "#9f7aea" : "#718096")
-                printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + bar - 6, label[i]
-                printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, len, bar, color
-                printf "<text x=\"%.1f\" y=\"%d\">%d</text>\n", left + len + 6, y + bar - 6, v[i]
+                printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + bar - 6, esc(label[i])
+                printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, len, bar, colour[kind(label[i])]
+                printf "<text x=\"%.1f\" y=\"%d\">%d req/s%s</text>\n", left + len + 6, y + bar - 6, v[i], (cpu[i] == "" ? "" : ", " cpu[i] " µs CPU/req")
                 y += bar + 6
             }
             y += 18

@@ -6,12 +6,24 @@
  *         stderr and proc_exit(2).
  *   HOST  environment variable, an IPv4 dotted quad to bind (default 0.0.0.0), so a benchmark
  *         can keep the server on loopback; anything else -> one line on stderr and proc_exit(2).
+ *   HEADER_TIMEOUT  how long a connection may wait to send the first bytes of its request, then
+ *         the rest of its head, and how long it may take to take the response: "2s" by default,
+ *         in nginx's spelling ("500ms", "3s", "3"); anything else -> one line on stderr and
+ *         proc_exit(2).
  *
- * Every connection: read until the end of the request head ("\r\n\r\n"), EOF, an error or a
- * full 8 KiB buffer; answer 200 only when a complete head arrived; shut down the write side;
- * close. A failure on one connection closes that connection only. A failure while setting up
- * the listener prints "hello: <call> failed: errno N" on stderr and exits 1. Otherwise the
- * guest stays silent (the host prints its own boot line).
+ * Every connection: read until the end of the request head ("
+
+"), EOF, an error, a
+ * full 8 KiB buffer or a timeout; answer 200 only when a complete head arrived; shut down the
+ * write side; close. The server answers one connection at a time, so the timeout bounds what one
+ * slow client (say, a byte a second) costs every other: at most twice HEADER_TIMEOUT, where it
+ * used to hold the server until its 8 KiB were in. The timeouts are the listener's receive and
+ * send timeouts, which accepted sockets inherit, so a head that arrives in one piece costs no
+ * extra call; only a head that comes in pieces reads the clock, and shortens the receive timeout
+ * to what is left of HEADER_TIMEOUT since its first piece. A failure on one connection closes
+ * that connection only. A failure while setting up the listener prints "hello: <call> failed:
+ * <errno name>" (as the host names it: EADDRINUSE) on stderr and exits 1. Otherwise the guest
+ * stays silent (the host prints its own boot line).
  *
  * Build: scripts/build-guests.sh
  */
@@ -20,6 +32,7 @@
 #define DEFAULT_PORT 8080
 #define LISTEN_BACKLOG 1024
 #define REQ_BUF_SIZE 8192
+#define DEFAULT_HEADER_TIMEOUT_MS 2000
 
 static const char RESPONSE[] =
     "HTTP/1.1 200 OK\r\n"
@@ -34,8 +47,8 @@ static char req_buf[REQ_BUF_SIZE];
 static _Noreturn void fail(const char *call, int32_t err) {
     wx_write_str(2, "hello: ");
     wx_write_str(2, call);
-    wx_write_str(2, " failed: errno ");
-    wx_write_u32(2, (uint32_t)err);
+    wx_write_str(2, " failed: ");
+    wx_write_errno(2, err);
     wx_write_str(2, "\n");
     proc_exit(1);
 }
@@ -54,6 +67,16 @@ static void host_from_env(uint8_t ip[4]) {
     if (value == NULL) return;
     if (!wx_parse_ipv4(value, ip)) {
         wx_write_str(2, "hello: invalid HOST (want an IPv4 address like 127.0.0.1)\n");
+        proc_exit(2);
+    }
+}
+
+static uint32_t header_timeout_ms = DEFAULT_HEADER_TIMEOUT_MS;
+
+static void timeout_from_env(void) {
+    const char *value = wx_env_find(env, env_count, "HEADER_TIMEOUT");
+    if (value != NULL && !wx_parse_duration_ms(value, &header_timeout_ms)) {
+        wx_write_str(2, "hello: invalid HEADER_TIMEOUT (want a duration like 2s or 500ms, at most 1 day)\n");
         proc_exit(2);
     }
 }
@@ -92,11 +115,20 @@ static int head_complete(const char *buf, uint32_t from, uint32_t len) {
 static void serve(int32_t fd) {
     uint32_t len = 0;
     int complete = 0;
+    uint64_t deadline = 0; /* set once the head turns out to come in pieces */
     while (!complete && len < REQ_BUF_SIZE) {
+        if (len > 0) {
+            /* Not the first read: the rest of the head has header_timeout_ms from the first
+             * piece, not that much per piece. */
+            uint64_t now = wx_now_ms();
+            if (deadline == 0) deadline = now + header_timeout_ms;
+            if (now >= deadline) return;
+            if (wx_set_timeout_ms(fd, WX_OPT_RECV_TIMEOUT, (uint32_t)(deadline - now)) != 0) return;
+        }
         wx_iovec_t iov = {req_buf + len, REQ_BUF_SIZE - len};
         uint32_t nread = 0;
         uint16_t roflags = 0;
-        if (sock_recv(fd, &iov, 1, 0, &nread, &roflags) != 0) break;
+        if (sock_recv(fd, &iov, 1, 0, &nread, &roflags) != 0) break; /* EAGAIN: timed out */
         if (nread == 0 || nread > REQ_BUF_SIZE - len) break; /* EOF (or nonsense) */
         uint32_t from = len >= 3 ? len - 3 : 0;               /* the marker may straddle reads */
         len += nread;
@@ -121,6 +153,7 @@ void _start(void) {
     uint16_t port = port_from_env();
     uint8_t ip[4] = {0, 0, 0, 0};
     host_from_env(ip);
+    timeout_from_env();
 
     int32_t lfd = -1;
     int32_t err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, WX_PROTO_DEFAULT, &lfd);
@@ -130,6 +163,11 @@ void _start(void) {
      * only delays it; accepted sockets inherit TCP_NODELAY from the listener, as on Linux. */
     (void)sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1);
     (void)sock_set_opt_flag(lfd, WX_OPT_NO_DELAY, 1);
+    /* Inherited by every accepted socket, as on Linux; they bound each receive and send. */
+    err = wx_set_timeout_ms(lfd, WX_OPT_RECV_TIMEOUT, header_timeout_ms);
+    if (err != 0) fail("sock_set_opt_time", err);
+    err = wx_set_timeout_ms(lfd, WX_OPT_SEND_TIMEOUT, header_timeout_ms);
+    if (err != 0) fail("sock_set_opt_time", err);
 
     wx_addr_port_t addr;
     wx_addr_ipv4_in(&addr, ip[0], ip[1], ip[2], ip[3], port);

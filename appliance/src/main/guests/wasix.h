@@ -5,7 +5,7 @@
  *
  * No libc: guests are built with
  *   clang --target=wasm32-wasi -mcpu=mvp -ffreestanding -nostdlib -Wl,--no-entry -Wl,--export=_start
- * (see scripts/build-guests.sh). The ABI is the one described in WASIX-ABI.md:
+ * (see scripts/build-guests.sh). docs/guests.md ("The ABI in brief") describes the ABI:
  *   - every call returns an i32 holding a u16 errno, 0 = success;
  *   - results go through out-pointers (i32 offsets into linear memory);
  *   - all parameters are i32 except the i64 ones noted below.
@@ -160,6 +160,10 @@ enum {
 enum {
     WX_RI_PEEK = 1, WX_RI_WAITALL = 2, WX_RI_DATA_TRUNCATED = 4 /* MSG_TRUNC: return the real length */,
     WX_RI_DONT_WAIT = 8, WX_RO_DATA_TRUNCATED = 1, WX_SI_DONT_WAIT = 1,
+};
+/* Clocks (clock_time_get). */
+enum {
+    WX_CLOCK_REALTIME = 0, WX_CLOCK_MONOTONIC = 1,
 };
 /* fdflags. */
 enum {
@@ -348,6 +352,43 @@ static inline int wx_parse_port(const char *s, uint16_t *out) {
     return 1;
 }
 
+/* Parse a duration the way nginx spells one: digits, then "ms" or "s" (or nothing: seconds), into
+ * milliseconds, 1 ms .. 1 day. Returns 1 on success, 0 otherwise. */
+static inline int wx_parse_duration_ms(const char *s, uint32_t *out) {
+    uint64_t v = 0;
+    if (s == NULL || *s < '0' || *s > '9') return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > 86400000u) return 0;
+    }
+    if (s[0] == 'm' && s[1] == 's' && s[2] == '\0') {
+        /* already milliseconds */
+    } else if ((s[0] == 's' && s[1] == '\0') || s[0] == '\0') {
+        v *= 1000;
+    } else {
+        return 0;
+    }
+    if (v == 0 || v > 86400000u) return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+/* Milliseconds on the monotonic clock (0 if the clock cannot be read: deadlines then never pass early). */
+static inline uint64_t wx_now_ms(void) {
+    uint64_t ns = 0;
+    if (clock_time_get(WX_CLOCK_MONOTONIC, 1000000, &ns) != 0) return 0;
+    return ns / 1000000u;
+}
+
+/* Sets a socket's receive or send timeout (opt WX_OPT_RECV_TIMEOUT / WX_OPT_SEND_TIMEOUT), in ms. */
+static inline int32_t wx_set_timeout_ms(int32_t fd, int32_t opt, uint32_t ms) {
+    wx_option_timestamp_t t;
+    memset(&t, 0, sizeof t);
+    t.tag = 1;
+    t.nanos = (uint64_t)ms * 1000000u;
+    return sock_set_opt_time(fd, opt, &t);
+}
+
 /* Parse a dotted-quad IPv4 address into a[4]. Returns 1 on success, 0 otherwise. */
 static inline int wx_parse_ipv4(const char *s, uint8_t a[4]) {
     for (int part = 0; part < 4; part++) {
@@ -385,6 +426,42 @@ static inline void wx_write_str(int32_t fd, const char *s) {
 static inline void wx_write_u32(int32_t fd, uint32_t v) {
     char buf[10];
     (void)wx_write_all(fd, buf, wx_fmt_u32(buf, v));
+}
+
+/* The name of a WASI errno as the host's --stats and --trace print it ("EADDRINUSE"), or NULL past
+ * the table. WASI numbers errnos its own way (3 is EADDRINUSE here, ESRCH to a Linux reader), so a
+ * guest that prints a number misleads; ErrnoNamesTest checks this table against the host's Errno. */
+static const char *const WX_ERRNO_NAMES[] = {
+    /*  0 */ "SUCCESS", "ETOOBIG", "EACCES", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT",
+    /*  6 */ "EAGAIN", "EALREADY", "EBADF", "EBADMSG", "EBUSY", "ECANCELED",
+    /* 12 */ "ECHILD", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDESTADDRREQ",
+    /* 18 */ "EDOM", "EDQUOT", "EEXIST", "EFAULT", "EFBIG", "EHOSTUNREACH",
+    /* 24 */ "EIDRM", "EILSEQ", "EINPROGRESS", "EINTR", "EINVAL", "EIO",
+    /* 30 */ "EISCONN", "EISDIR", "ELOOP", "EMFILE", "EMLINK", "EMSGSIZE",
+    /* 36 */ "EMULTIHOP", "ENAMETOOLONG", "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENFILE",
+    /* 42 */ "ENOBUFS", "ENODEV", "ENOENT", "ENOEXEC", "ENOLCK", "ENOLINK",
+    /* 48 */ "ENOMEM", "ENOMSG", "ENOPROTOOPT", "ENOSPC", "ENOSYS", "ENOTCONN",
+    /* 54 */ "ENOTDIR", "ENOTEMPTY", "ENOTRECOVERABLE", "ENOTSOCK", "ENOTSUP", "ENOTTY",
+    /* 60 */ "ENXIO", "EOVERFLOW", "EOWNERDEAD", "EPERM", "EPIPE", "EPROTO",
+    /* 66 */ "EPROTONOSUPPORT", "EPROTOTYPE", "ERANGE", "EROFS", "ESPIPE", "ESRCH",
+    /* 72 */ "ESTALE", "ETIMEDOUT", "ETXTBSY", "EXDEV", "ENOTCAPABLE", "ESHUTDOWN",
+    /* 78 */ "EMEMVIOLATION", "EUNKNOWN", "EPENDING",
+};
+
+static inline const char *wx_errno_name(int32_t err) {
+    if (err < 0 || (uint32_t)err >= sizeof WX_ERRNO_NAMES / sizeof WX_ERRNO_NAMES[0]) return NULL;
+    return WX_ERRNO_NAMES[err];
+}
+
+/* Write the errno's name ("EADDRINUSE"), or "errno N" for a number the table does not know. */
+static inline void wx_write_errno(int32_t fd, int32_t err) {
+    const char *name = wx_errno_name(err);
+    if (name != NULL) {
+        wx_write_str(fd, name);
+    } else {
+        wx_write_str(fd, "errno ");
+        wx_write_u32(fd, (uint32_t)err);
+    }
 }
 
 /* Bump allocator on top of __heap_base (provided by wasm-ld), growing memory as needed.

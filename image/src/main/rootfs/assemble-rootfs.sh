@@ -11,6 +11,7 @@
 #   /tmp                      1777, for engines that do not mount a tmpfs there
 #
 # RootfsIT checks the library set against what a real boot maps (/proc/PID/maps): nothing missing or extra.
+# The libraries copied are listed in ROOTFS_DIR.libraries (beside it, outside the image); nothing is printed.
 set -euo pipefail
 
 image=${1:?IMAGE_DIR}
@@ -56,4 +57,4 @@ for path in "${!needed[@]}"; do
     mkdir -p "$rootfs$(dirname "$path")"
     cp -L "$path" "$rootfs$path"
 done
-printf '%s\n' "${!needed[@]}" | sort
+printf '%s\n' "${!needed[@]}" | sort >"$rootfs.libraries"

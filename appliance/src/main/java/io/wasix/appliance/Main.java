@@ -8,6 +8,7 @@ import io.wasix.appliance.module.ModuleCheck;
 import io.wasix.appliance.cli.Settings;
 import io.wasix.appliance.metrics.SyscallReporting;
 import io.wasix.appliance.cli.UsageException;
+import io.wasix.appliance.cli.VersionText;
 
 import io.wasix.host.HostConfig;
 import io.wasix.host.net.TransportChoice;
@@ -15,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The appliance's entry point: parse the settings, pick the transport, load and check the module, start the
@@ -47,15 +48,30 @@ public final class Main {
     }
 
     private static int run(String[] argv, BootReport boot) {
+        switch (Cli.command(argv)) {
+            case HELP -> {
+                System.out.print(Cli.HELP);
+                return 0;
+            }
+            case VERSION -> {
+                System.out.print(VersionText.render());
+                return 0;
+            }
+            case RUN -> {}
+        }
         Settings settings;
+        List<String> warnings = new ArrayList<>();
         try {
-            settings = Cli.parse(argv, System.getenv());
+            settings = Cli.parse(argv, System.getenv(), warnings::add);
         } catch (UsageException e) {
             return fail(EXIT_USAGE, e.getMessage());
         }
         if (settings == null) {
             System.out.print(Cli.HELP);
             return 0;
+        }
+        if (!settings.quiet()) {
+            warnings.forEach(w -> System.err.println("appliance: warning: " + w));
         }
         if (settings.bootReport()) {
             boot.requestPrint();
@@ -94,7 +110,8 @@ public final class Main {
                 .withEnv(settings.env())
                 .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
-                .withMounts(settings.mounts());
+                .withMounts(settings.mounts())
+                .withListeners(settings.listeners());
 
         SyscallReporting reporting;
         try {
@@ -104,11 +121,20 @@ public final class Main {
         }
 
         var ended = new LinkedBlockingQueue<Outcome>();
+        // Counted down by each shard once it listens or ends; a shard that ends releases main at once, so the
+        // boot line says how it ended instead of waiting for the others.
         var started = new CountDownLatch(settings.shards());
+        Consumer<Outcome> onEnd = outcome -> {
+            ended.add(outcome);
+            for (long n = started.getCount(); n > 0; n--) {
+                started.countDown();
+            }
+        };
         List<Shard> shards = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, ended::add, boot);
+            Shard s = new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot,
+                    reporting.readiness().events(i, boot));
             shards.add(s);
             threads.add(s.start());
         }
@@ -124,10 +150,11 @@ public final class Main {
             }
         });
         awaitQuietly(started);
+        boolean serving = shards.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock()));
+            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek()));
         }
-        reporting.serving(true);
+        reporting.serving(serving);
 
         Outcome first = take(ended);
         reporting.serving(false);
@@ -155,10 +182,23 @@ public final class Main {
         };
     }
 
-    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock) {
-        StringBuilder b = new StringBuilder("appliance: ").append(module.name())
-                .append(" (").append(module.mode()).append(") started on ").append(transport.transport().label())
+    /**
+     * "started on epoll, 1 shard, ..." once every shard listens; a guest that ended first (its bind failed, or
+     * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
+     */
+    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
+            Outcome early) {
+        StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
+                .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
+        if (early != null) {
+            b.append(": ").append(switch (early) {
+                case Outcome.Exited(int code) -> "exited with status " + code;
+                case Outcome.Stopped() -> "stopped";
+                case Outcome.Trapped t -> "trapped";
+                case Outcome.Failed f -> "failed";
+            }).append(" before listening");
+        }
         b.append(", ").append(clock.sinceStart());
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);
@@ -186,13 +226,17 @@ public final class Main {
     }
 
     /**
-     * A MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable; a user of an image that
-     * sets the variable may have meant the word as the guest's argument, so a word that names no module says how.
+     * A word that names no module may have been meant as the guest's argument, so it says how to pass one. A
+     * MODULE argument replaces APPLIANCE_MODULE, as every flag wins over its variable: a user of an image that
+     * sets the variable is told so.
      */
     private static String moduleVariableHint(GuestModule.LoadException e, String module) {
-        String variable = System.getenv("APPLIANCE_MODULE");
-        if (!e.notFound() || variable == null || variable.isBlank() || variable.equals(module)) {
+        if (!e.notFound()) {
             return "";
+        }
+        String variable = System.getenv("APPLIANCE_MODULE");
+        if (variable == null || variable.isBlank() || variable.equals(module)) {
+            return "; to pass it to the guest as an argument, put -- before it: appliance run [MODULE] -- " + module;
         }
         return "; APPLIANCE_MODULE=" + variable + " is set, and a MODULE argument replaces it: to pass arguments "
                 + "to its guest, put -- before them";
@@ -213,11 +257,15 @@ public final class Main {
         }
     }
 
+    /** No time limit: a guest that never listens gets its boot line when it ends. */
     private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: only the shards release main here
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -53,6 +54,11 @@ class KeepaliveGuestTest {
         }
 
         Server(Transport transport, String guest, boolean interpreter) throws Exception {
+            this(transport, guest, interpreter, List.of());
+        }
+
+        /** {@code env}: the guest's variables besides PORT and HOST. */
+        Server(Transport transport, String guest, boolean interpreter, List<String> env) throws Exception {
             String why = transport.unavailabilityCause() == null ? null : String.valueOf(transport.unavailabilityCause());
             if (why == null) {
                 try {
@@ -68,7 +74,7 @@ class KeepaliveGuestTest {
             port = freePort();
             GuestModule module = GuestModule.load(guest, interpreter);
             HostConfig cfg = HostConfig.of(transport)
-                    .withEnv(List.of("PORT=" + port, "HOST=127.0.0.1"))
+                    .withEnv(Stream.concat(Stream.of("PORT=" + port, "HOST=127.0.0.1"), env.stream()).toList())
                     .withStdio(InputStream.nullInputStream(), OutputStream.nullOutputStream(), err);
             Thread t = new Thread(() -> {
                 Throwable end = null;

@@ -24,6 +24,10 @@ import java.util.concurrent.TimeUnit;
  * script). The JVM accepts it wherever the image is moved, as long as the class path names the same jars
  * (lib/app/wasm-host.jar then lib/app/appliance.jar, any directory prefix) and they are unchanged.
  *
+ * <p>Everything the run prints (the appliance's boot line and report, the JVM's AOT warnings about JFR event
+ * classes it cannot archive, the cache assembly's progress) goes to a log file, which is printed only when the
+ * training fails: `mvn -q package` prints nothing on success.
+ *
  * <p>Single-threaded; a build tool, never part of the image.
  */
 public final class AotTraining {
@@ -33,19 +37,33 @@ public final class AotTraining {
     private AotTraining() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: AotTraining IMAGE_DIR");
+        if (args.length != 2) {
+            System.err.println("usage: AotTraining IMAGE_DIR LOG_FILE");
             System.exit(2);
         }
         Path image = Path.of(args[0]).toAbsolutePath();
+        Path log = Path.of(args[1]).toAbsolutePath();
+        try {
+            train(image, log);
+        } catch (Exception e) {
+            System.err.println("AOT training failed: " + e.getMessage() + "; its output (" + log + "):");
+            if (Files.isReadable(log)) {
+                System.err.print(Files.readString(log));
+            }
+            System.exit(1);
+        }
+    }
+
+    private static void train(Path image, Path log) throws Exception {
         Path cache = image.resolve("lib/server/classes.jsa");
         Files.deleteIfExists(cache);
         truncateTimestamps(image);
         int port = freePort();
 
+        Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(List.of(image.resolve("bin/appliance").toString(), "run"))
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().put("PORT", Integer.toString(port));
         pb.environment().put("APPLIANCE_BOOT_REPORT", "1"); // its printing path is cached too
         pb.environment().put("JDK_JAVA_OPTIONS", "-XX:AOTCacheOutput=" + cache);
@@ -68,7 +86,8 @@ public final class AotTraining {
         if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
             throw new IllegalStateException("the training run wrote no AOT cache at " + cache);
         }
-        System.out.printf("AOT cache: %s, %.1f MB, trained on %d requests%n", cache, Files.size(cache) / 1e6, REQUESTS);
+        Files.writeString(log, String.format("AOT cache: %s, %.1f MB, trained on %d requests%n", cache,
+                Files.size(cache) / 1e6, REQUESTS), java.nio.file.StandardOpenOption.APPEND);
     }
 
     /**

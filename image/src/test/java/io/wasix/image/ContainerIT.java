@@ -125,6 +125,21 @@ class ContainerIT {
         stop(name);
     }
 
+    /** The entry point says run: `podman run IMAGE --version` and `podman run IMAGE help` still answer. */
+    @Test
+    void versionAndHelpWorkAfterTheImageName() throws Exception {
+        Run version = run(60, engine, "run", "--rm", "--read-only", "--cap-drop=ALL", IMAGE, "--version");
+        assertEquals(0, version.status, version.output);
+        assertTrue(version.output.startsWith("appliance " + System.getProperty("expected.appliance.version") + "\n"),
+                version.output);
+        // the engine's default seccomp profile blocks io_uring; --version probes each transport as a start would
+        assertTrue(version.output.contains("\ntransport io_uring: unavailable: ")
+                && version.output.contains("\ntransport epoll: available\n"), version.output);
+        Run help = run(60, engine, "run", "--rm", "--read-only", "--cap-drop=ALL", IMAGE, "help");
+        assertEquals(0, help.status, help.output);
+        assertTrue(help.output.startsWith("Usage: appliance run "), help.output);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static String start(int port, List<String> options) throws Exception {

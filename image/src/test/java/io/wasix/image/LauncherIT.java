@@ -70,6 +70,38 @@ class LauncherIT {
     }
 
     /**
+     * The README's Flight Recorder recipe, a recording from the first instruction: -XX:StartFlightRecording adds
+     * jdk.jfr to the JVM's --add-modules, which the image's options already name, so the AOT cache still
+     * applies (it used to be dropped whole: "[error][cds] shared archive file has aot-linked classes"), and
+     * the recording holds the guest's syscalls.
+     */
+    @Test
+    void aFlightRecordingFromTheStartKeepsTheAotCache(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        int port = freePort();
+        Path jfr = tmp.resolve("app.jfr");
+        try (Booted app = Booted.start(List.of("run"), port, "-Xlog:aot=info:stderr",
+                "-XX:StartFlightRecording:filename=" + jfr + ",+wasix.SocketSyscall#enabled=true")) {
+            List<String> log = new ArrayList<>();
+            String line;
+            while ((line = app.stderr.readLine()) != null && !line.startsWith("appliance: ")) {
+                log.add(line);
+            }
+            String all = String.join("\n", log);
+            assertTrue(all.contains("Using AOT-linked classes: true"), all);
+            assertTrue(log.stream().noneMatch(l -> l.contains("[error]") || l.contains("[warning][cds]")), all);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(get(port).endsWith("Hello, World!"));
+            }
+            assertEquals(0, app.terminate());
+        }
+        List<String> syscalls = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr).stream()
+                .filter(e -> e.getEventType().getName().equals("wasix.SocketSyscall"))
+                .map(e -> e.getString("syscall"))
+                .toList();
+        assertTrue(syscalls.contains("sock_accept_v2") && syscalls.contains("sock_send"), syscalls.toString());
+    }
+
+    /**
      * As a FROM scratch container starts it: bin/java itself, no launcher script, a class path relative to
      * another working directory. The AOT cache still applies, and the boot report counts from the process
      * start that /proc gives, since no launcher recorded the exec time.
@@ -225,7 +257,7 @@ class LauncherIT {
         String exit = TEST_GUESTS.resolve("exit.wasm").toString();
         Result loud = runToEnd(List.of("run", exit), noNative);
         assertEquals(7, loud.status, loud.stderr);
-        assertTrue(loud.stderr.lines().anyMatch(l -> l.startsWith("appliance: ") && l.contains(" started on nio, ")
+        assertTrue(loud.stderr.lines().anyMatch(l -> l.startsWith("appliance: ") && l.contains(" on nio, 1 shard: exited with status 7 before listening, ")
                 && l.contains("; io_uring unavailable: ") && l.contains("; epoll unavailable: ")), loud.stderr);
         Result quiet = runToEnd(List.of("run", "--quiet", exit), noNative);
         assertEquals(7, quiet.status, quiet.stderr);
@@ -308,9 +340,105 @@ class LauncherIT {
         assertTrue(r.stderr.contains("unknown option '--frobnicate'"), r.stderr);
     }
 
+    /** One line per part, versions as the build declared them, and one line per transport. */
+    @Test
+    void versionNamesEachPartOnItsOwnLine() throws Exception {
+        Result r = runToEnd(List.of("--version"));
+        assertEquals(0, r.status, r.stderr);
+        List<String> lines = r.stdout.lines().toList();
+        assertEquals("appliance " + System.getProperty("expected.appliance.version"), lines.get(0), r.stdout);
+        assertEquals("Chicory " + System.getProperty("expected.chicory.version"), lines.get(1), r.stdout);
+        assertEquals("Netty " + System.getProperty("expected.netty.version"), lines.get(2), r.stdout);
+        assertTrue(lines.get(3).startsWith("JDK 25"), r.stdout);
+        assertEquals(List.of("transport io_uring: ", "transport epoll: ", "transport nio: available"),
+                lines.subList(4, 7).stream().map(l -> l.startsWith("transport nio") ? l : l.substring(0, l.indexOf(": ") + 2)).toList(),
+                r.stdout);
+        assertEquals(7, lines.size(), r.stdout);
+        assertEquals(r.stdout, runToEnd(List.of("-V")).stdout);
+        assertEquals(r.stdout, runToEnd(List.of("run", "--version")).stdout, "as `podman run IMAGE --version` passes it");
+    }
+
+    @Test
+    void helpIsACommandToo() throws Exception {
+        Result help = runToEnd(List.of("help"));
+        assertEquals(0, help.status, help.stderr);
+        assertTrue(help.stdout.startsWith("Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]\n"), help.stdout);
+        assertEquals(help.stdout, runToEnd(List.of("--help")).stdout);
+    }
+
+    /** A bundled guest's name works where a file does: `appliance keepalive` as `appliance x.wasm`. */
+    @Test
+    void aBundledGuestByNameNeedsNoRun() throws Exception {
+        int port = freePort();
+        try (Booted app = Booted.start(List.of("keepalive"), port)) {
+            String bootLine = app.awaitBootLine();
+            assertTrue(bootLine.startsWith("appliance: keepalive (compiled at build time) started on "), bootLine);
+            assertTrue(get(port).endsWith("Hello, World!"));
+            assertEquals(0, app.terminate());
+        }
+    }
+
+    /** Without APPLIANCE_MODULE too, a word that names no module says how to pass it to the guest. */
+    @Test
+    void anUnknownWordSaysHowToPassGuestArguments() throws Exception {
+        Result afterRun = runToEnd(List.of("run", "--quiet", "some-arg"));
+        assertEquals(1, afterRun.status, afterRun.stderr);
+        assertEquals("appliance: some-arg: no such file, and no bundled guest of that name (bundled: hello, keepalive); "
+                + "to pass it to the guest as an argument, put -- before it: appliance run [MODULE] -- some-arg",
+                afterRun.stderr.strip());
+        Result first = runToEnd(List.of("frobnicate"));
+        assertEquals(2, first.status, first.stderr);
+        assertTrue(first.stderr.strip().startsWith("appliance: unknown command 'frobnicate': "), first.stderr);
+        assertTrue(first.stderr.strip().endsWith("put -- before it: appliance run [MODULE] -- frobnicate"), first.stderr);
+    }
+
+    /** `appliance run /tmp` and `appliance run README.md`: one line saying what the path holds instead. */
+    @Test
+    void aDirectoryOrATextFileIsNamedForWhatItIs() throws Exception {
+        Path dir = Files.createTempDirectory("not-a-module");
+        try {
+            Result r = runToEnd(List.of("run", dir.toString()));
+            assertEquals(1, r.status, r.stderr);
+            assertEquals("appliance: " + dir + ": is a directory, not a WebAssembly module", r.stderr.strip());
+        } finally {
+            Files.delete(dir);
+        }
+        Path readme = Path.of("../README.md");
+        Result r = runToEnd(List.of("run", readme.toString()));
+        assertEquals(1, r.status, r.stderr);
+        assertEquals("appliance: " + readme + ": not a WebAssembly module (bad magic: it starts with 23 20 57 41, "
+                + "a module with 00 61 73 6d)", r.stderr.strip());
+    }
+
+    /**
+     * The guest's bind fails (EADDRINUSE): its own line names the errno, and the appliance's line says it
+     * exited before listening, never that it started. On every transport that can run here.
+     */
+    @Test
+    void aFailedBindIsNamedAndNothingClaimsItStarted() throws Exception {
+        List<String> transports = runToEnd(List.of("--version")).stdout.lines()
+                .filter(l -> l.startsWith("transport ") && l.endsWith(": available"))
+                .map(l -> l.substring("transport ".length(), l.indexOf(':')))
+                .toList();
+        assertTrue(transports.contains("nio"), transports.toString());
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            for (String transport : transports) {
+                Result r = runToEnd(List.of("run", "--transport", transport),
+                        Map.of("PORT", Integer.toString(taken.getLocalPort()), "APPLIANCE_ENV", "HOST=127.0.0.1"));
+                assertEquals(1, r.status, transport + ": " + r.stderr);
+                List<String> lines = r.stderr.lines().toList();
+                assertEquals(2, lines.size(), transport + ": " + r.stderr);
+                assertEquals("hello: sock_bind failed: EADDRINUSE", lines.get(0), transport);
+                assertTrue(lines.get(1).startsWith("appliance: hello (compiled at build time) on " + transport
+                        + ", 1 shard: exited with status 1 before listening, "), lines.get(1));
+                assertTrue(lines.stream().noneMatch(l -> l.contains("started")), r.stderr);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
-    private record Result(int status, String stderr) {}
+    private record Result(int status, String stderr, String stdout) {}
 
     private static List<String> trapLines(Result r) {
         return r.stderr.lines().filter(l -> l.startsWith("appliance: guest trapped: ")).toList();
@@ -323,12 +451,20 @@ class LauncherIT {
     private static Result runToEnd(List<String> args, Map<String, String> env) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         Process p = pb.start();
+        // stdout on a thread of its own: a guest that fills one pipe while we drain the other must not stall
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), err);
+        return new Result(p.exitValue(), err, out.get(30, TimeUnit.SECONDS));
     }
 
     /** A running appliance whose stderr is read line by line. */
@@ -401,7 +537,7 @@ class LauncherIT {
         }
     }
 
-    /** GET / once; the boot line comes as the guest starts, so its listener may take a moment to appear. */
+    /** GET / once, retried while refused (the boot line comes once the guest listens; a retry costs nothing). */
     private static String get(int port) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {

@@ -37,13 +37,15 @@ class MetricsLauncherIT {
         int port = freePort(), adminPort = freePort();
         try (App app = App.start(List.of("run", "--stats", "--admin-port", "127.0.0.1:" + adminPort), port, Map.of())) {
             app.awaitLine(l -> l.contains(" started on "));
-            assertTrue(app.stderr().contains("appliance: admin port on 127.0.0.1:" + adminPort + " serves /metrics and /healthz"),
+            assertTrue(app.stderr().contains("appliance: admin port on 127.0.0.1:" + adminPort + " serves /metrics, /healthz and /readyz"),
                     app.stderr());
             for (int i = 0; i < 3; i++) {
                 assertTrue(http(port, "/").endsWith("Hello, World!"));
             }
             String health = http(adminPort, "/healthz");
             assertTrue(health.startsWith("HTTP/1.1 200 OK\r\n") && health.endsWith("\r\n\r\nok\n"), health);
+            String ready = http(adminPort, "/readyz"); // the guest's listener is bound: it answered above
+            assertTrue(ready.startsWith("HTTP/1.1 200 OK\r\n") && ready.endsWith("\r\n\r\nready\n"), ready);
             String metrics = http(adminPort, "/metrics");
             assertTrue(metrics.contains("\nwasix_syscall_calls_total{shard=\"0\",syscall=\"sock_send\"} 3\n"), metrics);
             assertTrue(metrics.contains("\nwasix_syscall_seconds_count{shard=\"0\",syscall=\"sock_send\"} 3\n"), metrics);

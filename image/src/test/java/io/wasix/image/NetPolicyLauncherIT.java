@@ -123,7 +123,7 @@ class NetPolicyLauncherIT {
         String other = Integer.toString(port == 65535 ? 65534 : port + 1);
         Result r = run(List.of("run", "--stats", "--listen", other), Map.of("PORT", Integer.toString(port)));
         assertEquals(1, r.status(), r.stderr());
-        assertTrue(r.stderr().contains("hello: sock_bind failed: errno 2\n"), r.stderr());
+        assertTrue(r.stderr().contains("hello: sock_bind failed: EACCES\n"), r.stderr());
         assertTrue(r.stderr().lines().anyMatch(l -> l.matches("net policy refusals +1  listen=1")), r.stderr());
     }
 

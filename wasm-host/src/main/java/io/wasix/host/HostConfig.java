@@ -5,6 +5,7 @@ import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -16,6 +17,8 @@ import java.util.List;
  * @param net what the guest may reach (outbound destinations, ports to listen on)
  * @param forceReusePort bind every listener with SO_REUSEPORT, so that several shards share one port
  * @param mounts the guest's mount table, preopened from fd 3 in this order
+ * @param listeners listening TCP sockets preopened for the guest (wasmtime's --tcplisten), bound and listening
+ *     before it starts, at the fds after the mounts' in this order
  */
 public record HostConfig(
         List<String> args,
@@ -26,21 +29,23 @@ public record HostConfig(
         InputStream stdin,
         OutputStream stdout,
         OutputStream stderr,
-        List<MountSpec> mounts) {
+        List<MountSpec> mounts,
+        List<InetSocketAddress> listeners) {
 
     public HostConfig {
         args = List.copyOf(args);
         env = List.copyOf(env);
         mounts = List.copyOf(mounts);
+        listeners = List.copyOf(listeners);
     }
 
     public HostConfig(List<String> args, List<String> env, Transport transport, NetPolicy net,
             boolean forceReusePort, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        this(args, env, transport, net, forceReusePort, stdin, stdout, stderr, MountSpec.defaults());
+        this(args, env, transport, net, forceReusePort, stdin, stdout, stderr, MountSpec.defaults(), List.of());
     }
 
     public HostConfig withMounts(List<MountSpec> mounts) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     /** Defaults for a single instance on the given transport, with the process's own streams. */
@@ -50,15 +55,15 @@ public record HostConfig(
     }
 
     public HostConfig withArgs(List<String> args) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     public HostConfig withEnv(List<String> env) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     public HostConfig withNet(NetPolicy net) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 
     /** Shorthand for {@link #withNet}: every outbound destination, or none. */
@@ -67,10 +72,14 @@ public record HostConfig(
     }
 
     public HostConfig withForceReusePort(boolean force) {
-        return new HostConfig(args, env, transport, net, force, stdin, stdout, stderr, mounts);
+        return new HostConfig(args, env, transport, net, force, stdin, stdout, stderr, mounts, listeners);
     }
 
     public HostConfig withStdio(InputStream in, OutputStream out, OutputStream err) {
-        return new HostConfig(args, env, transport, net, forceReusePort, in, out, err, mounts);
+        return new HostConfig(args, env, transport, net, forceReusePort, in, out, err, mounts, listeners);
+    }
+
+    public HostConfig withListeners(List<InetSocketAddress> listeners) {
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
     }
 }

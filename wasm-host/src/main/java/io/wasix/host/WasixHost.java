@@ -61,7 +61,12 @@ public final class WasixHost implements AutoCloseable {
         this.loop = new GuestLoop(config.transport());
         this.net = new GuestNetwork(loop, new NetGate(config.net(), NameResolver.JDK, metrics.netPolicyRefusals()),
                 config.forceReusePort(), events);
-        this.state = new GuestState(config, net);
+        try {
+            this.state = new GuestState(config, net);
+        } catch (ListenerPreopenException e) {
+            net.drainAndClose(0); // no guest will ever run this loop
+            throw e;
+        }
         this.metrics = metrics;
         metrics.datagramsDropped(net::datagramsDropped);
         this.functions = Syscalls.all(state, metrics);

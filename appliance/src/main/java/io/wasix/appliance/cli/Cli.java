@@ -1,12 +1,17 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.GuestModule;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
 import io.wasix.host.net.policy.PortRange;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Parses `appliance run ...` in the manner of wasmer and wasmtime. Every flag has an APPLIANCE_* variable for
@@ -15,7 +20,9 @@ import java.util.Map;
 public final class Cli {
     public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
-                   appliance --help
+                   appliance [OPTIONS] MODULE [ARGS...]   the same: run is implied before an option or a module
+                   appliance help | --help
+                   appliance --version
 
             Boots one WASIX module: its sockets are served by Netty on the module's own thread.
 
@@ -32,7 +39,10 @@ public final class Cli {
                                     wasmer's rules (ipv4:allow=...,dns:allow=...) work too
               --listen PORTS        the ports the guest may bind and listen on, e.g. 8080,8443 or
                                     8000-8999 (0: ephemeral ports); default any
-              --env KEY=VALUE       set a guest environment variable (repeatable)
+              --env KEY=VALUE       set a guest environment variable (repeatable); --env KEY passes
+                                    the host's value of KEY (if unset: not set, with a warning)
+              --tcplisten HOST:PORT preopen a listening TCP socket for the guest, as wasmtime does
+                                    (repeatable): fds after the mounts', so fd 3 without a mount
               --shards N            run N instances, each its own thread and event loop, sharing the
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
@@ -53,7 +63,9 @@ public final class Cli {
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
               --quiet               no boot line on stderr, so no transport fallback reasons either:
                                     the guest's output only (errors are still printed)
-              -h, --help            this text
+              -h, --help            this text (also: appliance help)
+              -V, --version         the versions of the appliance, Chicory, Netty and the JDK, and which
+                                    transports can run here
             Environment (flags win):
               APPLIANCE_MODULE, APPLIANCE_NET=POLICY (1: allow), APPLIANCE_LISTEN=PORTS,
               APPLIANCE_ENV="K=V K2=V2", APPLIANCE_SHARDS,
@@ -61,7 +73,8 @@ public final class Cli {
               APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
               APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
-              APPLIANCE_BOOT_REPORT=1 (mounts from variables come first)
+              APPLIANCE_BOOT_REPORT=1, APPLIANCE_TCPLISTEN="HOST:PORT ..."
+              (mounts and listeners from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
               A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
               arguments after --: appliance run -- ARGS...
@@ -69,20 +82,51 @@ public final class Cli {
             loaded or linked; 2 on a usage error; 134 when the guest traps.
             """;
 
+    /** What the first word asks for; everything but help and version is a run. */
+    public enum Command { RUN, HELP, VERSION }
+
     private Cli() {}
 
-    /** Null means "help was printed". */
+    /**
+     * The command {@code argv} asks for, from its first word (no arguments: help), or the word after run: the
+     * container's entry point says run, so `podman run IMAGE --version` reaches us as `run --version`.
+     */
+    public static Command command(String[] argv) {
+        if (argv.length == 0) {
+            return Command.HELP;
+        }
+        String word = argv[0].equals("run") && argv.length > 1 ? argv[1] : argv[0];
+        return switch (word) {
+            case "help", "--help", "-h" -> Command.HELP;
+            case "--version", "-V" -> Command.VERSION;
+            default -> Command.RUN;
+        };
+    }
+
+    /** The settings of a run; null means help was asked for (-h among run's options, or no arguments). Warnings are dropped. */
     public static Settings parse(String[] argv, Map<String, String> environment) throws UsageException {
+        return parse(argv, environment, warning -> { });
+    }
+
+    /**
+     * Null means "help was printed". {@code warnings} is told of what is not an error but is likely a
+     * mistake (an --env NAME that is not set here); the caller prints them unless --quiet.
+     */
+    public static Settings parse(String[] argv, Map<String, String> environment, Consumer<String> warnings)
+            throws UsageException {
         List<String> args = List.of(argv);
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")) {
+        if (command(argv) == Command.HELP) {
             return null;
         }
         int i = 0;
         if (args.get(0).equals("run")) {
             i = 1;
-        } else if (!args.get(0).startsWith("-") && !args.get(0).endsWith(".wasm")) {
-            // `appliance x.wasm` and `appliance --net x.wasm` are accepted as `appliance run ...`, as wasmer does.
-            throw new UsageException("unknown command '" + args.get(0) + "' (try: appliance --help)");
+        } else if (!args.get(0).startsWith("-") && !namesAModule(args.get(0))) {
+            // `appliance x.wasm`, `appliance keepalive` and `appliance --net x.wasm` are `appliance run ...`, as
+            // in wasmer; any other first word is a mistyped command or a guest argument that needs --.
+            throw new UsageException("unknown command '" + args.get(0) + "': not run or help, nor a file or a bundled "
+                    + "guest (" + String.join(", ", GuestModule.bundledNames()) + "); to pass it to the guest, put -- "
+                    + "before it: appliance run [MODULE] -- " + args.get(0));
         }
 
         String module = environment.get("APPLIANCE_MODULE");
@@ -94,7 +138,7 @@ public final class Cli {
         String envVar = environment.get("APPLIANCE_ENV");
         if (envVar != null && !envVar.isBlank()) {
             for (String kv : envVar.trim().split("\\s+")) {
-                env.add(checkEnv(kv, "APPLIANCE_ENV"));
+                addEnv(env, kv, "APPLIANCE_ENV", environment, warnings);
             }
         }
         // A variable's mistake names the variable: the user may never have typed the flag.
@@ -121,6 +165,10 @@ public final class Cli {
             mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
+        List<InetSocketAddress> listeners = new ArrayList<>();
+        for (String l : words(environment.get("APPLIANCE_TCPLISTEN"))) {
+            listeners.add(TcpListen.parse(l, "APPLIANCE_TCPLISTEN"));
+        }
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -143,11 +191,13 @@ public final class Cli {
                 case "-h", "--help" -> {
                     return null;
                 }
+                case "-V", "--version" -> throw new UsageException(a + " comes first and alone: appliance " + a);
                 case "--net" -> net = NetPolicy.ALLOW_ALL;
                 case "--listen" -> listen = NetFlags.listen(value(args, ++i, a), a);
                 case "--interpreter" -> interpreter = true;
                 case "--boot-report" -> bootReport = true;
-                case "--env", "-e" -> env.add(checkEnv(value(args, ++i, a)));
+                case "--env", "-e" -> addEnv(env, value(args, ++i, a), "--env", environment, warnings);
+                case "--tcplisten" -> listeners.add(TcpListen.parse(value(args, ++i, a), a));
                 case "--shards" -> shards = parseShards(value(args, ++i, a));
                 case "--transport" -> transport = parseTransport(value(args, ++i, a));
                 case "--stats" -> stats = true;
@@ -165,7 +215,9 @@ public final class Cli {
                     } else if (a.startsWith("--listen=")) {
                         listen = NetFlags.listen(a.substring("--listen=".length()), "--listen");
                     } else if (a.startsWith("--env=")) {
-                        env.add(checkEnv(a.substring("--env=".length())));
+                        addEnv(env, a.substring("--env=".length()), "--env", environment, warnings);
+                    } else if (a.startsWith("--tcplisten=")) {
+                        listeners.add(TcpListen.parse(a.substring("--tcplisten=".length()), "--tcplisten"));
                     } else if (a.startsWith("--shards=")) {
                         shards = parseShards(a.substring("--shards=".length()));
                     } else if (a.startsWith("--transport=")) {
@@ -187,13 +239,36 @@ public final class Cli {
                 }
             }
         }
+        if (shards > 1 && listeners.stream().anyMatch(l -> l.getPort() == 0)) {
+            // each shard binds its own listener: with port 0 each would get a port of its own
+            throw new UsageException("--tcplisten with port 0 and --shards " + shards + ": give the port the shards share");
+        }
         String port = System.getenv("PORT");
         if (port != null && env.stream().noneMatch(kv -> kv.startsWith("PORT="))) {
             env.add("PORT=" + port);
         }
-        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, net.withListen(listen), List.copyOf(env), shards,
+        NetPolicy policy = net.withListen(listen);
+        for (InetSocketAddress l : listeners) {
+            if (!policy.allowsListen(l.getPort())) {
+                // the operator's own listener, not the guest's bind: a contradiction to say now, not an EACCES later
+                throw new UsageException("--tcplisten: port " + l.getPort() + " is not one --listen allows");
+            }
+        }
+        return new Settings(module == null ? Settings.DEFAULT_GUEST : module, policy, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
-                mounts.build(), quiet, bootReport);
+                mounts.build(), quiet, bootReport, List.copyOf(listeners));
+    }
+
+    /** A word that can only be meant as a module: a file, a .wasm name (missing or not), or a bundled guest. */
+    private static boolean namesAModule(String word) {
+        if (word.endsWith(".wasm") || GuestModule.bundledNames().contains(word)) {
+            return true;
+        }
+        try {
+            return Files.exists(Path.of(word));
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     private static String value(List<String> args, int i, String flag) throws UsageException {
@@ -203,17 +278,28 @@ public final class Cli {
         return args.get(i);
     }
 
-    private static String checkEnv(String kv) throws UsageException {
-        return checkEnv(kv, "--env");
-    }
-
-    /** {@code source}: the flag or variable the value came from, which the message names. */
-    private static String checkEnv(String kv, String source) throws UsageException {
+    /**
+     * KEY=VALUE, or KEY alone for the host's value of KEY, as wasmtime's --env KEY: where the host has no KEY,
+     * the guest gets none either (wasmtime's choice too), and a warning says so, since in a container that is
+     * most often a forgotten {@code -e}. {@code source}: the flag or variable the value came from, which a
+     * message names.
+     */
+    private static void addEnv(List<String> env, String kv, String source, Map<String, String> environment,
+            Consumer<String> warnings) throws UsageException {
         int eq = kv.indexOf('=');
-        if (eq <= 0) {
-            throw new UsageException(source + " wants KEY=VALUE, got '" + kv + "'");
+        if (eq == 0 || kv.isEmpty()) {
+            throw new UsageException(source + " wants KEY=VALUE or KEY, got '" + kv + "'");
         }
-        return kv;
+        if (eq > 0) {
+            env.add(kv);
+            return;
+        }
+        String value = environment.get(kv);
+        if (value == null) {
+            warnings.accept(source + " " + kv + ": " + kv + " is not set here, so the guest does not get it");
+        } else {
+            env.add(kv + "=" + value);
+        }
     }
 
     private static int parseShards(String s) throws UsageException {

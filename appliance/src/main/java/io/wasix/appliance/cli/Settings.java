@@ -19,6 +19,7 @@ import java.util.List;
  * @param mounts the guest's mount table (--dir, --mapdir, --tmpfs, --ro-layer, --quota), preopened in this order
  * @param quiet no boot line: stderr carries the guest's output only
  * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
+ * @param listeners listening sockets preopened for the guest (--tcplisten), after the mounts, in this order
  */
 public record Settings(
         String module,
@@ -31,7 +32,8 @@ public record Settings(
         Metrics metrics,
         List<MountSpec> mounts,
         boolean quiet,
-        boolean bootReport) {
+        boolean bootReport,
+        List<InetSocketAddress> listeners) {
 
     public static final String DEFAULT_GUEST = "hello";
 

@@ -20,7 +20,7 @@ public final class SyscallReporting implements AutoCloseable {
     private final Settings.Metrics settings;
     private final List<SyscallMetrics> shards = new ArrayList<>();
     private final AdminServer admin;
-    private volatile boolean serving;
+    private final Readiness readiness;
 
     private SyscallReporting(Settings.Metrics settings, int shardCount) throws IOException {
         this.settings = settings;
@@ -29,8 +29,9 @@ public final class SyscallReporting implements AutoCloseable {
         for (int i = 0; i < shardCount; i++) {
             shards.add(new SyscallMetrics(i, counted, trace));
         }
+        this.readiness = new Readiness(shardCount);
         this.admin = settings.adminAddress() == null ? null
-                : AdminServer.start(settings.adminAddress(), this::snapshot, () -> serving);
+                : AdminServer.start(settings.adminAddress(), new AdminPages(this::snapshot, readiness::live, readiness::ready));
     }
 
     /** Starts the admin port when asked for; fails when it cannot be bound. */
@@ -39,7 +40,7 @@ public final class SyscallReporting implements AutoCloseable {
         if (r.admin != null) {
             var a = r.admin.address();
             System.err.println("appliance: admin port on " + a.getAddress().getHostAddress() + ":" + a.getPort()
-                    + " serves /metrics and /healthz");
+                    + " serves /metrics, /healthz and /readyz");
         }
         return r;
     }
@@ -52,15 +53,20 @@ public final class SyscallReporting implements AutoCloseable {
         return shards.stream().map(SyscallMetrics::snapshot).toList();
     }
 
-    /** Whether /healthz answers 200: from the boot line until the first shard ends. */
+    /** Whether /healthz answers 200: from the boot line until the first shard ends or a signal comes. */
     public void serving(boolean now) {
-        serving = now;
+        readiness.serving(now);
+    }
+
+    /** What /readyz answers besides serving: each shard's listeners, reported by its host's events. */
+    public Readiness readiness() {
+        return readiness;
     }
 
     /** Stops the admin port, then prints the stats table when asked for. */
     @Override
     public void close() {
-        serving = false;
+        readiness.serving(false);
         if (admin != null) {
             admin.close();
         }

@@ -17,9 +17,11 @@ import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -44,6 +46,11 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         BUNDLED.put("keepalive", new Bundled(KeepaliveGuest::load, KeepaliveGuest::create));
     }
 
+    /** The bundled guests' names, in the order --help lists them. */
+    public static Set<String> bundledNames() {
+        return Collections.unmodifiableSet(BUNDLED.keySet());
+    }
+
     /** A module that cannot be used, with a one-line reason. */
     public static final class LoadException extends Exception {
         private final boolean notFound;
@@ -53,7 +60,7 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         }
 
         LoadException(String message, boolean notFound) {
-            super(message, null, false, false);
+            super(printable(message), null, false, false);
             this.notFound = notFound;
         }
 
@@ -73,29 +80,44 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
             return new GuestModule(nameOrPath, bundled.load.get(), bundled.machine, "compiled at build time");
         }
         Path path = Path.of(nameOrPath);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new LoadException(nameOrPath + ": no such file, and no bundled guest of that name (bundled: "
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
+        byte[] bytes = ModuleFile.read(path);
+        return load(path.toString(), bytes, interpreter);
+    }
+
+    /**
+     * Parses, checks and prepares {@code bytes}, a user module called {@code name}. Whatever is wrong with
+     * them is a LoadException of one line: never another exception (ModuleLoadFuzzTest holds it to that).
+     */
+    static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
         WasmModule m;
         try {
-            m = Parser.parse(path);
-        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new LoadException(path + ": not a valid WebAssembly module: " + oneLine(e));
-        } catch (RuntimeException e) {
-            throw new LoadException(path + ": cannot be read: " + oneLine(e));
+            m = Parser.parse(bytes);
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
+            // Chicory's parser throws more than ChicoryException on hostile bytes: index and buffer errors, and
+            // (with -ea) its own asserts, which ModuleLoadFuzzTest found on a code section.
+            throw new LoadException(name + ": " + ParseFailure.explain(bytes, e));
         }
-        List<String> problems = ModuleCheck.problems(m);
+        List<String> problems;
+        try {
+            problems = ModuleCheck.problems(m);
+        } catch (RuntimeException e) {
+            // A module that parsed but whose sections contradict each other (an export of a function it lacks).
+            throw new LoadException(name + ": invalid: " + ParseFailure.reason(e));
+        }
         if (!problems.isEmpty()) {
-            throw new LoadException(path + ": " + String.join("; ", problems));
+            throw new LoadException(name + ": " + String.join("; ", problems));
         }
         if (interpreter) {
-            return new GuestModule(path.toString(), m, NamingInterpreter::new, "interpreted");
+            return new GuestModule(name, m, NamingInterpreter::new, "interpreted");
         }
         try {
-            return new GuestModule(path.toString(), m, compile(m), "compiled at load time");
-        } catch (ChicoryException e) {
-            throw new LoadException(path + ": cannot be compiled: " + oneLine(e));
+            return new GuestModule(name, m, compile(m), "compiled at load time");
+        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
+            throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
         }
     }
 
@@ -144,6 +166,35 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         } catch (java.io.IOException e) {
             throw new LoadException(name + ": cannot read the bundled guest's .wasm: " + oneLine(e));
         }
+    }
+
+    /**
+     * {@code text} on one line of printable characters: control characters and line separators, which a module
+     * can put in its import, export and function names (and a user in a file name), become escapes such as
+     * {@code \n} or {@code \x07}, so that a message about the module stays one line. Found by ModuleLoadFuzzTest.
+     */
+    public static String printable(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029';
+            if (!control) {
+                if (b != null) {
+                    b.append(c);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     public static String oneLine(Throwable e) {

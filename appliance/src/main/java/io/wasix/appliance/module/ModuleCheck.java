@@ -3,6 +3,9 @@ package io.wasix.appliance.module;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import io.wasix.host.WasixHost;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +33,16 @@ public final class ModuleCheck {
         var exports = m.exportSection();
         for (int i = 0; i < exports.exportCount(); i++) {
             var e = exports.getExport(i);
-            start |= e.name().equals("_start") && e.exportType() == ExternalType.FUNCTION;
+            if (e.name().equals("_start") && e.exportType() == ExternalType.FUNCTION) {
+                start = true;
+                FunctionType type = functionType(m, (int) e.index());
+                if (type == null) {
+                    problems.add("exports _start as function " + e.index() + ", which it does not have");
+                } else if (!type.params().isEmpty() || !type.returns().isEmpty()) {
+                    problems.add("its _start has the signature " + signature(type)
+                            + "; a WASI command's _start takes and returns nothing: () -> ()");
+                }
+            }
             memory |= e.name().equals("memory") && e.exportType() == ExternalType.MEMORY;
         }
         if (!start) {
@@ -61,6 +73,42 @@ public final class ModuleCheck {
         return "its memory starts at " + pages + " pages (" + mib(pages) + " MiB)"
                 + (shards == 1 ? "" : " per shard, " + need / MIB + " MiB for " + shards + " shards")
                 + ", more than the JVM's heap (" + maxHeap / MIB + " MiB; raise it with JDK_JAVA_OPTIONS=-Xmx...)";
+    }
+
+    /** The type of function {@code index} (imports first, as wasm numbers them), or null if there is none. */
+    private static FunctionType functionType(WasmModule m, int index) {
+        if (index < 0) {
+            return null;
+        }
+        int imported = 0;
+        var imports = m.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            if (imports.getImport(i) instanceof FunctionImport f) {
+                if (imported == index) {
+                    return typeOrNull(m, f.typeIndex());
+                }
+                imported++;
+            }
+        }
+        int local = index - imported;
+        if (local >= m.functionSection().functionCount()) {
+            return null;
+        }
+        return typeOrNull(m, m.functionSection().getFunctionType(local));
+    }
+
+    private static FunctionType typeOrNull(WasmModule m, int typeIndex) {
+        return typeIndex >= 0 && typeIndex < m.typeSection().typeCount() ? m.typeSection().getType(typeIndex) : null;
+    }
+
+    /** "(i32, i64) -> (i32)", as the wasm text format lists them. */
+    private static String signature(FunctionType t) {
+        return "(" + String.join(", ", t.params().stream().map(ModuleCheck::valType).toList()) + ") -> ("
+                + String.join(", ", t.returns().stream().map(ModuleCheck::valType).toList()) + ")";
+    }
+
+    private static String valType(ValType v) {
+        return v.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static int initialPages(WasmModule m) {

@@ -37,7 +37,8 @@ public final class TrapSite {
     static String name(WasmModule module, int index) {
         var names = module.nameSection();
         String name = names == null ? null : names.nameOfFunction(index);
-        return name == null ? "function #" + index : name + " (function #" + index + ")";
+        return name == null ? "function #" + index
+                : io.wasix.appliance.module.GuestModule.printable(name) + " (function #" + index + ")";
     }
 
     private static int functionIndex(Throwable trap, Machine machine) {

@@ -69,7 +69,7 @@ class CliTest {
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards", "0"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--transport", "dpdk"));
-        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--env", "NOEQUALS"));
+        assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--env", "=NOKEY"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--bogus"));
         assertThrows(UsageException.class, () -> parse(Map.of(), "frobnicate"));
         var dir = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--dir", "/no/such/dir::/b"));
@@ -82,7 +82,6 @@ class CliTest {
         Map<String, String> bad = Map.of(
                 "APPLIANCE_SHARDS", "APPLIANCE_SHARDS wants a number from 1 to 1024, got 'x'",
                 "APPLIANCE_TRANSPORT", "APPLIANCE_TRANSPORT: unknown transport 'x' (expected auto, io_uring, epoll or nio)",
-                "APPLIANCE_ENV", "APPLIANCE_ENV wants KEY=VALUE, got 'x'",
                 "APPLIANCE_ADMIN_PORT", "APPLIANCE_ADMIN_PORT wants [HOST:]PORT, got 'x'",
                 "APPLIANCE_MAPDIR", "APPLIANCE_MAPDIR wants GUEST:HOST, got 'x'",
                 "APPLIANCE_QUOTA", "APPLIANCE_QUOTA wants GUEST=BYTES[:INODES], got 'x'",
@@ -91,6 +90,8 @@ class CliTest {
             var thrown = assertThrows(UsageException.class, () -> parse(Map.of(e.getKey(), "x"), "run"));
             assertEquals(e.getValue(), thrown.getMessage());
         }
+        assertEquals("APPLIANCE_ENV wants KEY=VALUE or KEY, got '=x'",
+                assertThrows(UsageException.class, () -> parse(Map.of("APPLIANCE_ENV", "=x"), "run")).getMessage());
         assertEquals("--shards wants a number from 1 to 1024, got 'x'",
                 assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--shards", "x")).getMessage());
         assertEquals("--quota wants GUEST=BYTES[:INODES], got 'x'",
@@ -102,6 +103,50 @@ class CliTest {
         assertNull(parse(Map.of(), "--help"));
         assertNull(parse(Map.of(), "run", "-h"));
         assertNull(parse(Map.of()));
+    }
+
+    @Test
+    void helpAndVersionAreCommands() {
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"help"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"--help"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"-h"}));
+        assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"--version"}));
+        assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"-V"}));
+        assertEquals(Cli.Command.RUN, Cli.command(new String[] {"keepalive"}));
+        assertEquals(Cli.Command.RUN, Cli.command(new String[] {"run"}));
+    }
+
+    /** The container's entry point says run: `podman run IMAGE --version` is `run --version`. */
+    @Test
+    void helpAndVersionRightAfterRun() throws Exception {
+        assertEquals(Cli.Command.VERSION, Cli.command(new String[] {"run", "--version"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"run", "help"}));
+        assertEquals(Cli.Command.HELP, Cli.command(new String[] {"run", "--help"}));
+        assertNull(parse(Map.of(), "run", "--net", "--help"), "-h among run's options is help too");
+        var late = assertThrows(UsageException.class, () -> parse(Map.of(), "run", "--net", "--version"));
+        assertEquals("--version comes first and alone: appliance --version", late.getMessage());
+    }
+
+    /** `appliance keepalive` is `appliance run keepalive`, as `appliance x.wasm` is: a guest's name works as a file does. */
+    @Test
+    void aBundledGuestOrAFileNeedsNoRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        Settings s = parse(Map.of(), "keepalive", "a");
+        assertEquals("keepalive", s.module());
+        assertEquals(List.of("a"), s.guestArgs());
+        java.nio.file.Path file = java.nio.file.Files.createFile(tmp.resolve("server"));
+        assertEquals(file.toString(), parse(Map.of(), file.toString()).module(), "a file without .wasm");
+        assertEquals("missing.wasm", parse(Map.of(), "missing.wasm").module(), "the load names what is missing");
+    }
+
+    /** Any first word that is no command and names no module says how to pass guest arguments. */
+    @Test
+    void anUnknownFirstWordSaysHowToPassGuestArguments() {
+        var e = assertThrows(UsageException.class, () -> parse(Map.of(), "frobnicate", "x"));
+        assertEquals("unknown command 'frobnicate': not run or help, nor a file or a bundled guest (hello, keepalive); "
+                + "to pass it to the guest, put -- before it: appliance run [MODULE] -- frobnicate", e.getMessage());
+        var v = assertThrows(UsageException.class, () -> parse(Map.of("APPLIANCE_MODULE", "m.wasm"), "frobnicate"));
+        assertTrue(v.getMessage().contains("put -- before it"), v.getMessage());
     }
 
     @Test

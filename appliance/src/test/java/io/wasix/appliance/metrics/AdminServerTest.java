@@ -40,7 +40,7 @@ class AdminServerTest {
         AtomicBoolean serving = new AtomicBoolean(true);
         InetSocketAddress at;
         try (AdminServer admin = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                ReportsTest::sample, serving::get)) {
+                new AdminPages(ReportsTest::sample, serving::get, () -> false))) {
             at = admin.address();
             String metrics = request(at, "GET /metrics HTTP/1.1");
             assertTrue(metrics.startsWith("HTTP/1.1 200 OK\r\n"), metrics);
@@ -71,10 +71,10 @@ class AdminServerTest {
 
     @Test
     void aBusyPortIsAnError() throws Exception {
-        try (AdminServer first = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                ReportsTest::sample, () -> true)) {
+        AdminPages pages = new AdminPages(ReportsTest::sample, () -> true, () -> true);
+        try (AdminServer first = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), pages)) {
             try {
-                AdminServer.start(first.address(), ReportsTest::sample, () -> true).close();
+                AdminServer.start(first.address(), pages).close();
                 throw new AssertionError("bound a busy port");
             } catch (IOException expected) {
                 assertTrue(expected.getMessage().contains("in use"), expected.getMessage());

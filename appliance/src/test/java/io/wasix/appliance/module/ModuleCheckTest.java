@@ -58,4 +58,11 @@ class ModuleCheckTest {
         assertEquals("no-such-guest: no such file, and no bundled guest of that name (bundled: hello, keepalive)",
                 e.getMessage());
     }
+
+    /** A module's names reach our messages: a newline in one must not split the line (ModuleLoadFuzzTest). */
+    @Test
+    void namesFromTheModuleAreEscapedOntoOneLine() {
+        assertEquals("wasix_32v1.s\\nG_bind\\x07\\u2028x", GuestModule.printable("wasix_32v1.s\nG_bind\u0007\u2028x"));
+        assertEquals("plain", GuestModule.printable("plain"));
+    }
 }

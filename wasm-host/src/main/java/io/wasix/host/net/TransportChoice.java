@@ -56,6 +56,12 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
         throw new AssertionError("NIO is always available");
     }
 
+    /** Null when {@code t} can run one event loop here, else why not (one line): a real probe, as at start. */
+    public static String unavailabilityReason(Transport t) {
+        Throwable cause = probe(t, 1);
+        return cause == null ? null : describe(cause);
+    }
+
     /**
      * Netty's own availability check, then the actual IoHandlers built: io_uring can pass the first and still
      * fail to set up its ring (memlock), and Netty does not fall back by itself. On failure they are torn down;

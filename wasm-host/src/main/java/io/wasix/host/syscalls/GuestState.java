@@ -9,10 +9,14 @@ import io.wasix.host.fs.DirDescriptor;
 import io.wasix.host.fs.Rights;
 import io.wasix.host.fs.Vfs;
 import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.PreopenedListener;
 
 /**
  * Everything one guest instance's syscalls share: its memory, fds, network, filesystem and configuration.
- * The mounts are preopened at fd 3 onwards, in the configured order, after stdio. Both import
+ * The mounts are preopened at fd 3 onwards, in the configured order, after stdio, and the preopened listeners
+ * (wasmtime's --tcplisten) after the mounts: every preview 1 libc finds its directories by asking
+ * fd_prestat_get of fd 3, 4, ... until an fd is not one (EBADF), so a listener before a mount would hide it.
+ * Both import
  * namespaces (wasix_32v1 and wasi_snapshot_preview1) are served from this one object. Owned by the guest
  * thread.
  */
@@ -43,6 +47,14 @@ public final class GuestState {
         vfs = Vfs.of(config.mounts());
         for (Vfs.Preopen p : vfs.preopens()) {
             fds.add(new DirDescriptor(p.mount().root(), p.guestPath(), Rights.DIRECTORY, Rights.ALL), 0);
+        }
+        try {
+            for (java.net.InetSocketAddress address : config.listeners()) {
+                fds.add(PreopenedListener.open(net, address), 0);
+            }
+        } catch (RuntimeException e) {
+            fds.closeAll(); // the listeners already bound, and the mounts' directories
+            throw e;
         }
     }
 
