@@ -563,6 +563,7 @@ strace_step() {
     echo "server,transport,requests,syscalls,syscalls_per_request,per_request_by_syscall" >"$csv"
     for t in "${TRANSPORTS[@]}"; do ids+=("appliance-hello@$t" "appliance-noread@$t"); done
     ids+=(c-blocking c-noread "plain-netty@$AUTO")
+    [[ -n "$BEFORE_IMAGE" ]] && ids+=("before-hello@$AUTO" "before-noread@$AUTO")
     for id in "${ids[@]}"; do
         if [[ -n "$ONLY" && ! "$id" =~ $ONLY ]]; then continue; fi
         local port log out before after tid spid reqs transport="-"
