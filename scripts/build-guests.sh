@@ -112,6 +112,20 @@ fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/build-guests.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
+# clang 14 runs wasm-opt on what it links at -O2 whenever it finds one (binaryen), which would make
+# every guest's bytes depend on whether binaryen is installed. It looks in the directory it was invoked
+# from (/usr/bin for /usr/bin/clang, where binaryen puts wasm-opt too) and on the PATH. So clang is
+# invoked through a link in a directory of our own that holds only wasm-ld, with that directory as its PATH.
+mkdir -p "$TMP/clang-path"
+ln -s "$(command -v "$CLANG")" "$TMP/clang-path/clang"
+# wasm-ld and its versioned names beside it (Debian's clang 14 asks for wasm-ld-14)
+for ld in "$(dirname "$(command -v wasm-ld)")"/wasm-ld*; do
+    ln -s "$ld" "$TMP/clang-path/$(basename "$ld")"
+done
+clang_() {
+    PATH="$TMP/clang-path" "$TMP/clang-path/clang" "$@"
+}
+
 # Freestanding wasm32: no libc, no crt, our own _start; imports come only from the
 # __attribute__((import_module, import_name)) declarations in wasix.h.
 # -mcpu=mvp pins the feature set (newer clangs enable sign-ext etc. by default).
@@ -150,7 +164,7 @@ profile_of() {
 
 # Probe once so a clang without the wasm32 backend / wasm-ld fails with a clear message.
 printf 'void _start(void) {}\n' > "$TMP/probe.c"
-if ! "$CLANG" "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
+if ! clang_ "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
     cat "$TMP/probe.err" >&2
     echo "build-guests: $CLANG cannot build wasm32 modules; $APT_HINT" >&2
     exit 1
@@ -185,9 +199,9 @@ build_one() { # build_one SOURCE OUTPUT
             # shellcheck disable=SC2206 # the extra flags are words, split on purpose
             local extras=($extra)
             case "${profile:-freestanding}" in
-                freestanding) "$CLANG" "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                threads) "$CLANG" "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                wasi-libc) "$CLANG" "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                freestanding) clang_ "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                wasi-libc) clang_ "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
             esac ;;
