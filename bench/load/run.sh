@@ -211,6 +211,9 @@ run_wrk() {
 }
 
 CLK_TCK="$(getconf CLK_TCK)"
+# The JVM's own threads (JIT compilers, GC, VM): never "the busiest thread", which is meant to be the one
+# serving requests (the shard thread, Netty's event loop), even while C2 still compiles under load.
+JVM_THREADS='CompilerThre|^GC_Thread|^G1_|^VM_'
 
 # thread_ticks PID: one line per thread, "TID NAME TICKS" (utime+stime, in clock ticks). The name is the
 # text between the parentheses of /proc/PID/task/TID/stat; the fields after it are split on spaces.
@@ -228,9 +231,9 @@ thread_ticks() {
 # cpu_per_request BEFORE AFTER REQUESTS: "PROCESS_US THREAD_US THREAD_NAME", CPU microseconds per request
 # for the whole process (threads alive at both ends) and its busiest thread.
 cpu_per_request() {
-    awk -v req="$3" -v tck="$CLK_TCK" '
+    awk -v req="$3" -v tck="$CLK_TCK" -v JVM="$JVM_THREADS" '
         FNR == NR { before[$1] = $3; next }
-        ($1 in before) { d = $3 - before[$1]; total += d; if (d > best) { best = d; name = $2 } }
+        ($1 in before) { d = $3 - before[$1]; total += d; if (d > best && $2 !~ JVM) { best = d; name = $2 } }
         END { if (req > 0) printf "%.1f %.1f %s\n", total * 1e6 / tck / req, best * 1e6 / tck / req, name }
     ' <(echo "$1") <(echo "$2")
 }
@@ -582,7 +585,7 @@ strace_step() {
         before="$(thread_ticks "$SERVER_PID")"
         run_wrk close 2 "$port" >/dev/null
         after="$(thread_ticks "$SERVER_PID")"
-        tid="$(awk 'FNR == NR { b[$1] = $3; next } ($1 in b) { d = $3 - b[$1]; if (d > best) { best = d; t = $1 } } END { print t }' \
+        tid="$(awk -v JVM="$JVM_THREADS" 'FNR == NR { b[$1] = $3; next } ($1 in b) { d = $3 - b[$1]; if (d > best && $2 !~ JVM) { best = d; t = $1 } } END { print t }' \
             <(echo "$before") <(echo "$after"))"
         strace -c -q -p "$tid" -o "$log.strace" &
         spid=$!
