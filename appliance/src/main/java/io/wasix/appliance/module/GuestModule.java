@@ -93,6 +93,10 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
      * them is a LoadException of one line: never another exception (ModuleLoadFuzzTest holds it to that).
      */
     static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+        String refusal = ParseFailure.beforeParse(bytes);
+        if (refusal != null) {
+            throw new LoadException(name + ": " + refusal);
+        }
         WasmModule m;
         try {
             m = Parser.parse(bytes);

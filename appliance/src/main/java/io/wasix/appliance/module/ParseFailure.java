@@ -50,6 +50,71 @@ final class ParseFailure {
         return at.label() + ": " + (limits != null ? limits : reason);
     }
 
+    /**
+     * What is wrong with {@code bytes} that is cheaper to say before Chicory parses them, or null: the header,
+     * the section framing, and a type section whose counts the bytes cannot hold. Chicory sizes a list by a
+     * count before it reads the elements, so a mutated type section (ModuleLoadFuzzTest's regression input
+     * slow-unit-3ccf...) had it allocate hundreds of MB per function type and run past the test's timeout.
+     */
+    static String beforeParse(byte[] bytes) {
+        String header = header(bytes);
+        if (header != null) {
+            return header;
+        }
+        List<Frame> frames = new ArrayList<>();
+        String framing = frames(bytes, frames);
+        if (framing != null) {
+            return framing;
+        }
+        for (Frame f : frames) {
+            if (f.id == 1) {
+                String counts = typeCounts(bytes, f);
+                if (counts != null) {
+                    return f.label() + ": " + counts;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A count in the type section larger than the bytes left in it (each type and each value type takes at
+     * least one byte), or null. Stops at the first type that is not a plain function type (0x60): the
+     * GC proposal's encodings are Chicory's to check.
+     */
+    private static String typeCounts(byte[] b, Frame f) {
+        int[] pos = {f.offset + 1};
+        leb(b, pos); // the section size, already framed
+        int end = pos[0] + (int) f.size;
+        try {
+            long types = leb(b, pos);
+            if (types > end - pos[0]) {
+                return "it declares " + types + " types in " + (end - pos[0]) + " bytes";
+            }
+            for (long i = 0; i < types; i++) {
+                if ((b[pos[0]++] & 0xff) != 0x60) {
+                    return null;
+                }
+                for (String what : new String[] {"parameters", "results"}) {
+                    long count = leb(b, pos);
+                    if (count > end - pos[0]) {
+                        return "type " + i + " declares " + count + " " + what + " in the " + (end - pos[0])
+                                + " bytes left";
+                    }
+                    for (long v = 0; v < count; v++) {
+                        int type = b[pos[0]++] & 0xff;
+                        if (type == 0x63 || type == 0x64) { // (ref null? ht): a heap type follows
+                            leb(b, pos);
+                        }
+                    }
+                }
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            return null; // malformed past what we read: Chicory's message says it
+        }
+        return null;
+    }
+
     /** Null when the 8-byte header is a core module's; else what it is instead. */
     private static String header(byte[] b) {
         if (b.length == 0) {

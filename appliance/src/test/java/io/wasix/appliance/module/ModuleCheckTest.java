@@ -65,4 +65,18 @@ class ModuleCheckTest {
         assertEquals("wasix_32v1.s\\nG_bind\\x07\\u2028x", GuestModule.printable("wasix_32v1.s\nG_bind\u0007\u2028x"));
         assertEquals("plain", GuestModule.printable("plain"));
     }
+
+    /**
+     * A type section whose counts its bytes cannot hold is refused before Chicory sizes lists by them: a
+     * function type claiming 200,000,000 parameters in 4 bytes once had it allocate ~800 MB per type.
+     */
+    @Test
+    void aTypeCountTheSectionCannotHoldIsRefusedBeforeParsing() {
+        byte[] module = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+            0x01, 0x07, // type section, 7 bytes
+            0x01, 0x60, (byte) 0x80, (byte) 0x84, (byte) 0xaf, 0x5f, 0x00}; // 1 type: 200,000,000 params
+        var e = assertThrows(GuestModule.LoadException.class, () -> GuestModule.load("big.wasm", module, false));
+        assertEquals("big.wasm: section 1 (type) at offset 8: type 0 declares 200000000 parameters in the 1 bytes left",
+                e.getMessage());
+    }
 }
