@@ -16,6 +16,11 @@ LABEL org.opencontainers.image.title="wasix-appliance" \
 
 # image/target/rootfs is assembled by `mvn package` (image/src/main/rootfs/assemble-rootfs.sh).
 COPY image/target/rootfs/ /
+# The one directory the appliance's user owns: compiled modules (APPLIANCE_CACHE) and the AOT cache that
+# /appliance/lib/server/classes.jsa links to, both of which `appliance compile --train` writes in an image
+# built FROM this one (see the README). Run containers --read-only and nothing changes them at run time.
+COPY --chown=65532:65532 image/target/rootfs-cache/ /var/cache/wasix-appliance/
+ENV APPLIANCE_CACHE=/var/cache/wasix-appliance
 
 # The unprivileged user from the rootfs's /etc/passwd. The appliance needs no capability: it binds
 # 8080, not a port below 1024.
@@ -25,5 +30,7 @@ EXPOSE 8080
 # What the appliance treats as "finish in-flight responses, then exit 0" (SIGINT does the same).
 STOPSIGNAL SIGTERM
 
-# No shell in the image: the runtime's java is PID 1, with the arguments bin/appliance also uses.
-ENTRYPOINT ["/appliance/bin/java", "-cp", "/appliance/lib/app/wasm-host.jar:/appliance/lib/app/appliance.jar", "@/appliance/lib/app/appliance.args", "run"]
+# No shell in the image: the runtime's java is PID 1, with the class path and main class of
+# lib/app/container.args, which a derived image's `RUN ["/appliance/bin/java", "@/appliance/lib/app/container.args",
+# "compile", "--train", ...]` uses too.
+ENTRYPOINT ["/appliance/bin/java", "@/appliance/lib/app/container.args", "run"]

@@ -19,6 +19,10 @@
 #   threads       freestanding, plus atomics and bulk memory, and an imported shared memory
 #                 (env.memory, as wasix-libc links it): add -Wl,--max-memory=N as an extra flag
 #   wasi-libc     Debian's wasi-libc (printf, files, crt1's _start), wasix.h for the sockets
+# and may have the linked module rewritten by binaryen's wasm-opt with a line in its first ten:
+#   // wasm-opt: FLAGS...
+# e.g. `// wasm-opt: --asyncify` for a guest whose setjmp/longjmp (stack_checkpoint/stack_restore)
+# needs asyncify's exports, as wasix-libc's toolchain makes every program.
 # A .wat source may name wabt feature flags (for wat2wasm and wasm-validate alike) the same way:
 #   ;; build-guests: --enable-exceptions
 #
@@ -35,9 +39,10 @@
 # RUSTC defaults to /usr/bin/rustc, not the first rustc on the PATH: a rustup toolchain there is
 # another compiler, whose output differs.
 #
-# Needs: clang, wasm-ld, wat2wasm, wasm-validate, rustc with the wasm32-wasi std
+# Needs: clang, wasm-ld, wat2wasm, wasm-validate, rustc with the wasm32-wasi std, and wasm-opt for
+# sources that ask for it
 #   (Debian/Ubuntu: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rustc
-#    libstd-rust-dev-wasm32)
+#    libstd-rust-dev-wasm32 binaryen)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,12 +50,13 @@ cd "$ROOT"
 
 GUEST_DIRS=(appliance/src/main/guests wasm-host/src/test/guests appliance/src/test/guests bench/src/main/resources/guests
             docs/recipes)
-APT_HINT="install them with: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rustc libstd-rust-dev-wasm32"
+APT_HINT="install them with: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rustc libstd-rust-dev-wasm32 binaryen"
 
 CLANG="${CLANG:-clang}"
 WAT2WASM="${WAT2WASM:-wat2wasm}"
 WASM_VALIDATE="${WASM_VALIDATE:-wasm-validate}"
 RUSTC="${RUSTC:-/usr/bin/rustc}"
+WASM_OPT="${WASM_OPT:-wasm-opt}"
 
 usage() {
     echo "usage: $0 [--check]" >&2
@@ -102,6 +108,12 @@ need "$WASM_VALIDATE" wabt
 if ((${#RS_SOURCES[@]} > 0)); then
     need "$RUSTC" rustc
 fi
+for src in "${C_SOURCES[@]}"; do
+    if head -n 10 "$src" | grep -q '^[[:space:]]*//[[:space:]]*wasm-opt:'; then
+        need "$WASM_OPT" binaryen
+        break
+    fi
+done
 if ((${#missing[@]} > 0)); then
     echo "build-guests: missing tool(s):" >&2
     for m in "${missing[@]}"; do echo "  $m" >&2; done
@@ -115,7 +127,8 @@ trap 'rm -rf "$TMP"' EXIT
 # clang 14 runs wasm-opt on what it links at -O2 whenever it finds one (binaryen), which would make
 # every guest's bytes depend on whether binaryen is installed. It looks in the directory it was invoked
 # from (/usr/bin for /usr/bin/clang, where binaryen puts wasm-opt too) and on the PATH. So clang is
-# invoked through a link in a directory of our own that holds only wasm-ld, with that directory as its PATH.
+# invoked through a link in a directory of our own that holds only wasm-ld, with that directory as its
+# PATH; wasm-opt runs only where a source asks for it (see above), as a step of its own.
 mkdir -p "$TMP/clang-path"
 ln -s "$(command -v "$CLANG")" "$TMP/clang-path/clang"
 # wasm-ld and its versioned names beside it (Debian's clang 14 asks for wasm-ld-14)
@@ -162,6 +175,11 @@ profile_of() {
     head -n 10 "$1" | sed -n 's|^[[:space:]]*//[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1
 }
 
+# The wasm-opt line of a C source, its flags (empty: none).
+wasm_opt_of() {
+    head -n 10 "$1" | sed -n 's|^[[:space:]]*//[[:space:]]*wasm-opt:[[:space:]]*||p' | head -n 1
+}
+
 # Probe once so a clang without the wasm32 backend / wasm-ld fails with a clear message.
 printf 'void _start(void) {}\n' > "$TMP/probe.c"
 if ! clang_ "${CFLAGS[@]}" -o "$TMP/probe.wasm" "$TMP/probe.c" 2> "$TMP/probe.err"; then
@@ -189,7 +207,7 @@ fi
 # ---- build ------------------------------------------------------------------------------
 build_one() { # build_one SOURCE OUTPUT
     local src="$1" out="$2"
-    local wabt_flags=()
+    local wabt_flags=() # the wabt features the module needs: wat2wasm's for a .wat, wasm-validate's for all
     mkdir -p "$(dirname "$out")"
     case "$src" in
         *.c)
@@ -200,11 +218,19 @@ build_one() { # build_one SOURCE OUTPUT
             local extras=($extra)
             case "${profile:-freestanding}" in
                 freestanding) clang_ "${CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
-                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
+                threads) clang_ "${CFLAGS[@]}" "${THREAD_FLAGS[@]}" "${extras[@]}" -o "$out" "$src"
+                         wabt_flags=(--enable-threads) ;; # a shared memory and atomics
                 wasi-libc) clang_ "${LIBC_CFLAGS[@]}" "${extras[@]}" -o "$out" "$src" ;;
                 *) echo "build-guests: $src: unknown profile '$profile' (freestanding, threads, wasi-libc)" >&2
                    return 1 ;;
-            esac ;;
+            esac
+            local opt
+            opt="$(wasm_opt_of "$src")"
+            if [[ -n "$opt" ]]; then
+                # shellcheck disable=SC2206 # the flags are words, split on purpose
+                local opts=($opt)
+                "$WASM_OPT" "${opts[@]}" "$out" -o "$out.opt" && mv -f "$out.opt" "$out"
+            fi ;;
         *.wat)
             local features
             features="$(head -n 10 "$src" | sed -n 's|^[[:space:]]*;;[[:space:]]*build-guests:[[:space:]]*||p' | head -n 1)"

@@ -131,6 +131,16 @@ if wanted "appliance, no AOT cache (JDK CDS)"; then
     "$IMAGE/bin/java" -Xshare:dump -XX:SharedArchiveFile="$WORK/jdk-cds.jsa" >/dev/null
     row "appliance, no AOT cache (JDK CDS)" "env JDK_JAVA_OPTIONS=-XX:SharedArchiveFile=$WORK/jdk-cds.jsa $IMAGE/bin/appliance run"
 fi
+# A user's module after `appliance compile` (issue 12): the bundled hello guest's own .wasm as a file, so this
+# row differs from the first only in how the module is found and loaded (digest, artifact, its classes).
+USER_MODULE=$WORK/user-module/server.wasm
+if wanted "appliance, AOT cache, a user's module after appliance compile"; then
+    mkdir -p "$WORK/user-module"
+    cp appliance/src/main/guests/hello.wasm "$USER_MODULE"
+    "$IMAGE/bin/appliance" compile -o "$WORK/user-module/artifacts" "$USER_MODULE" >&2
+    row "appliance, AOT cache, a user's module after appliance compile" \
+        "env APPLIANCE_BOOT_REPORT=1 $IMAGE/bin/appliance run --cache $WORK/user-module/artifacts $USER_MODULE"
+fi
 # BASELINE_IMAGE=DIR (a jlinked image built from another commit, BASELINE_LABEL names it): the same boot of
 # that image in the same run, so a change is judged against its own before, not against another day's noise.
 if [[ -n ${BASELINE_IMAGE:-} ]]; then

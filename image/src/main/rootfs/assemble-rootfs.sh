@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Assembles the container's root file system from the jlinked image (run by image/pom.xml at package):
 #
-#   assemble-rootfs.sh IMAGE_DIR ROOTFS_DIR
+#   assemble-rootfs.sh IMAGE_DIR ROOTFS_DIR CACHE_DIR
 #
 #   /appliance/               the jlinked image, whatever it holds (runtime, lib/app jars, argfile, caches),
-#                             minus bin/appliance: a bash script, and the rootfs has no bash
+#                             minus bin/appliance: a bash script, and the rootfs has no bash; plus
+#                             lib/app/container.args, the ENTRYPOINT's argfile (class path and main class)
+#   /appliance/lib/server/classes.jsa
+#                             a symlink into CACHE_DIR, where the AOT cache moves
+#   CACHE_DIR                 what becomes /var/cache/wasix-appliance, the one directory the image's user
+#                             owns (the Dockerfile copies it --chown): compiled modules and the AOT cache,
+#                             which `appliance compile --train` rewrites in an image built FROM this one
 #   /lib64, /lib/<arch>/      exactly the shared libraries the image's ELF files need from the system,
 #                             resolved by the dynamic loader itself (ldd) rather than listed by hand
 #   /etc/passwd, /etc/group   root and the unprivileged user "appliance" (65532) the image runs as
@@ -16,13 +22,22 @@ set -euo pipefail
 
 image=${1:?IMAGE_DIR}
 rootfs=${2:?ROOTFS_DIR}
+cache=${3:?CACHE_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 image=$(cd "$image" && pwd)
 
-rm -rf "$rootfs"
-mkdir -p "$rootfs/appliance" "$rootfs/etc" "$rootfs/tmp"
+rm -rf "$rootfs" "$cache"
+mkdir -p "$rootfs/appliance" "$rootfs/etc" "$rootfs/tmp" "$cache"
 cp -a "$image/." "$rootfs/appliance/"
 rm -f "$rootfs/appliance/bin/appliance"
+# The JVM maps lib/server/classes.jsa at every start without a flag; relative, so that the link also
+# resolves inside target/ (../../../ is the rootfs's root from lib/server).
+mv "$rootfs/appliance/lib/server/classes.jsa" "$cache/classes.jsa"
+ln -s ../../../var/cache/wasix-appliance/classes.jsa "$rootfs/appliance/lib/server/classes.jsa"
+# The class path is absolute here (the image's place is fixed), so it can live in an argfile: a derived
+# image's RUN step then starts the appliance exactly as the ENTRYPOINT does, as the AOT cache requires.
+printf '%s\n' '-cp /appliance/lib/app/wasm-host.jar:/appliance/lib/app/appliance.jar' \
+    "$(grep -v '^#' "$image/lib/app/appliance.args" | grep .)" >"$rootfs/appliance/lib/app/container.args"
 chmod 1777 "$rootfs/tmp"
 install -m 644 "$here/etc/passwd" "$here/etc/group" "$rootfs/etc/"
 

@@ -3,8 +3,12 @@ package io.wasix.appliance;
 import io.wasix.appliance.boot.BootClock;
 import io.wasix.appliance.boot.BootReport;
 import io.wasix.appliance.cli.Cli;
+import io.wasix.appliance.compile.CompileCommand;
 import io.wasix.appliance.module.GuestModule;
+import io.wasix.appliance.module.MemoryLimit;
 import io.wasix.appliance.module.ModuleCheck;
+import io.wasix.appliance.supervise.Durations;
+import io.wasix.appliance.supervise.Watchdog;
 import io.wasix.appliance.cli.Settings;
 import io.wasix.appliance.metrics.SyscallReporting;
 import io.wasix.appliance.cli.UsageException;
@@ -19,9 +23,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
- * The appliance's entry point: parse the settings, pick the transport, load and check the module, start the
- * shards, print the boot line, and exit with the guest's status. Runs on main; shards run on their own
- * threads.
+ * The appliance's entry point: handle signals, parse the settings, pick the transport, load and check the
+ * module, start the shards, print the boot line, and exit with the status of the first shard that ends for
+ * good (each shard restarts its own failed guest while its --restart policy allows). Runs on main; shards run
+ * on their own threads.
  */
 public final class Main {
     static final int EXIT_LOAD_ERROR = 1, EXIT_USAGE = 2, EXIT_TRAP = 134;
@@ -40,14 +45,19 @@ public final class Main {
     }
 
     static int run(String[] argv) {
+        if (argv.length > 0 && argv[0].equals("compile")) {
+            return CompileCommand.run(List.of(argv).subList(1, argv.length), System.getenv(), System.out, System.err);
+        }
+        // First: from here on SIGTERM and SIGINT exit 0 (while booting) or stop the guests (once they run).
+        Stopping stopping = Stopping.onSignals();
         BootReport boot = new BootReport(BootClock.ofThisProcess(), System.err);
         boot.mark(BootReport.Milestone.MAIN);
-        int status = run(argv, boot);
+        int status = run(argv, boot, stopping);
         boot.printOnce();
         return status;
     }
 
-    private static int run(String[] argv, BootReport boot) {
+    private static int run(String[] argv, BootReport boot, Stopping stopping) {
         switch (Cli.command(argv)) {
             case HELP -> {
                 System.out.print(Cli.HELP);
@@ -80,7 +90,7 @@ public final class Main {
         // Netty's first use (choosing the transport) and Chicory's parser share no state: with a second
         // core, loading the module next to it takes it off the boot's critical path.
         var loading = new java.util.concurrent.FutureTask<GuestModule>(
-                () -> GuestModule.load(settings.module(), settings.interpreter()));
+                () -> GuestModule.load(settings.module(), settings.interpreter(), settings.cache()));
         Thread loader = new Thread(loading, "module-load");
         loader.setDaemon(true);
         loader.start();
@@ -96,7 +106,12 @@ public final class Main {
             return fail(EXIT_LOAD_ERROR, e.getMessage() + moduleVariableHint(e, settings.module()));
         }
         // The module's own defects were listed by GuestModule.load; whether N shards fit depends on the run.
-        String heap = ModuleCheck.heapProblem(module.module(), settings.shards(), Runtime.getRuntime().maxMemory());
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        String heap = ModuleCheck.heapProblem(module.module(), settings.shards(), maxHeap);
+        MemoryLimit memoryLimit = MemoryLimit.of(settings.limits().maxMemory(), settings.shards(), maxHeap);
+        if (heap == null) {
+            heap = memoryLimit.problem(ModuleCheck.initialPages(module.module()), settings.shards(), maxHeap);
+        }
         if (heap != null) {
             return fail(EXIT_LOAD_ERROR, module.name() + ": " + heap);
         }
@@ -111,6 +126,11 @@ public final class Main {
                 .withNet(settings.net())
                 .withForceReusePort(settings.shards() > 1)
                 .withMounts(settings.mounts())
+                .withLimits(new HostConfig.Limits(memoryLimit.pages(), settings.limits().maxConnections()))
+                // A restarted guest binds its port again while its previous run's connections, which the host
+                // closed, are in TIME_WAIT. They inherited SO_REUSEADDR from their listener or not, and Linux
+                // lets the new bind through only if both have it: so every run's listeners have it.
+                .withForceReuseAddr(settings.supervision().restart().onFailure())
                 .withListeners(settings.listeners());
 
         SyscallReporting reporting;
@@ -130,64 +150,50 @@ public final class Main {
                 started.countDown();
             }
         };
-        List<Shard> shards = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
+        List<Shard> list = new ArrayList<>();
         for (int i = 0; i < settings.shards(); i++) {
-            Shard s = new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot,
-                    reporting.readiness().events(i, boot));
-            shards.add(s);
-            threads.add(s.start());
+            int shard = i;
+            list.add(new Shard(i, module, config, reporting.forShard(i), started, onEnd, boot,
+                    reporting.readiness().events(i, boot), () -> reporting.readiness().shardEnded(shard),
+                    settings.supervision().restart()));
         }
+        Shards shards = new Shards(list, STOP_GRACE_MILLIS);
+        reporting.withShardCounts(i -> list.get(i).restarts().snapshot());
         // The first signal stops gracefully (stop accepting, finish in-flight responses); a second one
         // stops at once, for whoever does not want to wait.
-        var signals = new java.util.concurrent.atomic.AtomicInteger();
-        Signals.onTerminate(() -> {
-            if (signals.getAndIncrement() == 0) {
-                reporting.serving(false);
-                shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
-            } else {
-                shards.forEach(Shard::stop);
-            }
-        });
+        if (!stopping.attach(shards, () -> reporting.serving(false))) {
+            reporting.close();
+            return 0;
+        }
+        shards.start();
+        Watchdog watchdog = settings.supervision().watchdog() == null ? null
+                : Watchdog.start(settings.supervision().watchdog(), list);
         awaitQuietly(started);
-        boolean serving = shards.stream().allMatch(Shard::listening);
+        boolean serving = list.stream().allMatch(Shard::listening);
         if (!settings.quiet()) {
-            System.err.println(bootLine(module, transport, settings.shards(), boot.clock(), serving ? null : ended.peek()));
+            System.err.println(bootLine(module, transport, settings, memoryLimit, boot.clock(),
+                    serving ? null : ended.peek(), boot.firstListener()));
         }
         reporting.serving(serving);
 
         Outcome first = take(ended);
         reporting.serving(false);
-        shards.forEach(s -> s.stopGracefully(STOP_GRACE_MILLIS));
-        long joinDeadline = System.nanoTime() + (STOP_GRACE_MILLIS + EXIT_FLUSH_MILLIS) * 1_000_000L;
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, (joinDeadline - System.nanoTime()) / 1_000_000L));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        shards.stopGracefully();
+        shards.join(System.nanoTime() + (STOP_GRACE_MILLIS + EXIT_FLUSH_MILLIS) * 1_000_000L);
+        if (watchdog != null) {
+            watchdog.close();
         }
         reporting.close();
-        return switch (first) {
-            case Outcome.Exited(int code) -> code;
-            case Outcome.Stopped() -> 0;
-            case Outcome.Trapped(String message, String function) -> fail(EXIT_TRAP,
-                    "guest trapped: " + message + (function == null ? "" : " in " + function));
-            case Outcome.Failed(String message, Throwable cause) -> {
-                if (cause != null) {
-                    cause.printStackTrace();
-                }
-                yield fail(EXIT_LOAD_ERROR, message);
-            }
-        };
+        return first.status();
     }
 
     /**
      * "started on epoll, 1 shard, ..." once every shard listens; a guest that ended first (its bind failed, or
      * it is no server) gets the same facts with how it ended, never "started". {@code early}: that end, or null.
      */
-    private static String bootLine(GuestModule module, TransportChoice transport, int shards, BootClock clock,
-            Outcome early) {
+    private static String bootLine(GuestModule module, TransportChoice transport, Settings settings,
+            MemoryLimit memoryLimit, BootClock clock, Outcome early, java.net.InetSocketAddress listener) {
+        int shards = settings.shards();
         StringBuilder b = new StringBuilder("appliance: ").append(module.name()).append(" (").append(module.mode())
                 .append(early == null ? ") started on " : ") on ").append(transport.transport().label())
                 .append(", ").append(shards).append(shards == 1 ? " shard" : " shards");
@@ -196,10 +202,20 @@ public final class Main {
                 case Outcome.Exited(int code) -> "exited with status " + code;
                 case Outcome.Stopped() -> "stopped";
                 case Outcome.Trapped t -> "trapped";
+                case Outcome.Stalled t -> "stopped by the watchdog";
                 case Outcome.Failed f -> "failed";
             }).append(" before listening");
+        } else if (listener != null) {
+            b.append(", listening on ").append(BootReport.format(listener));
         }
         b.append(", ").append(clock.sinceStart());
+        b.append(", ").append(memoryLimit.describe());
+        if (settings.limits().maxConnections() > 0) {
+            b.append(", max ").append(settings.limits().maxConnections()).append(" connections per shard");
+        }
+        if (settings.supervision().watchdog() != null) {
+            b.append(", watchdog ").append(Durations.text(settings.supervision().watchdog()));
+        }
         for (String f : transport.fallbacks()) {
             b.append("; ").append(f);
         }

@@ -71,7 +71,7 @@ class MalformedModulesIT {
         assertEquals(1, cut.status, cut.stderr);
         assertTrue(cut.stderr.matches("appliance: \\S+cut.wasm: truncated section \\d+ \\(code\\) at offset \\d+: "
                 + "it declares \\d+ bytes, \\d+ remain\n"), cut.stderr);
-        refused(write(dir, "empty.wasm", new byte[0]), "empty file, not a WebAssembly module");
+        refused(write(dir, "empty.wasm", new byte[0]), "is empty, not a WebAssembly module");
         refused(write(dir, "header.wasm", Arrays.copyOf(hello, 6)),
                 "truncated in its header: 6 bytes, where the magic and version alone take 8");
     }
@@ -81,7 +81,7 @@ class MalformedModulesIT {
         for (String mode : List.of("--transport=auto", "--interpreter")) {
             Result r = run(mode, GUESTS.resolve("uncaught-exception.wasm").toString());
             assertEquals(134, r.status, mode + ": " + r.stderr);
-            assertTrue(r.stderr.startsWith("appliance: guest trapped: uncaught wasm exception (tag 0)"), r.stderr);
+            assertTrue(r.stderr.startsWith("appliance: shard 0: guest trapped: uncaught wasm exception (tag 0)"), r.stderr);
             assertEquals(1, r.stderr.lines().count(), r.stderr);
         }
     }

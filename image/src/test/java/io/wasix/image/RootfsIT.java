@@ -60,8 +60,29 @@ class RootfsIT {
     void carriesTheLinkedImageAsItIsWithoutTheBashLauncher() throws IOException {
         Set<String> inImage = relativeFiles(IMAGE);
         inImage.remove("bin/appliance"); // bash; the rootfs has no shell, its ENTRYPOINT runs java
+        inImage.add("lib/app/container.args"); // the ENTRYPOINT's argfile: the absolute class path, the main class
         assertEquals(inImage, relativeFiles(ROOTFS.resolve("appliance")));
-        assertTrue(inImage.contains("lib/app/appliance.args"), "the ENTRYPOINT's argfile");
+        assertEquals(List.of("-cp /appliance/lib/app/wasm-host.jar:/appliance/lib/app/appliance.jar", "io.wasix.appliance.Main"),
+                Files.readAllLines(ROOTFS.resolve("appliance/lib/app/container.args")));
+        assertTrue(Files.readString(Path.of("../Dockerfile")).contains(
+                "\nENTRYPOINT [\"/appliance/bin/java\", \"@/appliance/lib/app/container.args\", \"run\"]\n"));
+    }
+
+    /**
+     * The AOT cache lives in the directory the image's user owns, /var/cache/wasix-appliance, so that a derived
+     * image's `appliance compile --train` can rewrite it; the JVM finds it through the default archive's path.
+     */
+    @Test
+    void theAotCacheIsLinkedFromTheUsersCacheDirectory() throws IOException {
+        Path link = ROOTFS.resolve("appliance/lib/server/classes.jsa");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(Path.of("../../../var/cache/wasix-appliance/classes.jsa"), Files.readSymbolicLink(link));
+        Path cache = Path.of("target/rootfs-cache/classes.jsa");
+        assertEquals(Files.size(IMAGE.resolve("lib/server/classes.jsa")), Files.size(cache));
+        String dockerfile = Files.readString(Path.of("../Dockerfile"));
+        assertTrue(dockerfile.contains("\nCOPY --chown=65532:65532 image/target/rootfs-cache/ /var/cache/wasix-appliance/\n"),
+                "the cache directory is the user's");
+        assertTrue(dockerfile.contains("\nENV APPLIANCE_CACHE=/var/cache/wasix-appliance\n"), "compiled modules go there");
     }
 
     @Test

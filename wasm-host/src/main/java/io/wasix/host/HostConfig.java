@@ -19,6 +19,10 @@ import java.util.List;
  * @param mounts the guest's mount table, preopened from fd 3 in this order
  * @param listeners listening TCP sockets preopened for the guest (wasmtime's --tcplisten), bound and listening
  *     before it starts, at the fds after the mounts' in this order
+ * @param limits what the guest may hold: memory pages, connections
+ * @param forceReuseAddr bind every listener with SO_REUSEADDR, whatever the guest set: for an embedder that
+ *     restarts guests, whose new run binds the port its previous run's connections (closed by the host, in
+ *     TIME_WAIT) still hold; Linux lets that bind through only when those connections' listener had it too
  */
 public record HostConfig(
         List<String> args,
@@ -30,22 +34,43 @@ public record HostConfig(
         OutputStream stdout,
         OutputStream stderr,
         List<MountSpec> mounts,
-        List<InetSocketAddress> listeners) {
+        List<InetSocketAddress> listeners,
+        Limits limits,
+        boolean forceReuseAddr) {
+
+    /**
+     * @param maxMemoryPages the most 64 KiB pages the guest's memory may grow to (its declared maximum is
+     *     lowered to this); {@link com.dylibso.chicory.runtime.Memory#RUNTIME_MAX_PAGES} for no limit of ours
+     * @param maxConnections the most accepted connections the guest holds at once; past it the host stops
+     *     accepting and the kernel queues the rest (0: no limit)
+     */
+    public record Limits(int maxMemoryPages, int maxConnections) {
+        public static final Limits NONE = new Limits(com.dylibso.chicory.runtime.Memory.RUNTIME_MAX_PAGES, 0);
+
+        public Limits {
+            if (maxMemoryPages < 0 || maxConnections < 0) {
+                throw new IllegalArgumentException("negative limit");
+            }
+        }
+    }
 
     public HostConfig {
         args = List.copyOf(args);
         env = List.copyOf(env);
         mounts = List.copyOf(mounts);
         listeners = List.copyOf(listeners);
+        java.util.Objects.requireNonNull(limits);
     }
 
     public HostConfig(List<String> args, List<String> env, Transport transport, NetPolicy net,
             boolean forceReusePort, InputStream stdin, OutputStream stdout, OutputStream stderr) {
-        this(args, env, transport, net, forceReusePort, stdin, stdout, stderr, MountSpec.defaults(), List.of());
+        this(args, env, transport, net, forceReusePort, stdin, stdout, stderr, MountSpec.defaults(), List.of(),
+                Limits.NONE, false);
     }
 
     public HostConfig withMounts(List<MountSpec> mounts) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     /** Defaults for a single instance on the given transport, with the process's own streams. */
@@ -55,15 +80,18 @@ public record HostConfig(
     }
 
     public HostConfig withArgs(List<String> args) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     public HostConfig withEnv(List<String> env) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     public HostConfig withNet(NetPolicy net) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     /** Shorthand for {@link #withNet}: every outbound destination, or none. */
@@ -72,14 +100,27 @@ public record HostConfig(
     }
 
     public HostConfig withForceReusePort(boolean force) {
-        return new HostConfig(args, env, transport, net, force, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, force, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     public HostConfig withStdio(InputStream in, OutputStream out, OutputStream err) {
-        return new HostConfig(args, env, transport, net, forceReusePort, in, out, err, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, in, out, err, mounts, listeners,
+                limits, forceReuseAddr);
     }
 
     public HostConfig withListeners(List<InetSocketAddress> listeners) {
-        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners);
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
+    }
+
+    public HostConfig withLimits(Limits limits) {
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, forceReuseAddr);
+    }
+
+    public HostConfig withForceReuseAddr(boolean force) {
+        return new HostConfig(args, env, transport, net, forceReusePort, stdin, stdout, stderr, mounts, listeners,
+                limits, force);
     }
 }

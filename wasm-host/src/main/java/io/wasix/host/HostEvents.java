@@ -4,7 +4,8 @@ import java.net.InetSocketAddress;
 
 /**
  * Milestones of one guest instance that its embedder may want to time (the appliance's boot report).
- * Called on the guest's own thread, inside a host call or a loop run: keep them short and never block.
+ * Called on a guest thread, inside a host call or a loop run, or, in threaded mode, on the shard's I/O thread
+ * under the shard lock: keep them short, never block, and be safe to call from any thread.
  * Every method has a no-op default, so an embedder overrides only what it needs.
  */
 public interface HostEvents {

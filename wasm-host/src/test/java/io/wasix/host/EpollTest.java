@@ -13,6 +13,8 @@ import java.net.Socket;
 /** epoll_create / epoll_ctl / epoll_wait over real sockets, on every available transport. */
 class EpollTest {
     static final int ADD = 0, MOD = 1, DEL = 2;
+    /** wasix-libc's epoll_ctl passes Linux's values: EPOLL_CTL_ADD 1 (the witx's MOD), DEL 2, MOD 3. */
+    static final int LIBC_ADD = 1, LIBC_DEL = 2, LIBC_MOD = 3;
     static final int IN = 1, OUT = 2, RDHUP = 4, ERR = 16, HUP = 32, ET = 64, ONESHOT = 128;
     /** Where the event given to epoll_ctl is built; epoll_wait writes its results from EVENTS. */
     static final int CTL_EVENT = EVENTS + 2048;
@@ -88,7 +90,7 @@ class EpollTest {
             int ep = create(g);
             ctl(g, ADD, ep, lfd, IN, data(1));
             ctl(g, Errno.EXIST, ADD, ep, lfd, IN, data(1));
-            ctl(g, Errno.NOENT, MOD, ep, other, IN, data(2));
+            ctl(g, Errno.NOENT, LIBC_MOD, ep, other, IN, data(2));
             ctl(g, Errno.NOENT, DEL, ep, other, 0, data(2));
             ctl(g, Errno.BADF, ADD, ep, 99, IN, data(2));
             ctl(g, Errno.INVAL, ADD, ep, ep, IN, data(2));           // an epoll set cannot watch itself
@@ -96,6 +98,41 @@ class EpollTest {
             ctl(g, Errno.INVAL, 7, ep, other, IN, data(2));          // no such op
             ctl(g, DEL, ep, lfd, 0, data(1));
             ctl(g, Errno.NOENT, DEL, ep, lfd, 0, data(1));
+            g.close(ep);
+            g.close(other);
+            g.close(lfd);
+        }
+    }
+
+    /**
+     * epoll_ctl with the op values wasix-libc passes (Linux's): ADD (1, which wasmer takes as its add-or-replace
+     * mod) watches an fd that is not watched yet, and replaces the interest of one that is; MOD (3) changes
+     * an interest, ENOENT for an fd not watched; DEL (2) stops watching.
+     */
+    @TransportTest
+    void wasixLibcsOpValuesAddModifyAndDelete(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            int other = g.openStream();
+            int ep = create(g);
+            ctl(g, LIBC_ADD, ep, lfd, IN, data(1));
+            ctl(g, Errno.NOENT, LIBC_MOD, ep, other, IN, data(2));
+            try (Socket c = client(g.localPort(lfd))) {
+                assertEquals(1, await(g, ep, 2000), "libc's EPOLL_CTL_ADD watches the listener");
+                assertArrayEquals(data(1), dataOf(g, 0));
+                ctl(g, LIBC_ADD, ep, lfd, IN, data(3));
+                assertEquals(1, await(g, ep, 0));
+                assertArrayEquals(data(3), dataOf(g, 0), "a second ADD replaced the interest, as on wasmer");
+                ctl(g, LIBC_MOD, ep, lfd, IN | ONESHOT, data(4));
+                assertEquals(1, await(g, ep, 0));
+                assertArrayEquals(data(4), dataOf(g, 0), "libc's EPOLL_CTL_MOD changed the interest");
+                assertEquals(0, await(g, ep, 0), "the one-shot it set is disarmed after one report");
+                ctl(g, LIBC_MOD, ep, lfd, IN, data(5));
+                assertEquals(1, await(g, ep, 0), "MOD re-arms it");
+                ctl(g, LIBC_DEL, ep, lfd, 0, data(5));
+                assertEquals(0, await(g, ep, 0), "libc's EPOLL_CTL_DEL stopped watching it");
+                g.close(g.accept(lfd, 0));
+            }
             g.close(ep);
             g.close(other);
             g.close(lfd);

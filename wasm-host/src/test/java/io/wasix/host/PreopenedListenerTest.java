@@ -4,7 +4,6 @@ import static io.wasix.host.ShimGuest.*;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -208,7 +207,8 @@ class PreopenedListenerTest {
             clients.shutdownNow();
             host.stop();
             Throwable why = ended.get(10, TimeUnit.SECONDS);
-            assertInstanceOf(GuestStoppedException.class, why, () -> "the server ended with " + why);
+            // a stop ends the guest in a host call (GuestStoppedException) or in its own code (interrupted)
+            assertTrue(WasixHost.isStop(why), () -> "the server ended with " + why);
             shard.join(2000);
         }
         assertEquals(REQUESTS, counted.size());

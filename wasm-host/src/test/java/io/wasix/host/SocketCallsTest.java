@@ -17,6 +17,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The sock_* calls against real java.net peers over loopback, on every available transport. */
 class SocketCallsTest {
@@ -509,20 +510,23 @@ class SocketCallsTest {
     void stopEndsABlockedCall(Transport t) throws Exception {
         try (ShimGuest g = ShimGuest.open(t)) {
             int lfd = g.listener();
+            // Whether accept waited for the stop, not a clock: a clock misjudged it on a loaded machine.
+            var stopCalled = new AtomicBoolean();
             CompletableFuture<Void> stopper = async(() -> {
                 Thread.sleep(100);
+                stopCalled.set(true);
                 g.host.stop();
                 return null;
             });
-            long t0 = System.nanoTime();
             assertThrows(GuestStoppedException.class,
                     () -> g.call("sock_accept_v2", lfd, 0, RET, ADDR_OUT));
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms >= 80 && ms < 2000, "accept ended " + ms + " ms after it started (stop came at ~100)");
+            assertTrue(stopCalled.get(), "accept ended before stop() was called");
             stopper.join();
-            // the next blocking call unwinds at once too
-            assertThrows(GuestStoppedException.class,
+            // the next blocking call unwinds at once too: at the host, or before it, in the shim's own code,
+            // since stop() interrupted this thread
+            Throwable next = assertThrows(RuntimeException.class,
                     () -> g.call("sock_accept_v2", lfd, 0, RET, ADDR_OUT));
+            assertTrue(WasixHost.isStop(next), () -> "ended with " + next);
         }
     }
 

@@ -40,6 +40,8 @@ public final class BootReport implements HostEvents {
     private volatile boolean print;
     private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
     private final AtomicBoolean printed = new AtomicBoolean();
+    /** The first listener's address, for the boot line; guarded by this. */
+    private InetSocketAddress firstListener;
 
     public BootReport(BootClock clock, PrintStream out) {
         this.clock = clock;
@@ -72,6 +74,53 @@ public final class BootReport implements HostEvents {
     @Override
     public void listenerBound(InetSocketAddress local) {
         mark(Milestone.LISTENER_BOUND);
+        synchronized (this) {
+            if (firstListener == null) {
+                firstListener = local;
+            }
+        }
+    }
+
+    /** The first listener a guest bound, or null: main reads it once every shard listens, for the boot line. */
+    public synchronized InetSocketAddress firstListener() {
+        return firstListener;
+    }
+
+    /** "0.0.0.0:8080", "[::]:8080": an address as the boot line shows it. */
+    public static String format(InetSocketAddress a) {
+        var ip = a.getAddress();
+        if (ip == null) {
+            return a.getHostString() + ":" + a.getPort();
+        }
+        String host = ip instanceof java.net.Inet6Address ? "[" + ipv6(ip.getAddress()) + "]" : ip.getHostAddress();
+        return host + ":" + a.getPort();
+    }
+
+    /** RFC 5952's text form ("::", "::1", "fe80::1"): the JDK writes every group, 0:0:0:0:0:0:0:0. */
+    private static String ipv6(byte[] b) {
+        int[] g = new int[8];
+        int bestAt = -1, bestLen = 1; // a single zero group is not shortened
+        for (int i = 0, runAt = -1; i < 8; i++) {
+            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+            runAt = g[i] == 0 ? (runAt < 0 ? i : runAt) : -1;
+            if (runAt >= 0 && i - runAt + 1 > bestLen) {
+                bestAt = runAt;
+                bestLen = i - runAt + 1;
+            }
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(g[i]));
+        }
+        return s.toString();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
 import io.wasix.appliance.module.GuestModule;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
@@ -21,6 +22,7 @@ public final class Cli {
     public static final String HELP = """
             Usage: appliance run [OPTIONS] [MODULE] [--] [ARGS...]
                    appliance [OPTIONS] MODULE [ARGS...]   the same: run is implied before an option or a module
+                   appliance compile [-o DIR] [--train] MODULE.wasm   (see appliance compile --help)
                    appliance help | --help
                    appliance --version
 
@@ -47,6 +49,8 @@ public final class Cli {
                                     listening port through SO_REUSEPORT (default 1)
               --transport T         auto | io_uring | epoll | nio (default auto: the first that works)
               --interpreter         run a user module in Chicory's interpreter instead of compiling it
+              --cache DIR           where `appliance compile` put the module's artifact (default:
+                                    $XDG_CACHE_HOME/wasix-appliance, else ~/.cache/wasix-appliance)
               --stats               print a table of syscalls (calls, errors, time in the host) on exit
               --trace               print one line per syscall on stderr
               --admin-port [HOST:]PORT
@@ -63,6 +67,18 @@ public final class Cli {
                                     writes and creates fail with EDQUOT. In-memory mounts default to 256M:65536
               --quiet               no boot line on stderr, so no transport fallback reasons either:
                                     the guest's output only (errors are still printed)
+              --restart never|on-failure
+                                    restart a shard whose guest traps, exits non-zero or stalls, as a
+                                    fresh instance, once it has listened (default on-failure)
+              --restart-limit N/DURATION
+                                    more than N restarts of a shard in DURATION is a crash loop, which
+                                    ends the appliance with the last failure (default 5/30s)
+              --watchdog DURATION   stop (and restart) a guest thread that runs DURATION without a host
+                                    call, e.g. 5s (default off)
+              --max-memory SIZE     the most memory each shard's guest may grow to, e.g. 256M; memory.grow
+                                    past it returns -1 (default: the heap, less a reserve, over the shards)
+              --max-connections N   the most accepted connections each shard holds; past it accepts pause
+                                    and the kernel queues the rest (default: no limit)
               -h, --help            this text (also: appliance help)
               -V, --version         the versions of the appliance, Chicory, Netty and the JDK, and which
                                     transports can run here
@@ -73,13 +89,16 @@ public final class Cli {
               APPLIANCE_ADMIN_PORT, APPLIANCE_DIR="HOST::GUEST ...",
               APPLIANCE_MAPDIR="GUEST:HOST ...", APPLIANCE_TMPFS="GUEST ...",
               APPLIANCE_QUOTA="GUEST=BYTES[:INODES] ...", APPLIANCE_QUIET=1,
-              APPLIANCE_BOOT_REPORT=1, APPLIANCE_TCPLISTEN="HOST:PORT ..."
+              APPLIANCE_BOOT_REPORT=1, APPLIANCE_TCPLISTEN="HOST:PORT ...", APPLIANCE_RESTART,
+              APPLIANCE_RESTART_LIMIT, APPLIANCE_WATCHDOG, APPLIANCE_MAX_MEMORY,
+              APPLIANCE_MAX_CONNECTIONS, APPLIANCE_CACHE
               (mounts and listeners from variables come first)
               PORT, when set on the host, is passed to the guest unless --env sets it.
               A MODULE argument replaces APPLIANCE_MODULE; with the variable set, give the guest's
               arguments after --: appliance run -- ARGS...
-            Exit status: the guest's proc_exit code; 0 when _start returns; 1 when the module cannot be
-            loaded or linked; 2 on a usage error; 134 when the guest traps.
+            Exit status: the guest's proc_exit code; 0 when _start returns or a signal stops it; 1 when the
+            module cannot be loaded or linked; 2 on a usage error; 134 when the guest traps (or a shard's
+            crash loop ends in a trap or a watchdog stop).
             """;
 
     /** What the first word asks for; everything but help and version is a run. */
@@ -165,10 +184,13 @@ public final class Cli {
             mounts.quota(q, "APPLIANCE_QUOTA");
         }
         boolean quiet = truthy(environment.get("APPLIANCE_QUIET"));
+        String cache = null; // --cache; ArtifactCache.locate reads APPLIANCE_CACHE and the XDG defaults
         List<InetSocketAddress> listeners = new ArrayList<>();
         for (String l : words(environment.get("APPLIANCE_TCPLISTEN"))) {
             listeners.add(TcpListen.parse(l, "APPLIANCE_TCPLISTEN"));
         }
+        SupervisionFlags sup = new SupervisionFlags();
+        sup.fromEnvironment(environment);
 
         boolean moduleGiven = false;
         boolean dashDash = false;
@@ -209,6 +231,9 @@ public final class Cli {
                 case "--ro-layer" -> mounts.roLayer(value(args, ++i, a));
                 case "--quota" -> mounts.quota(value(args, ++i, a));
                 case "--quiet" -> quiet = true;
+                case "--restart", "--restart-limit", "--watchdog", "--max-memory", "--max-connections" ->
+                        sup.flag(a, value(args, ++i, a));
+                case "--cache" -> cache = value(args, ++i, a);
                 default -> {
                     if (a.startsWith("--net=")) {
                         net = NetFlags.policy(a.substring("--net=".length()), "--net");
@@ -230,6 +255,10 @@ public final class Cli {
                         mounts.mapdir(a.substring("--mapdir=".length()));
                     } else if (a.startsWith("--quota=")) {
                         mounts.quota(a.substring("--quota=".length()));
+                    } else if (a.contains("=") && SupervisionFlags.FLAGS.contains(a.substring(0, a.indexOf('=')))) {
+                        sup.flag(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                    } else if (a.startsWith("--cache=")) {
+                        cache = a.substring("--cache=".length());
                     } else if (a.startsWith("-")) {
                         throw new UsageException("unknown option '" + a + "' (try: appliance --help)");
                     } else {
@@ -256,7 +285,8 @@ public final class Cli {
         }
         return new Settings(module == null ? Settings.DEFAULT_GUEST : module, policy, List.copyOf(env), shards,
                 transport, interpreter, List.copyOf(guestArgs), new Settings.Metrics(stats, trace, admin),
-                mounts.build(), quiet, bootReport, List.copyOf(listeners));
+                mounts.build(), quiet, bootReport, List.copyOf(listeners), sup.supervision(), sup.limits(),
+                ArtifactCache.locate(cache, environment));
     }
 
     /** A word that can only be meant as a module: a file, a .wasm name (missing or not), or a bundled guest. */
@@ -382,5 +412,48 @@ public final class Cli {
 
     private static boolean truthy(String v) {
         return v != null && (v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes"));
+    }
+
+    /** The supervision and limit flags as they are parsed: variables first, then flags (see {@link LimitFlags}). */
+    private static final class SupervisionFlags {
+        static final List<String> FLAGS = List.of("--restart", "--restart-limit", "--watchdog", "--max-memory",
+                "--max-connections");
+        private io.wasix.appliance.supervise.RestartPolicy restart = Settings.Supervision.DEFAULT.restart();
+        private java.time.Duration watchdog;
+        private long maxMemory;
+        private int maxConnections;
+
+        void fromEnvironment(Map<String, String> environment) throws UsageException {
+            for (String flag : FLAGS) {
+                String variable = "APPLIANCE_" + flag.substring(2).replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+                String v = environment.get(variable);
+                if (v != null && !v.isBlank()) {
+                    set(flag, v, variable);
+                }
+            }
+        }
+
+        void flag(String flag, String value) throws UsageException {
+            set(flag, value, flag);
+        }
+
+        private void set(String flag, String v, String source) throws UsageException {
+            switch (flag) {
+                case "--restart" -> restart = restart.withOnFailure(LimitFlags.restart(v, source));
+                case "--restart-limit" -> restart = LimitFlags.restartLimit(v, restart, source);
+                case "--watchdog" -> watchdog = LimitFlags.watchdog(v, source);
+                case "--max-memory" -> maxMemory = LimitFlags.maxMemory(v, source);
+                case "--max-connections" -> maxConnections = LimitFlags.maxConnections(v, source);
+                default -> throw new IllegalArgumentException(flag);
+            }
+        }
+
+        Settings.Supervision supervision() {
+            return new Settings.Supervision(restart, watchdog);
+        }
+
+        Settings.Limits limits() {
+            return new Settings.Limits(maxMemory, maxConnections);
+        }
     }
 }

@@ -1,9 +1,12 @@
 package io.wasix.appliance.cli;
 
+import io.wasix.appliance.module.ArtifactCache;
+import io.wasix.appliance.supervise.RestartPolicy;
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
 import io.wasix.host.net.policy.NetPolicy;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -20,6 +23,9 @@ import java.util.List;
  * @param quiet no boot line: stderr carries the guest's output only
  * @param bootReport print the boot timestamps once the first response has gone out (--boot-report)
  * @param listeners listening sockets preopened for the guest (--tcplisten), after the mounts, in this order
+ * @param supervision what happens to a shard whose guest fails or stalls
+ * @param limits what each shard's guest may hold
+ * @param cache where `appliance compile` put compiled modules (--cache, APPLIANCE_CACHE, the XDG default)
  */
 public record Settings(
         String module,
@@ -33,7 +39,10 @@ public record Settings(
         List<MountSpec> mounts,
         boolean quiet,
         boolean bootReport,
-        List<InetSocketAddress> listeners) {
+        List<InetSocketAddress> listeners,
+        Supervision supervision,
+        Limits limits,
+        ArtifactCache cache) {
 
     public static final String DEFAULT_GUEST = "hello";
 
@@ -44,5 +53,21 @@ public record Settings(
      */
     public record Metrics(boolean stats, boolean trace, InetSocketAddress adminAddress) {
         public static final Metrics NONE = new Metrics(false, false, null);
+    }
+
+    /**
+     * @param restart --restart and --restart-limit
+     * @param watchdog --watchdog: how long a guest thread may run without a host call, or null for no watchdog
+     */
+    public record Supervision(RestartPolicy restart, Duration watchdog) {
+        public static final Supervision DEFAULT = new Supervision(RestartPolicy.DEFAULT, null);
+    }
+
+    /**
+     * @param maxMemory --max-memory in bytes, or 0 for the default (derived from the heap and the shard count)
+     * @param maxConnections --max-connections per shard, or 0 for no limit
+     */
+    public record Limits(long maxMemory, int maxConnections) {
+        public static final Limits DEFAULT = new Limits(0, 0);
     }
 }

@@ -2,6 +2,7 @@ package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.Histogram;
 import io.wasix.host.metrics.NetPolicyRefusals;
+import io.wasix.host.metrics.ShardCount;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
 import java.math.BigDecimal;
@@ -68,7 +69,29 @@ public final class PrometheusText {
             b.append("wasix_udp_datagrams_dropped_total{shard=\"").append(shard.shard()).append("\"} ")
                     .append(shard.datagramsDropped()).append('\n');
         }
+
+        counts(b, shards);
         return b.toString();
+    }
+
+    /** Each shard's other counters and gauges (restarts, limits, connections), grouped by metric. */
+    private static void counts(StringBuilder b, List<ShardStats> shards) {
+        Map<String, List<String>> samples = new java.util.LinkedHashMap<>();
+        Map<String, ShardCount> first = new java.util.HashMap<>();
+        for (ShardStats shard : shards) {
+            for (ShardCount c : shard.counts()) {
+                first.putIfAbsent(c.metric(), c);
+                samples.computeIfAbsent(c.metric(), k -> new java.util.ArrayList<>()).add("wasix_" + c.metric()
+                        + "{shard=\"" + shard.shard() + "\"" + (c.labels().isEmpty() ? "" : "," + c.labels()) + "} "
+                        + c.value());
+            }
+        }
+        for (var e : samples.entrySet()) {
+            ShardCount c = first.get(e.getKey());
+            b.append("# HELP wasix_").append(c.metric()).append(' ').append(c.help()).append('\n');
+            b.append("# TYPE wasix_").append(c.metric()).append(c.gauge() ? " gauge\n" : " counter\n");
+            e.getValue().forEach(line -> b.append(line).append('\n'));
+        }
     }
 
     private interface Row {

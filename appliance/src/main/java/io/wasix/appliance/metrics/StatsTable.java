@@ -1,6 +1,7 @@
 package io.wasix.appliance.metrics;
 
 import io.wasix.host.metrics.NetPolicyRefusals;
+import io.wasix.host.metrics.ShardCount;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallStats;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class StatsTable {
             table(b, "shard " + shard.shard(), shard.syscalls());
             refusals(b, shard.netPolicyRefusals());
             dropped(b, shard.datagramsDropped());
+            counts(b, shard);
         }
         if (shards.size() > 1) {
             table(b, "all " + shards.size() + " shards", total(shards));
@@ -35,6 +37,20 @@ public final class StatsTable {
             dropped(b, shards.stream().mapToLong(ShardStats::datagramsDropped).sum());
         }
         return b.toString();
+    }
+
+    /** The shard's counters that are not zero (restarts, refused grows, paused accepts), on one line. */
+    private static void counts(StringBuilder b, ShardStats shard) {
+        StringBuilder line = new StringBuilder();
+        for (ShardCount c : shard.counts()) {
+            if (!c.gauge() && c.value() != 0) {
+                line.append(line.isEmpty() ? "" : ", ").append(c.metric())
+                        .append(c.labels().isEmpty() ? "" : "{" + c.labels() + "}").append(' ').append(c.value());
+            }
+        }
+        if (!line.isEmpty()) {
+            b.append("appliance: shard ").append(shard.shard()).append(" events: ").append(line).append('\n');
+        }
     }
 
     /** A line for the datagrams dropped by full UDP receive queues, when there were any. */

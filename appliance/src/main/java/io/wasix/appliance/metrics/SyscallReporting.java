@@ -2,12 +2,14 @@ package io.wasix.appliance.metrics;
 
 import io.wasix.appliance.cli.Settings;
 
+import io.wasix.host.metrics.ShardCount;
 import io.wasix.host.metrics.ShardStats;
 import io.wasix.host.metrics.SyscallMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Everything that reads the shards' syscall metrics: the `--stats` table at exit, `--trace` lines and the
@@ -21,6 +23,7 @@ public final class SyscallReporting implements AutoCloseable {
     private final List<SyscallMetrics> shards = new ArrayList<>();
     private final AdminServer admin;
     private final Readiness readiness;
+    private volatile IntFunction<List<ShardCount>> shardCounts = i -> List.of();
 
     private SyscallReporting(Settings.Metrics settings, int shardCount) throws IOException {
         this.settings = settings;
@@ -49,8 +52,14 @@ public final class SyscallReporting implements AutoCloseable {
         return shards.get(index);
     }
 
+    /** Adds the counts the appliance keeps per shard (restarts) to every snapshot. */
+    public void withShardCounts(IntFunction<List<ShardCount>> counts) {
+        shardCounts = counts;
+    }
+
     List<ShardStats> snapshot() {
-        return shards.stream().map(SyscallMetrics::snapshot).toList();
+        IntFunction<List<ShardCount>> extra = shardCounts;
+        return shards.stream().map(m -> m.snapshot().withCounts(extra.apply(m.shard()))).toList();
     }
 
     /** Whether /healthz answers 200: from the boot line until the first shard ends or a signal comes. */

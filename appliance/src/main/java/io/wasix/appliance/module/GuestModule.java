@@ -1,18 +1,12 @@
 package io.wasix.appliance.module;
 
-import io.wasix.appliance.trap.FallbackInterpreter;
-import io.wasix.appliance.trap.FallbackMachine;
 import io.wasix.appliance.trap.NamingInterpreter;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
-import com.dylibso.chicory.compiler.internal.Compiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.ExternalType;
 import io.wasix.appliance.guests.HelloGuest;
 import io.wasix.appliance.guests.KeepaliveGuest;
 import java.nio.file.Files;
@@ -31,7 +25,9 @@ import java.util.function.Supplier;
  * Immutable once loaded; shared by all shards.
  *
  * @param name what the boot line calls it
- * @param mode "compiled at build time", "compiled at load time" or "interpreted"
+ * @param mode "compiled at build time", "compiled ahead of time: sha256:... from DIR" (an artifact of
+ *     `appliance compile`), "compiled at load time[, N functions too large for a JVM method
+ *     interpreted]: WHY NO ARTIFACT", or "interpreted"
  */
 public record GuestModule(String name, WasmModule module, Function<Instance, Machine> machine, String mode) {
 
@@ -70,7 +66,16 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         }
     }
 
+    /** {@link #load(String, boolean, ArtifactCache)} with no artifact cache: a user module is compiled. */
     public static GuestModule load(String nameOrPath, boolean interpreter) throws LoadException {
+        return load(nameOrPath, interpreter, ArtifactCache.NONE);
+    }
+
+    /**
+     * A bundled guest by name, or a .wasm file: run from its artifact in {@code cache} when there is one for
+     * exactly these bytes, else compiled now (the mode says why), or interpreted on request.
+     */
+    public static GuestModule load(String nameOrPath, boolean interpreter, ArtifactCache cache) throws LoadException {
         Bundled bundled = BUNDLED.get(nameOrPath);
         if (bundled != null && !Files.exists(Path.of(nameOrPath))) {
             if (interpreter) {
@@ -85,14 +90,57 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
                     + String.join(", ", BUNDLED.keySet()) + ")", true);
         }
         byte[] bytes = ModuleFile.read(path);
-        return load(path.toString(), bytes, interpreter);
+        return load(path.toString(), bytes, interpreter, cache);
+    }
+
+    /** {@link #load(String, byte[], boolean, ArtifactCache)} with no artifact cache: the module is compiled. */
+    static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+        return load(name, bytes, interpreter, ArtifactCache.NONE);
     }
 
     /**
-     * Parses, checks and prepares {@code bytes}, a user module called {@code name}. Whatever is wrong with
-     * them is a LoadException of one line: never another exception (ModuleLoadFuzzTest holds it to that).
+     * {@code bytes}, a user module called {@code name}: run from its artifact in {@code cache} when there is one
+     * for exactly these bytes, else parsed, checked and compiled now (the mode says why), or interpreted on
+     * request. Whatever is wrong with them is a LoadException of one line: never another exception
+     * (ModuleLoadFuzzTest holds it to that).
      */
-    static GuestModule load(String name, byte[] bytes, boolean interpreter) throws LoadException {
+    static GuestModule load(String name, byte[] bytes, boolean interpreter, ArtifactCache cache) throws LoadException {
+        if (interpreter) {
+            return new GuestModule(name, checked(name, bytes), NamingInterpreter::new, "interpreted");
+        }
+        String digest = Sha256.ofBytes(bytes);
+        String miss;
+        try {
+            ModuleArtifact artifact = cache.lookup(digest);
+            WasmModule meta = Parser.parse(artifact.meta());
+            return new GuestModule(name, meta, ArtifactLoader.machineFactory(artifact),
+                    "compiled ahead of time: " + ModuleArtifact.shortDigest(digest) + " from " + cache.dir());
+        } catch (ModuleArtifact.UnusableException e) {
+            miss = e.getMessage();
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            miss = "artifact " + cache.fileFor(digest) + " holds no valid module: " + ParseFailure.reason(e);
+        }
+        WasmModule m = checked(name, bytes);
+        try {
+            ModuleArtifact compiled = ModuleCompiler.compile(m, bytes, digest);
+            int n = compiled.interpreted().size();
+            String fallback = n == 0 ? "" : ", " + n + (n == 1 ? " function" : " functions")
+                    + " too large for a JVM method interpreted";
+            return new GuestModule(name, m, ArtifactLoader.machineFactory(compiled),
+                    "compiled at load time" + fallback + ": " + miss);
+        } catch (ModuleArtifact.UnusableException | RuntimeException | AssertionError | StackOverflowError
+                | OutOfMemoryError e) {
+            throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
+        }
+    }
+
+    /** {@link #checked(String, byte[])} of a file. */
+    public static WasmModule checked(Path path, byte[] wasm) throws LoadException {
+        return checked(path.toString(), wasm);
+    }
+
+    /** {@code bytes} parsed, with everything that stops them from running here on one line. */
+    public static WasmModule checked(String name, byte[] bytes) throws LoadException {
         String refusal = ParseFailure.beforeParse(bytes);
         if (refusal != null) {
             throw new LoadException(name + ": " + refusal);
@@ -115,46 +163,21 @@ public record GuestModule(String name, WasmModule module, Function<Instance, Mac
         if (!problems.isEmpty()) {
             throw new LoadException(name + ": " + String.join("; ", problems));
         }
-        if (interpreter) {
-            return new GuestModule(name, m, NamingInterpreter::new, "interpreted");
-        }
-        try {
-            return new GuestModule(name, m, compile(m), "compiled at load time");
-        } catch (RuntimeException | AssertionError | StackOverflowError | OutOfMemoryError e) {
-            throw new LoadException(name + ": cannot be compiled: " + ParseFailure.reason(e));
-        }
-    }
-
-    /**
-     * Compiles as MachineFactoryCompiler does, through the compiler it wraps, which also says which functions
-     * were too large for a JVM method and fell back to the interpreter: those then run on a
-     * {@link FallbackInterpreter}, so a trap in one of them is named.
-     */
-    private static Function<Instance, Machine> compile(WasmModule m) {
-        var result = Compiler.builder(m)
-                .withClassCollectorFactory(ClassLoadingCollector::new)
-                .withInterpreterFallback(InterpreterFallback.WARN)
-                .build()
-                .compile();
-        Function<Instance, Machine> compiled = ((ClassLoadingCollector) result.collector()).machineFactory();
-        var interpreted = java.util.Set.copyOf(result.interpretedFunctions());
-        if (interpreted.isEmpty()) {
-            return compiled;
-        }
-        int[] ids = interpreted.stream().mapToInt(Integer::intValue).sorted().toArray();
-        return instance -> new FallbackMachine(compiled.apply(instance), new FallbackInterpreter(instance, ids), interpreted);
+        return m;
     }
 
     /**
      * The module whose name section names functions in a trap line. The build-time compiler's copy of a bundled
-     * guest keeps no name section, so its original is parsed then, once the guest has trapped.
+     * guest keeps no name section, nor does an artifact's, so the original is parsed then, once the guest has
+     * trapped.
      */
     public WasmModule withNames() {
-        if (module.nameSection() != null || !mode.equals("compiled at build time")) {
+        if (module.nameSection() != null || mode.equals("interpreted")) {
             return module;
         }
         try {
-            return bundledWasm(name);
+            // An artifact's copy of the module keeps no custom sections: the .wasm it was compiled from has them.
+            return mode.equals("compiled at build time") ? bundledWasm(name) : Parser.parse(Path.of(name));
         } catch (LoadException | RuntimeException e) {
             return module; // the index alone still places the trap
         }

@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * Everything that stops a parsed module from running on this host, found before it is compiled, so one line
  * can list it all. The order is the most telling first: imports this host lacks usually mean the module was
- * built for another runtime (an imported env.memory is also why such a module exports none), so they lead;
- * then the exports a WASI command needs; then a memory too large for this host. Stateless; any thread.
+ * built for another runtime (a memory imported under another name is also why such a module exports none), so
+ * they lead; then the exports a WASI command needs (a memory: exported, or imported as env.memory, which the
+ * host creates); then a memory too large for this host. Stateless; any thread.
  */
 public final class ModuleCheck {
     private static final long MIB = 1L << 20;
@@ -48,8 +49,8 @@ public final class ModuleCheck {
         if (!start) {
             problems.add("exports no _start function (is it a WASI command module?)");
         }
-        if (!memory) {
-            problems.add("exports no memory");
+        if (!memory && WasixHost.importedMemoryLimits(m) == null) {
+            problems.add("exports no memory"); // an imported env.memory is created by the host
         }
         int pages = initialPages(m);
         if (pages > Memory.RUNTIME_MAX_PAGES) {
@@ -111,7 +112,12 @@ public final class ModuleCheck {
         return v.toString().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static int initialPages(WasmModule m) {
+    /** The pages the module's memory starts with (0 without a memory), imported or its own. */
+    public static int initialPages(WasmModule m) {
+        var imported = WasixHost.importedMemoryLimits(m);
+        if (imported != null) {
+            return imported.initialPages();
+        }
         return m.memorySection()
                 .filter(s -> s.memoryCount() > 0)
                 .map(s -> s.getMemory(0).limits().initialPages())

@@ -3,6 +3,7 @@ package io.wasix.appliance.module;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmLimits;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -118,11 +119,10 @@ final class ParseFailure {
     /** Null when the 8-byte header is a core module's; else what it is instead. */
     private static String header(byte[] b) {
         if (b.length == 0) {
-            return "empty file, not a WebAssembly module";
+            return "is empty, not a WebAssembly module";
         }
         if (b.length < 4 || b[0] != 0 || b[1] != 'a' || b[2] != 's' || b[3] != 'm') {
-            return "not a WebAssembly module (bad magic: it starts with "
-                    + HexFormat.ofDelimiter(" ").formatHex(b, 0, Math.min(4, b.length)) + ", not 00 61 73 6d)";
+            return "not a WebAssembly module (bad magic: " + instead(b) + ")";
         }
         if (b.length < 8) {
             return "truncated in its header: " + b.length + " bytes, where the magic and version alone take 8";
@@ -135,6 +135,16 @@ final class ParseFailure {
             return "unsupported binary version " + Integer.toUnsignedString(version) + " (this host runs version 1)";
         }
         return null;
+    }
+
+    /** What a file without the magic starts with: a .wat is named, since wat2wasm is then all that is missing. */
+    private static String instead(byte[] b) {
+        String head = new String(b, 0, Math.min(b.length, 64), StandardCharsets.ISO_8859_1).stripLeading();
+        if (head.startsWith("(module") || head.startsWith(";;")) {
+            return "it is WebAssembly text; compile it with wat2wasm first";
+        }
+        return "it starts with " + HexFormat.ofDelimiter(" ").formatHex(b, 0, Math.min(4, b.length))
+                + ", a module with 00 61 73 6d";
     }
 
     /** Walks the section headers into {@code frames}; returns what is wrong with the framing, or null. */

@@ -99,4 +99,20 @@ class BootReportTest {
         double age = c.millisAt(System.nanoTime());
         assertTrue(age > 0 && age < 3_600_000, "this JVM started " + age + " ms ago");
     }
+
+    /** The boot line names the first listener; later ones (other shards, other sockets) are not it. */
+    @Test
+    void theFirstListenerIsTheOneNamed() throws Exception {
+        BootReport r = new BootReport(new BootClock(System.nanoTime(), "exec"), out);
+        assertEquals(null, r.firstListener());
+        var first = new InetSocketAddress(java.net.InetAddress.getByName("0.0.0.0"), 8080);
+        r.listenerBound(first);
+        r.listenerBound(new InetSocketAddress(9090));
+        assertEquals(first, r.firstListener());
+        assertEquals("0.0.0.0:8080", BootReport.format(first));
+        for (String[] v6 : new String[][] {{"::", "::"}, {"::1", "::1"}, {"fe80:0:0:0:0:0:0:1", "fe80::1"},
+                {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"}}) {
+            assertEquals("[" + v6[1] + "]:80", BootReport.format(new InetSocketAddress(java.net.InetAddress.getByName(v6[0]), 80)));
+        }
+    }
 }

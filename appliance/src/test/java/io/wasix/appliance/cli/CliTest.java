@@ -58,6 +58,18 @@ class CliTest {
         assertEquals(4, parse(env, "run", "--shards", "4").shards());
     }
 
+    /** Where compiled modules are looked for: --cache, else APPLIANCE_CACHE, else the user's XDG cache. */
+    @Test
+    void theArtifactCacheFollowsFlagThenVariableThenHome() throws Exception {
+        var home = Map.of("HOME", "/home/u");
+        assertEquals(java.nio.file.Path.of("/home/u/.cache/wasix-appliance"), parse(home, "run").cache().dir());
+        var env = Map.of("HOME", "/home/u", "APPLIANCE_CACHE", "/var/cache/wasix-appliance");
+        assertEquals(java.nio.file.Path.of("/var/cache/wasix-appliance"), parse(env, "run").cache().dir());
+        assertEquals(java.nio.file.Path.of("/srv/c"), parse(env, "run", "--cache", "/srv/c", "m.wasm").cache().dir());
+        assertEquals(java.nio.file.Path.of("/srv/d"), parse(env, "run", "--cache=/srv/d").cache().dir());
+        assertThrows(UsageException.class, () -> parse(env, "run", "--cache"));
+    }
+
     @Test
     void wasmerSpellingsAreAccepted() throws Exception {
         assertEquals(NetPolicy.ALLOW_ALL, parse(Map.of(), "run", "--net=allow", "x.wasm").net());

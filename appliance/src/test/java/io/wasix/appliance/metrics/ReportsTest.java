@@ -68,6 +68,28 @@ class ReportsTest {
         assertEquals(Histogram.BUCKETS, page.lines().filter(l -> l.startsWith("wasix_syscall_seconds_bucket{shard=\"1\"")).count());
     }
 
+    /** The limits' counters and the appliance's restarts: per shard, every label from the start, one HELP each. */
+    @Test
+    void prometheusPageHasTheShardCounters() {
+        List<ShardStats> shards = sample();
+        var restarts = new io.wasix.appliance.supervise.RestartCounts();
+        restarts.restarted("trap");
+        restarts.restarted("trap");
+        restarts.restarted("watchdog");
+        String page = PrometheusText.render(List.of(shards.get(0).withCounts(restarts.snapshot()), shards.get(1)));
+        assertEquals(2, value(page, "wasix_shard_restarts_total{shard=\"0\",reason=\"trap\"}"));
+        assertEquals(1, value(page, "wasix_shard_restarts_total{shard=\"0\",reason=\"watchdog\"}"));
+        assertEquals(0, value(page, "wasix_shard_restarts_total{shard=\"0\",reason=\"exit\"}"));
+        assertEquals(0, value(page, "wasix_memory_grow_refused_total{shard=\"1\",reason=\"heap\"}"));
+        assertEquals(0, value(page, "wasix_accept_pauses_total{shard=\"0\",reason=\"max_connections\"}"));
+        assertEquals(0, value(page, "wasix_connections{shard=\"1\"}"));
+        assertEquals(1, page.lines().filter(l -> l.equals("# TYPE wasix_memory_grow_refused_total counter")).count(), page);
+        assertTrue(page.contains("# TYPE wasix_connections gauge\n"), page);
+        assertTrue(StatsTable.render(List.of(shards.get(0).withCounts(restarts.snapshot())))
+                .contains("appliance: shard 0 events: shard_restarts_total{reason=\"trap\"} 2, "
+                        + "shard_restarts_total{reason=\"watchdog\"} 1\n"));
+    }
+
     @Test
     void statsTablePerShardAndTotal() {
         String table = StatsTable.render(sample());

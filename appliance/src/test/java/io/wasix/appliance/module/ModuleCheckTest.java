@@ -15,7 +15,7 @@ class ModuleCheckTest {
 
     @Test
     void missingImportsComeBeforeTheMissingMemoryExport() throws Exception {
-        assertEquals(List.of("imports what this host does not provide: wasix_32v1.frobnicate, env.memory (memory)",
+        assertEquals(List.of("imports what this host does not provide: wasix_32v1.frobnicate, env.mem (memory)",
                         "exports no memory"),
                 ModuleCheck.problems(Parser.parse(GUESTS.resolve("foreign-imports.wasm"))));
     }
@@ -47,7 +47,7 @@ class ModuleCheckTest {
     void theLoadErrorListsEveryProblemOnOneLine() {
         String path = GUESTS.resolve("foreign-imports.wasm").toString();
         var e = assertThrows(GuestModule.LoadException.class, () -> GuestModule.load(path, false));
-        assertEquals(path + ": imports what this host does not provide: wasix_32v1.frobnicate, env.memory (memory); "
+        assertEquals(path + ": imports what this host does not provide: wasix_32v1.frobnicate, env.mem (memory); "
                 + "exports no memory", e.getMessage());
     }
 

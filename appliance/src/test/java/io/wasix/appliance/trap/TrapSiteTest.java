@@ -16,6 +16,9 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionImport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,17 +57,53 @@ class TrapSiteTest {
         assertEquals("inner_too_large (function #2)", trapSite(FallbackGuest.write(dir), false));
     }
 
+    /** The same from `appliance compile`'s artifact: the interpreted functions and their code come with it. */
+    @Test
+    void aTrapInAnInterpretedFallbackFunctionIsNamedFromItsArtifact(@TempDir Path dir) throws Exception {
+        Path wasm = FallbackGuest.write(dir);
+        var cache = new io.wasix.appliance.module.ArtifactCache(dir.resolve("cache"), "--cache");
+        assertEquals(0, io.wasix.appliance.compile.CompileCommandAccess.compile(wasm, cache.dir()));
+        GuestModule g = GuestModule.load(wasm.toString(), false, cache);
+        assertTrue(g.mode().startsWith("compiled ahead of time: "), g.mode());
+        Machine[] machine = new Machine[1];
+        Instance instance = Instance.builder(g.module()).withMachineFactory(i -> machine[0] = g.machine().apply(i))
+                .withStart(false).build();
+        var trap = assertThrows(ChicoryException.class, () -> instance.export("_start").apply());
+        assertTrue(machine[0] instanceof FallbackMachine, "interpreted functions: " + machine[0]);
+        assertEquals("inner_too_large (function #2)", TrapSite.describe(trap, g.withNames(), machine[0]));
+    }
+
     /**
      * The guest above is only a test of the fallback while its functions stay too large to compile: say so
      * loudly if a compiler change fits them in a JVM method.
      */
     @Test
     void theFallbackGuestReallyFallsBack(@TempDir Path dir) throws Exception {
-        GuestModule g = GuestModule.load(FallbackGuest.write(dir).toString(), false);
+        GuestModule g = loadQuietly(FallbackGuest.write(dir));
         Machine[] machine = new Machine[1];
         Instance.builder(g.module()).withMachineFactory(i -> machine[0] = g.machine().apply(i)).withStart(false).build();
         assertTrue(machine[0] instanceof FallbackMachine,
                 "FallbackGuest compiled whole: make its functions larger; got " + machine[0]);
+    }
+
+    /**
+     * Loading a module with functions left to the interpreter writes nothing on stderr, which is the guest's
+     * (a wasmer-built program's stderr must match what it prints on wasmer); the boot line's mode counts them.
+     */
+    private static GuestModule loadQuietly(Path wasm) throws Exception {
+        PrintStream err = System.err;
+        var captured = new ByteArrayOutputStream();
+        GuestModule g;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            g = GuestModule.load(wasm.toString(), false);
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals("", captured.toString(StandardCharsets.UTF_8), "loading wrote on stderr");
+        assertTrue(g.mode().startsWith("compiled at load time, 2 functions too large for a JVM method interpreted: "),
+                g.mode()); // then why no artifact was used
+        return g;
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * Bounds-checked view of one instance's linear memory. Every pointer and length the guest hands us goes
  * through here, so a bad one becomes EFAULT instead of a host exception. Offsets are unsigned 32-bit and
- * may be unaligned. Owned by the guest's thread.
+ * may be unaligned. Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class GuestMemory {
     private final Memory memory;

@@ -4,7 +4,7 @@ package io.wasix.host.fd;
  * Something a guest fd can name: stdio, a file, a directory, a socket, an epoll set, a pipe end, an event fd.
  * Each syscall switches over the kinds it serves and answers the others as Linux would (ENOTSOCK, EINVAL...).
  * (Not sealed: the kinds live in different packages and this library is not a named module.) Owned by the
- * guest thread.
+ * guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public interface Descriptor {
     /** Readiness bits, in epoll's encoding. */

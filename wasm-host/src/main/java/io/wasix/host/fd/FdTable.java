@@ -10,7 +10,7 @@ import java.util.function.IntConsumer;
  * guests that reuse fds expect. An {@link Entry} is an open file description: fd_dup gives it a second fd,
  * and both then share its flags (NONBLOCK, APPEND) and, for files, its offset, as on Linux; what it names is
  * closed with its last fd. CLOEXEC, by contrast, belongs to the fd itself (F_GETFD/F_SETFD), so it is kept
- * per fd number. Owned by the guest thread.
+ * per fd number. Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class FdTable {
     /** Upper bound on open fds per instance, like RLIMIT_NOFILE: past it, EMFILE. */

@@ -6,7 +6,8 @@ import java.io.OutputStream;
 
 /**
  * fd 0, 1 or 2: the host process's standard streams, passed through unchanged. Reads from stdin block the
- * guest thread in the JDK (stdin is not a Netty channel). Owned by the guest thread.
+ * guest thread in the JDK (stdin is not a Netty channel). Owned by the guest thread; in threaded mode, by any guest
+ * thread under the shard lock.
  */
 public final class StdioDescriptor implements Descriptor {
     private final InputStream in;

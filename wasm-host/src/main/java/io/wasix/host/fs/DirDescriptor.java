@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * An open directory, preopened or opened by path_open. An fd_readdir cookie names an entry this fd handed
  * out, and resumes the listing after that entry's name, in name order: entries added or removed meanwhile
- * never make a listing repeat or skip one that stayed. Owned by the guest thread.
+ * never make a listing repeat or skip one that stayed. Owned by the guest thread; in threaded mode, by any guest
+ * thread under the shard lock.
  */
 public final class DirDescriptor extends FsDescriptor {
     /** Cookies 1 and 2 are "." and ".."; names start after them. */

@@ -3,7 +3,7 @@ package io.wasix.host.fs;
 
 /**
  * An open regular file: the open file description that fd_dup'ed fds share, so they share its offset, as on
- * Linux. Owned by the guest thread.
+ * Linux. Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class FileDescriptor extends FsDescriptor {
     private final OpenFile data;

@@ -4,7 +4,8 @@ import io.wasix.host.fd.Descriptor;
 
 /**
  * What an open file and an open directory share: the node they were opened on and their preview1 rights,
- * which fd_fdstat_set_rights can only narrow. Owned by the guest thread.
+ * which fd_fdstat_set_rights can only narrow. Owned by the guest thread; in threaded mode, by any guest thread under
+ * the shard lock.
  */
 public abstract sealed class FsDescriptor implements Descriptor permits FileDescriptor, DirDescriptor {
     private final Vnode node;

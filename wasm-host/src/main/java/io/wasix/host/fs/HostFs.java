@@ -18,7 +18,8 @@ import java.util.Set;
  * create, unlink, rmdir and rename then re-walk from the root through O_NOFOLLOW directory fds
  * ({@link HostNode}); the other mutations re-check, just before they run, that their parent directory still
  * really lies inside the root (a component swapped for a symlink meanwhile is refused). Usage starts from one count taken at mount time
- * (only when a limit is set) and then moves by deltas like the in-memory mounts. Owned by the guest thread.
+ * (only when a limit is set) and then moves by deltas like the in-memory mounts. Owned by the guest thread; in
+ * threaded mode, by any guest thread under the shard lock.
  */
 public final class HostFs implements Mount {
     private static long nextDev = 0x1000;

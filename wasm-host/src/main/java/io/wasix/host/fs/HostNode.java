@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * here follows a symlink: attributes are read with NOFOLLOW_LINKS and files are opened with it. Opening,
  * creating, unlinking and renaming go through {@link SecureDirectoryStream}s opened from the root one
  * component at a time with O_NOFOLLOW (openat, unlinkat, renameat), so a directory swapped for a symlink at
- * any level cannot redirect them. Owned by the guest thread.
+ * any level cannot redirect them. Owned by the guest thread; in threaded mode, by any guest thread under the shard
+ * lock.
  */
 final class HostNode implements Vnode {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};

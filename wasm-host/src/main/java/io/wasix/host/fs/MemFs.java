@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * An in-memory filesystem: the default writable root, and (sealed after it is filled) the read-only layer
  * of bundled files. Usage is kept by deltas: every mutation charges {@link Quota} before it changes a node.
- * Owned by the guest thread of its instance.
+ * Owned by the guest thread of its instance; in threaded mode, by its guest threads, under the shard lock.
  */
 public final class MemFs implements Mount {
     private static long nextDev = 0x10;

@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * A node of a {@link MemFs}: a regular file (its bytes), a directory (its names, kept sorted so that a
  * listing can resume after any name however the directory changed meanwhile) or a symlink. A file's bytes
  * and its inode are charged to the quota while it has at least one link; an unlinked file still open
- * costs nothing more and is freed with its last fd. Owned by the guest thread.
+ * costs nothing more and is freed with its last fd. Owned by the guest thread; in threaded mode, by any guest thread
+ * under the shard lock.
  */
 final class MemNode implements Vnode, OpenFile {
     /** Files stay addressable by int; past this a write is EFBIG. */

@@ -4,7 +4,7 @@ import io.wasix.host.abi.GuestMemory;
 
 /**
  * The data of an open regular file, addressed by absolute position (the fd layer keeps the offset).
- * Owned by the guest thread.
+ * Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public interface OpenFile {
     int read(long pos, byte[] buf, int off, int len);

@@ -9,7 +9,7 @@ import java.util.List;
  * Resolves a guest path relative to a directory, one component at a time, the way WASI confines it: an
  * absolute path, a ".." above the starting directory, or a symlink pointing to either is ENOTCAPABLE;
  * symlinks are expanded here (never by the host OS), at most {@link #MAX_LINKS} of them (ELOOP). The final
- * component is followed only on request. Stateless; the guest thread.
+ * component is followed only on request. Stateless; the guest thread (threaded mode: any, under the shard lock).
  */
 public final class PathWalker {
     static final int MAX_LINKS = 40, NAME_MAX = 255, PATH_MAX = 4096;

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * One guest instance's mount table: each mount is preopened under its guest path, in the order given, as
  * wasmtime preopens its --dir arguments (fd 3 first). Paths never cross from one mount into another
  * (the guest's libc picks the preopen by longest prefix), so a rename or link between two mounts is EXDEV.
- * Owned by the guest thread.
+ * Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class Vfs {
     /** A mount and the name the guest sees it under. */

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * A file, directory or symbolic link in one mount. Directory operations take a single name (no slashes:
  * {@link PathWalker} has already resolved the path) and answer as Linux's *at calls would on that name.
- * Calls on the wrong kind fail with ENOTDIR. Owned by the guest thread of the mount's instance.
+ * Calls on the wrong kind fail with ENOTDIR. Owned by the guest thread of the mount's instance; in threaded mode, by
+ * its guest threads, under the shard lock.
  */
 public sealed interface Vnode permits MemNode, HostNode {
     Mount mount();

@@ -7,8 +7,9 @@ import java.lang.invoke.VarHandle;
 /**
  * One syscall's counts on one shard: calls, time in the host, its histogram, and errors by errno.
  *
- * <p>Threading: the shard's guest thread is the only writer, so an update is a plain read and an opaque
- * write, with no lock and no atomic read-modify-write. Any thread may {@link #snapshot()}: opaque reads see
+ * <p>Threading: one writer at a time (the shard's guest thread; in threaded mode, the guest thread holding the
+ * shard lock, whose hand-offs order the writes), so an update is a plain read and an opaque write, with no
+ * atomic read-modify-write. Any thread may {@link #snapshot()}: opaque reads see
  * whole values that the writer published, each as recent as the hardware makes it; the fields of one
  * snapshot may be a call apart.
  */
@@ -28,7 +29,7 @@ public final class SyscallCounter {
         return syscall;
     }
 
-    /** Records one call that spent {@code nanos} in the host and answered {@code errno}. Guest thread only. */
+    /** Records one call that spent {@code nanos} in the host and answered {@code errno}. One writer at a time. */
     public void record(long nanos, int errno) {
         bump(BUCKET0 + Histogram.bucketOf(nanos), 1);
         bump(NANOS, nanos);

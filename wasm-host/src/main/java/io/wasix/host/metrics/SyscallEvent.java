@@ -14,7 +14,7 @@ import jdk.jfr.StackTrace;
  * the host. The concrete types live in {@link SyscallEvents}, not nested here: JDK 25's JFR fails to
  * instrument an event class nested in its own event superclass when a recording is already running as the
  * class loads ("duplicate class definition"), which is exactly the -XX:StartFlightRecording case.
- * Created, filled and committed on the guest thread.
+ * Created, filled and committed on the calling guest thread.
  */
 @Category({"WASIX", "Syscalls"})
 @Enabled(false)

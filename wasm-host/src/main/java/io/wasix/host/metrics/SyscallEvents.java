@@ -5,7 +5,7 @@ import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 
-/** The JFR event type of each {@link SyscallFamily}. Stateless; guest thread. */
+/** The JFR event type of each {@link SyscallFamily}. Stateless; any guest thread. */
 final class SyscallEvents {
     private SyscallEvents() {}
 
@@ -19,18 +19,29 @@ final class SyscallEvents {
         if (!FlightRecorder.isInitialized()) {
             return null;
         }
-        // The probe instance never escapes, so the JIT removes it: a disabled family costs a field read.
-        SyscallEvent e = switch (family) {
-            case SOCKET -> new Socket().isEnabled() ? new Socket() : null;
-            case FILE -> new File().isEnabled() ? new File() : null;
-            case POLL -> new Poll().isEnabled() ? new Poll() : null;
-            case PROC -> new Proc().isEnabled() ? new Proc() : null;
-            case CLOCK -> new Clock().isEnabled() ? new Clock() : null;
-        };
-        if (e != null) {
-            e.begin();
+        return Recorded.begin(family);
+    }
+
+    /**
+     * Linked only once a recording exists: verifying its switch loads every event class (each result must be
+     * a SyscallEvent), and JFR event classes are the ones the JDK's AOT cache cannot hold, so at the first
+     * syscall of every boot they came from the jar, with JFR's instrumentation, for nothing.
+     */
+    private static final class Recorded {
+        static SyscallEvent begin(SyscallFamily family) {
+            // The probe instance never escapes, so the JIT removes it: a disabled family costs a field read.
+            SyscallEvent e = switch (family) {
+                case SOCKET -> new Socket().isEnabled() ? new Socket() : null;
+                case FILE -> new File().isEnabled() ? new File() : null;
+                case POLL -> new Poll().isEnabled() ? new Poll() : null;
+                case PROC -> new Proc().isEnabled() ? new Proc() : null;
+                case CLOCK -> new Clock().isEnabled() ? new Clock() : null;
+            };
+            if (e != null) {
+                e.begin();
+            }
+            return e;
         }
-        return e;
     }
 
     @Name("wasix.SocketSyscall")

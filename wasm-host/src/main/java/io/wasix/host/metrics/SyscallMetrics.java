@@ -13,14 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * nobody asks pays for neither. A trace prints one line per call. JDK Flight Recorder events are
  * separate: they follow the recording's settings, whatever is chosen here.
  *
- * <p>Threading: created by whoever starts the shard; the shard's guest thread registers its syscalls and
- * is the only writer; {@link #snapshot()} may be called from any thread at any time.
+ * <p>Threading: created by whoever starts the shard; the shard's thread registers its syscalls, and the
+ * guest's threads write one at a time (the shard lock, in threaded mode); {@link #snapshot()} may be called from any thread at any time.
  */
 public final class SyscallMetrics {
     private final int shard;
     private final boolean counted;
     private final PrintStream trace;
     private final ConcurrentHashMap<String, SyscallCounter> counters = new ConcurrentHashMap<>();
+    private final LimitCounters limits = new LimitCounters();
     private final NetPolicyRefusals netPolicyRefusals = new NetPolicyRefusals();
     /** The shard's count of dropped datagrams, kept by its network; read by snapshots. */
     private volatile java.util.function.LongSupplier datagramsDropped = () -> 0;
@@ -55,6 +56,11 @@ public final class SyscallMetrics {
                 trace == null ? null : new SyscallTrace(shard, syscall, trace), shard);
     }
 
+    /** What the shard's limits held back; always counted. */
+    public LimitCounters limits() {
+        return limits;
+    }
+
     /** Where the shard's network policy counts what it refused; counted even when syscalls are not. */
     public NetPolicyRefusals netPolicyRefusals() {
         return netPolicyRefusals;
@@ -68,13 +74,14 @@ public final class SyscallMetrics {
         this.datagramsDropped = count;
     }
 
-    /** The counts so far, every registered syscall in name order (called or not). Any thread. */
+    /** The counts so far, every registered syscall in name order (called or not), and the limits'. Any thread. */
     public ShardStats snapshot() {
         List<SyscallStats> list = new ArrayList<>();
         for (SyscallCounter c : counters.values()) {
             list.add(c.snapshot());
         }
         list.sort(Comparator.comparing(SyscallStats::syscall));
-        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong());
+        return new ShardStats(shard, list, netPolicyRefusals.snapshot(), datagramsDropped.getAsLong(),
+                limits.snapshot());
     }
 }

@@ -4,7 +4,7 @@ package io.wasix.host.metrics;
  * Where one host function reports its calls: its counter (when counted), its trace (when traced), and its
  * family's JFR event. The host-function wrapper calls {@link #beginEvent()} and {@link #timed()} before the
  * call and count, trace or commit after it; with nothing asked for, that is two field reads and no
- * allocation. Guest thread only.
+ * allocation. The guest thread only (threaded mode: one guest thread at a time, under the shard lock).
  */
 public final class SyscallProbe {
     private final String syscall;
@@ -55,9 +55,12 @@ public final class SyscallProbe {
         }
     }
 
-    /** Prints the call's trace line; {@code returned} is false when it ended the guest (proc_exit, stop). */
-    public void trace(long[] args, long nanos, int errno, boolean returned) {
-        trace.print(args, firstArgIsFd, errno, nanos, returned);
+    /**
+     * Prints the call's trace line; {@code returned} is false when it ended the guest (proc_exit, stop);
+     * {@code thread} names the guest thread in a threaded guest's lines (0: a direct-mode guest, not named).
+     */
+    public void trace(long[] args, long nanos, int errno, boolean returned, int thread) {
+        trace.print(args, firstArgIsFd, errno, nanos, returned, thread);
     }
 
     /** Fills in and commits a JFR event begun by {@link #beginEvent()}. */

@@ -29,6 +29,8 @@ final class ChannelConnection implements Connection {
     private final GuestNetwork net;
     private final DuplexChannel channel;
     private ConnectionEvents events;
+    /** Accepted from a listener (counted against the connection limit until it closes), not connected out. */
+    private final boolean accepted;
     private boolean started;
     private boolean outputShutdownPending;
     private ChannelFuture lastWrite;
@@ -36,9 +38,10 @@ final class ChannelConnection implements Connection {
     private final GenericFutureListener<Future<? super Void>> writeDone = this::writeDone;
     private final Runnable shutdownLater = this::shutdownOutputNow;
 
-    ChannelConnection(GuestNetwork net, DuplexChannel channel) {
+    ChannelConnection(GuestNetwork net, DuplexChannel channel, boolean accepted) {
         this.net = net;
         this.channel = channel;
+        this.accepted = accepted;
     }
 
     DuplexChannel channel() {
@@ -63,7 +66,11 @@ final class ChannelConnection implements Connection {
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         options.applyTo(OptionTarget.of(channel));
         channel.pipeline().addLast(new Handler());
-        net.register(channel);
+        if (accepted) {
+            net.registerAccepted(channel);
+        } else {
+            net.register(channel);
+        }
     }
 
     @Override
@@ -135,6 +142,9 @@ final class ChannelConnection implements Connection {
     public void close(boolean dropShutdown) {
         if (!started) {
             channel.unsafe().closeForcibly(); // a child the guest never took: registered nowhere yet
+            if (accepted) {
+                net.inboundClosed();
+            }
             return;
         }
         if (dropShutdown) {

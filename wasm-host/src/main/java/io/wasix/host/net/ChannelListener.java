@@ -5,6 +5,7 @@ import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DuplexChannel;
 import java.net.Inet6Address;
@@ -39,7 +40,7 @@ final class ChannelListener implements Listener {
         ServerChannel ch = GuestSocket.newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
-            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr);
+            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr || net.forceReuseAddr());
             if (options.reusePort || net.forceReusePort()) {
                 ch.config().setOption(net.transport().reusePortOption(), true);
             }
@@ -74,6 +75,9 @@ final class ChannelListener implements Listener {
         if (closed || server.config().isAutoRead() == on) {
             return;
         }
+        if (on) {
+            limitNextRead();
+        }
         server.config().setAutoRead(on);
         if (on) {
             server.read();
@@ -102,6 +106,20 @@ final class ChannelListener implements Listener {
         return OptionTarget.of(server);
     }
 
+    /** Netty's server channels accept up to 16 connections per read. */
+    private static final int ACCEPTS_PER_READ = 16;
+
+    /**
+     * Bounds the next read by the room left under the connection limit: Netty checks autoRead only between
+     * the accepts of one read (NIO not even then), so turning it off at the limit alone could let a read take
+     * up to 15 more.
+     */
+    private void limitNextRead() {
+        if (server.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator a) {
+            a.maxMessagesPerRead(net.acceptRoom(ACCEPTS_PER_READ));
+        }
+    }
+
     /** Receives the accepted children; runs inside a loop run (threaded mode: under the lock). */
     private final class AcceptHandler extends InboundHandler {
         @Override
@@ -126,7 +144,8 @@ final class ChannelListener implements Listener {
                 child.unsafe().closeForcibly();
                 return;
             }
-            events.accepted(new ChannelConnection(net, (DuplexChannel) child));
+            events.accepted(new ChannelConnection(net, (DuplexChannel) child, true));
+            limitNextRead();
         }
 
         @Override

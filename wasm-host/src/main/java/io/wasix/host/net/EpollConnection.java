@@ -347,6 +347,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
         closeFd(); // first, so that the registration's cancel need not take the fd out of the set
         registration.cancel();
         net.socketClosed(true);
+        net.inboundClosed(); // accepted: it counted against the connection limit
     }
 
     private void closeFd() {
@@ -419,6 +420,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
             dropQueued();
             closeFd();
             net.socketClosed(true);
+            net.inboundClosed(); // accepted: it counted against the connection limit
         }
     }
 

@@ -36,6 +36,8 @@ final class EpollListener implements Listener, EpollIoHandle {
     private final IoRegistration registration;
     private boolean want;
     private boolean armed;
+    /** The accept loop is queued to run on the loop (see {@link #accepting}). */
+    private boolean acceptScheduled;
     private boolean closed;
 
     /** Binds {@code socket} (options already set) and listens, as sock_bind does here. */
@@ -69,9 +71,20 @@ final class EpollListener implements Listener, EpollIoHandle {
                 armed = true;
                 registration.submit(IN_ET);
             }
-            acceptAll();
+            if (!acceptScheduled) {
+                // At the loop's next run, as a channel's read would be, not inside the guest's call: a close
+                // that makes room under the connection limit, then another, take one connection in, not two
+                // pauses; and in threaded mode the accepts stay on the I/O thread.
+                acceptScheduled = true;
+                net.loop().later(acceptLater);
+            }
         }
     }
+
+    private final Runnable acceptLater = () -> {
+        acceptScheduled = false;
+        acceptAll();
+    };
 
     private void acceptAll() {
         while (want && !closed) {

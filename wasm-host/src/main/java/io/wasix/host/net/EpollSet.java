@@ -12,10 +12,17 @@ import java.util.Map;
  * A guest's epoll instance: an interest list over its fds, answered from each descriptor's readiness.
  * Level-triggered by default; EPOLLET reports an fd again only after its readiness sequence moves;
  * EPOLLONESHOT disarms an fd after one report until EPOLL_CTL_MOD. Closed fds leave every set, as on Linux.
- * Owned by the guest thread.
+ *
+ * <p>The op values: the witx's are add 0, mod 1, del 2, but wasix-libc's epoll_ctl (since 2024) passes Linux's
+ * EPOLL_CTL_ADD 1, DEL 2, MOD 3 through unchanged. wasmer decodes 1 as its mod, which replaces an interest or
+ * adds a missing one, so that is what 1 does here too: libc's ADD works, as does the witx's mod. 3, which
+ * only libc's MOD passes, modifies as on Linux (wasmer ignores it and answers success).
+ *
+ * <p>Owned by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class EpollSet implements Descriptor {
-    public static final int CTL_ADD = 0, CTL_MOD = 1, CTL_DEL = 2;
+    /** The witx's add, mod (also wasix-libc's EPOLL_CTL_ADD) and del, and wasix-libc's EPOLL_CTL_MOD. */
+    public static final int CTL_ADD = 0, CTL_MOD = 1, CTL_DEL = 2, CTL_LIBC_MOD = 3;
     public static final int EPOLLET = 64, EPOLLONESHOT = 128;
     /** Events always reported, whether asked for or not. */
     private static final int ALWAYS = ERR | HUP;
@@ -59,14 +66,18 @@ public final class EpollSet implements Descriptor {
                 interests.put(fd, new Interest(target, events, data));
             }
             case CTL_MOD -> {
+                if (!interests.containsKey(fd)) {
+                    interests.put(fd, new Interest(target, events, data));
+                    return;
+                }
+                modify(interests.get(fd), events, data);
+            }
+            case CTL_LIBC_MOD -> {
                 Interest i = interests.get(fd);
                 if (i == null) {
                     throw Errno.NOENT.fail();
                 }
-                i.events = events;
-                i.data = data;
-                i.disarmed = false;
-                i.lastSeq = -1;
+                modify(i, events, data);
             }
             case CTL_DEL -> {
                 if (interests.remove(fd) == null) {
@@ -75,6 +86,13 @@ public final class EpollSet implements Descriptor {
             }
             default -> throw Errno.INVAL.fail();
         }
+    }
+
+    private static void modify(Interest i, int events, byte[] data) {
+        i.events = events;
+        i.data = data;
+        i.disarmed = false;
+        i.lastSeq = -1;
     }
 
     /** Whether any watched fd would be reported now. */

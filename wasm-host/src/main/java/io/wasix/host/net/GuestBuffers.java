@@ -7,7 +7,7 @@ import io.netty.buffer.ByteBuf;
  * {@link GuestSocket} copies between them and the channel in pieces as room or data comes, so a call never
  * needs a host buffer as large as the guest's (overlapping iovecs may add up to 2 GiB and more).
  *
- * <p>Threading: the guest thread, for the length of one call.
+ * <p>Threading: the calling guest thread, for the length of one call.
  */
 public interface GuestBuffers {
     /** All the bytes the buffers hold, summed (a long: overlapping buffers may sum past 2 GiB). */

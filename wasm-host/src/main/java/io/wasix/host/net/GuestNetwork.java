@@ -1,13 +1,23 @@
 package io.wasix.host.net;
 
+import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
+import io.wasix.host.metrics.LimitCounters;
 import io.wasix.host.net.policy.NetGate;
 import java.net.InetSocketAddress;
 
 /**
  * One guest instance's network: its event loop, its policy, a count of channels still open so that
- * exit can wait for queued responses to leave, and a count of the datagrams its UDP sockets dropped. Owned by
- * the guest thread; {@link #datagramsDropped()} may be read from any.
+ * exit can wait for queued responses to leave, a count of the datagrams its UDP sockets dropped, and the count
+ * of accepted connections that --max-connections bounds. {@link #datagramsDropped()} may be read from any thread.
+ *
+ * <p>Threading: the guest thread in direct mode; in threaded mode any guest thread holding the shard lock,
+ * and the I/O thread's close listeners, which take it (the connection count included).
+ *
+ * <p>The connection limit: an accepted connection counts from the moment the host accepts it (queued for the
+ * guest or taken) until its kernel socket closes. At the limit every listener stops accepting, so the kernel
+ * queues new connections in its backlog, as nginx's worker_connections does; the first close below the limit
+ * resumes them. A listener never takes more connections in one go than there is room for.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -25,23 +35,46 @@ public final class GuestNetwork {
     private final GuestLoop loop;
     private final NetGate gate;
     private final boolean forceReusePort;
+    private final boolean forceReuseAddr;
     private final HostEvents events;
+    private final int maxConnections;
+    private final LimitCounters counters;
+    /** Accepted connections open, queued ones included; see the class comment. */
+    private int inbound;
+    private boolean pausedAtLimit;
+    /** Each listening socket's way to take up reading again once it may (see {@link GuestSocket}). */
+    private final java.util.Set<Runnable> listenerResumes = new java.util.LinkedHashSet<>();
     private boolean responded;
     private int openChannels;
     private int openConnections;
     private final java.util.Set<Listener> listeners = new java.util.LinkedHashSet<>();
     private Ring ring;
-    /** Written on the guest thread, read by whoever reports metrics. */
+    /** Written on the I/O side (the loop's handlers), read by whoever reports metrics. */
     private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
     private final java.util.Set<Runnable> onChannelClose = new java.util.LinkedHashSet<>();
 
     public GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, HostEvents events) {
+        this(loop, gate, forceReusePort, false, 0, events, new LimitCounters());
+    }
+
+    /** The network {@code config} asks for: its listeners' options and its connection limit, behind {@code gate}. */
+    public GuestNetwork(GuestLoop loop, NetGate gate, HostConfig config, HostEvents events, LimitCounters counters) {
+        this(loop, gate, config.forceReusePort(), config.forceReuseAddr(), config.limits().maxConnections(), events,
+                counters);
+    }
+
+    private GuestNetwork(GuestLoop loop, NetGate gate, boolean forceReusePort, boolean forceReuseAddr,
+            int maxConnections, HostEvents events, LimitCounters counters) {
         this.loop = loop;
         this.gate = gate;
         this.forceReusePort = forceReusePort;
+        this.forceReuseAddr = forceReuseAddr;
+        this.maxConnections = maxConnections;
+        this.counters = counters;
         loop.onDrain(this::stopListening, () -> openConnections == 0);
         this.events = events;
+        counters.connections(0);
     }
 
     void listenerBound(java.net.InetSocketAddress local) {
@@ -83,6 +116,79 @@ public final class GuestNetwork {
 
     public boolean forceReusePort() {
         return forceReusePort;
+    }
+
+    /** Whether every listener binds with SO_REUSEADDR, whatever the guest asked (set for a restarted guest). */
+    public boolean forceReuseAddr() {
+        return forceReuseAddr;
+    }
+
+    // ---------------------------------------------------------------- the connection limit
+
+    /** Whether the guest holds as many accepted connections as it may; listeners must not read. */
+    boolean atConnectionLimit() {
+        return maxConnections > 0 && inbound >= maxConnections;
+    }
+
+    /**
+     * How many connections a listener may accept in its next read: the room left below the limit, at most
+     * {@code usual}, at least 1 (a listener at the limit does not read at all).
+     */
+    int acceptRoom(int usual) {
+        return maxConnections == 0 ? usual : Math.max(1, Math.min(usual, maxConnections - inbound));
+    }
+
+    /**
+     * How many more connections may be accepted now without passing the limit: exact, unlike
+     * {@link #acceptRoom}, for a transport whose accepts are in flight in the kernel ({@link RingListener}).
+     */
+    int connectionRoom() {
+        return maxConnections == 0 ? Integer.MAX_VALUE : Math.max(0, maxConnections - inbound);
+    }
+
+    /** A listener of this guest takes up reading through {@code resume} when the limit allows it again. */
+    void listening(Runnable resume) {
+        listenerResumes.add(resume);
+    }
+
+    void notListening(Runnable resume) {
+        listenerResumes.remove(resume);
+    }
+
+    /** The host accepted a connection for the guest: at the limit, every listener stops reading. */
+    void inboundOpened() {
+        inbound++;
+        counters.connections(inbound);
+        if (atConnectionLimit() && !pausedAtLimit) {
+            pausedAtLimit = true;
+            counters.acceptsPaused();
+            for (Listener l : java.util.List.copyOf(listeners)) {
+                l.accepting(false);
+            }
+        }
+    }
+
+    /** An accepted connection closed (or was dropped from an accept queue): below the limit, listeners resume. */
+    void inboundClosed() {
+        inbound--;
+        counters.connections(inbound);
+        if (pausedAtLimit && !atConnectionLimit()) {
+            pausedAtLimit = false;
+            java.util.List.copyOf(listenerResumes).forEach(Runnable::run);
+        }
+    }
+
+    /** Registers a connection the guest accepted: counted as above, and inbound until its close completes. */
+    void registerAccepted(io.netty.channel.Channel channel) {
+        register(channel);
+        channel.closeFuture().addListener(f -> {
+            loop.enter(); // threaded mode: the I/O thread runs this listener, and the count is the lock's
+            try {
+                inboundClosed();
+            } finally {
+                loop.exit();
+            }
+        });
     }
 
     /** Registers a channel and counts it until its close completes. */

@@ -1,5 +1,6 @@
 package io.wasix.host.net;
 
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -10,6 +11,7 @@ import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
 
 /**
  * A guest's TCP socket: what the guest sees of it (its state, the bytes received and not yet read, the
@@ -111,7 +113,7 @@ public final class GuestSocket implements NetSocket {
             case NIO -> new ChannelListener(net, ipv6, options, local, le);
         };
         state = State.BOUND;
-        net.listenerBound(listener.localAddress());
+        net.listenerBound(localAddress()); // as the guest bound it: 0.0.0.0, not a dual-stack [::]
     }
 
     /**
@@ -126,7 +128,7 @@ public final class GuestSocket implements NetSocket {
             throw NetErrors.errno(e).fail(); // out of fds: the errno socket(2) would have given
         }
         try {
-            options.applyToListener(s, net.forceReusePort());
+            options.applyToListener(s, net.forceReusePort(), net.forceReuseAddr());
         } catch (RuntimeException e) {
             s.closeQuietly();
             throw e;
@@ -155,7 +157,8 @@ public final class GuestSocket implements NetSocket {
             case BOUND -> {
                 state = State.LISTENING;
                 acceptQueue = new ArrayDeque<>();
-                listener.accepting(true);
+                net.listening(resumeReading);
+                resumeReading();
             }
             case LISTENING -> { }
             default -> throw Errno.INVAL.fail();
@@ -194,9 +197,7 @@ public final class GuestSocket implements NetSocket {
             }
         }
         GuestSocket child = acceptQueue.poll();
-        if (!acceptPaused && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
-            listener.accepting(true);
-        }
+        resumeReading();
         child.conn.start(child.options);
         return child;
     }
@@ -226,6 +227,7 @@ public final class GuestSocket implements NetSocket {
     private final class Accepted implements ListenerEvents {
         @Override
         public void accepted(Connection c) {
+            net.inboundOpened(); // until its kernel socket closes, whoever closes it (at the limit: stops accepting)
             if (state != State.LISTENING) {
                 c.close(true); // the socket closed (or was never listening): the kernel's connection goes
                 return;
@@ -278,10 +280,22 @@ public final class GuestSocket implements NetSocket {
             return; // the other trigger came first
         }
         acceptPaused = false;
-        if (state == State.LISTENING && listener != null && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT) {
+        resumeReading();
+    }
+
+    /**
+     * Accepts again unless something still holds it back: out of fds ({@link #pauseAccepting}), a full accept
+     * queue, or the guest's connection limit ({@link GuestNetwork#atConnectionLimit}).
+     */
+    private void resumeReading() {
+        if (state == State.LISTENING && listener != null && !acceptPaused
+                && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT && !net.atConnectionLimit()) {
             listener.accepting(true);
         }
     }
+
+    /** One instance, registered with the network while listening: the connection limit resumes it. */
+    private final Runnable resumeReading = this::resumeReading;
 
     // ---------------------------------------------------------------- connect
 
@@ -306,7 +320,7 @@ public final class GuestSocket implements NetSocket {
             ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
         }
         state = State.CONNECTING;
-        ChannelConnection cc = new ChannelConnection(net, ch);
+        ChannelConnection cc = new ChannelConnection(net, ch, false);
         conn = cc;
         cc.attach(events);
         cc.start(options);
@@ -491,13 +505,28 @@ public final class GuestSocket implements NetSocket {
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
             conn.refresh();
-            if (!readableOrClosed() && !net.loop().await(this::readableOrClosed, deadline) || inboundBytes == 0) {
-                break; // timed out, ended or closed meanwhile: what was copied is the answer
+            if (!readableOrClosed() && !awaitUnlessSignalled(this::readableOrClosed, deadline) || inboundBytes == 0) {
+                break; // timed out, ended, closed meanwhile, or a signal came: what was copied is the answer
             }
             n += copyOut(dst, len - n, false);
         }
         resumeReadingIfDrained();
         return n;
+    }
+
+    /**
+     * A wait in the middle of a call that has already moved bytes: a signal ends it like a timeout (false), so
+     * that the call answers the count so far, as Linux's does, rather than EINTR, which would lose it.
+     */
+    private boolean awaitUnlessSignalled(BooleanSupplier ready, long deadline) {
+        try {
+            return net.loop().await(ready, deadline);
+        } catch (io.wasix.host.abi.WasiException e) {
+            if (e.errno() != Errno.INTR) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /**
@@ -603,8 +632,13 @@ public final class GuestSocket implements NetSocket {
                 }
                 net.loop().poll();
             } else {
-                net.loop().await(() -> conn.isWritable() || !conn.isActive() || pendingError != null
-                        || state == State.CLOSED, deadline);
+                BooleanSupplier room = () -> conn.isWritable() || !conn.isActive() || pendingError != null
+                        || state == State.CLOSED;
+                if (partial) {
+                    awaitUnlessSignalled(room, deadline); // a signal ends it with the count queued so far
+                } else {
+                    net.loop().await(room, deadline);
+                }
                 throwIfClosed();
             }
             if (!conn.isWritable()) {
@@ -779,6 +813,7 @@ public final class GuestSocket implements NetSocket {
         state = State.CLOSED;
         moved(); // a call blocked on this socket in another guest thread ends (EBADF)
         if (listener != null) {
+            net.notListening(resumeReading);
             listener.close();
             listener = null;
         }

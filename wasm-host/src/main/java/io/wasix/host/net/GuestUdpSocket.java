@@ -39,9 +39,12 @@ import java.util.Set;
  * kernel's verdict on it is the send's own answer wherever it is known before the call returns: epoll and NIO send
  * at once, and io_uring is given one non-blocking loop run to submit it (see {@link #send}).
  *
- * <p>Threading: owned by the guest thread; its Netty handler runs on that same thread, inside the loop runs that
- * the guest's blocking calls make, and every change a waiter could be waiting for moves {@link #readinessSeq}.
- * No locks.
+ * <p>Threading: in direct mode, owned by the guest thread; its Netty handler runs on that same thread, inside the
+ * loop runs that the guest's blocking calls make, and nothing is locked. In threaded mode, guest threads call in
+ * holding the shard lock, and the handler and future listeners, which run on the shard's I/O thread, take it
+ * ({@link GuestLoop#enter()}) before they touch any field here. Either way every change a waiter could be
+ * waiting for goes through {@link #moved()}. A blocking call releases the lock while it waits, so another guest
+ * thread may close the socket meanwhile: the wait then ends with EBADF, as GuestSocket's do.
  */
 public final class GuestUdpSocket implements NetSocket {
     /** The largest payload of an IPv4 (IPv6) UDP datagram: 65535 less the IP (IPv4 only) and UDP headers. */
@@ -139,11 +142,11 @@ public final class GuestUdpSocket implements NetSocket {
 
     private void bindChannel(InetSocketAddress local) {
         ChannelFuture bound = channel.bind(local);
-        net.loop().await(bound::isDone, GuestLoop.NO_DEADLINE);
+        net.loop().awaitDone(bound, GuestLoop.NO_DEADLINE);
         if (!bound.isSuccess()) {
             throw NetErrors.errno(bound.cause()).fail();
         }
-        readinessSeq++;
+        moved();
     }
 
     /** Linux's autobind: a send or connect on an unbound socket binds it to the any-address, ephemeral port. */
@@ -178,7 +181,7 @@ public final class GuestUdpSocket implements NetSocket {
         autobind(); // here, not in the kernel's connect, so the channel knows its local address
         InetSocketAddress local = localOrNull(); // (a closed channel may no longer say)
         ChannelFuture done = channel.connect(remote);
-        net.loop().await(done::isDone, GuestLoop.NO_DEADLINE); // no handshake: io_uring completes it in one run
+        net.loop().awaitDone(done, GuestLoop.NO_DEADLINE); // no handshake: io_uring completes it in one run
         if (!done.isSuccess()) {
             Errno e = NetErrors.errno(done.cause());
             if (!channel.isOpen()) {
@@ -187,20 +190,20 @@ public final class GuestUdpSocket implements NetSocket {
             throw e.fail();
         }
         peer = remote;
-        readinessSeq++;
+        moved();
     }
 
     /** connect(2) with AF_UNSPEC: back to unconnected, receiving from anyone. */
     public void disconnect() {
         if (peer != null) {
             disconnectChannel();
-            readinessSeq++;
+            moved();
         }
     }
 
     private void disconnectChannel() {
         ChannelFuture done = channel.disconnect();
-        net.loop().await(done::isDone, GuestLoop.NO_DEADLINE);
+        net.loop().awaitDone(done, GuestLoop.NO_DEADLINE);
         peer = null;
         if (!done.isSuccess()) {
             throw NetErrors.errno(done.cause()).fail();
@@ -213,7 +216,7 @@ public final class GuestUdpSocket implements NetSocket {
      * Received datagrams stay queued.
      */
     private void replaceChannel(InetSocketAddress local) {
-        net.loop().poll(); // NIO lets go of a closed channel's fd (and port) at the selector's next run
+        net.loop().turn(); // NIO lets go of a closed channel's fd (and port) at the selector's next run
         channel = openChannel();
         options.applyToDatagram(channel, net.transport(), ipv6);
         for (Membership m : memberships) {
@@ -247,11 +250,15 @@ public final class GuestUdpSocket implements NetSocket {
 
     // ---------------------------------------------------------------- receiving
 
-    /** Queues the channel's datagrams; runs on the guest thread inside a loop run. */
+    /**
+     * Queues the channel's datagrams; runs inside a loop run (direct mode: on the guest thread; threaded mode: on
+     * the I/O thread, each event under the shard lock).
+     */
     private final class DatagramHandler extends InboundHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             DatagramPacket packet = (DatagramPacket) msg;
+            net.loop().enter();
             try {
                 if (closed) {
                     return;
@@ -269,8 +276,9 @@ public final class GuestUdpSocket implements NetSocket {
                 inbound.add(new DatagramPacket(copy, packet.recipient(), packet.sender()));
                 queuedCharge += charge;
                 recentPeers.heard(packet.sender());
-                readinessSeq++;
+                moved();
             } finally {
+                net.loop().exit();
                 packet.release();
             }
         }
@@ -279,17 +287,43 @@ public final class GuestUdpSocket implements NetSocket {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // An ICMP error for what this socket sent (ECONNREFUSED for a closed port). The kernel reports such
             // errors to connected sockets only; the channel stays open, as a UDP socket does.
-            Errno e = NetErrors.errno(cause);
-            lastError = e;
-            if (peer != null) {
-                pendingError = e;
+            net.loop().enter();
+            try {
+                Errno e = NetErrors.errno(cause);
+                lastError = e;
+                if (peer != null) {
+                    pendingError = e;
+                }
+                moved();
+            } finally {
+                net.loop().exit();
             }
-            readinessSeq++;
         }
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            readinessSeq++;
+            net.loop().enter();
+            try {
+                moved();
+            } finally {
+                net.loop().exit();
+            }
+        }
+    }
+
+    /**
+     * Readiness moved: the counter edge-triggered epoll compares, and, in threaded mode, a wake-up for the guest
+     * threads waiting on this socket or an epoll set that holds it. Lock held.
+     */
+    private void moved() {
+        readinessSeq++;
+        net.loop().changed();
+    }
+
+    /** A wait on this socket ended because another guest thread closed it meanwhile (threaded mode): EBADF. */
+    private void throwIfClosed() {
+        if (closed) {
+            throw Errno.BADF.fail();
         }
     }
 
@@ -307,8 +341,9 @@ public final class GuestUdpSocket implements NetSocket {
             if (nonBlocking) {
                 net.loop().poll();
             } else if (!inputShut) {
-                net.loop().await(() -> !inbound.isEmpty() || pendingError != null || inputShut,
+                net.loop().await(() -> !inbound.isEmpty() || pendingError != null || inputShut || closed,
                         GuestSocket.deadline(options.recvTimeoutNanos));
+                throwIfClosed();
             }
             if (pendingError != null) {
                 throw takePendingError().fail();
@@ -391,8 +426,9 @@ public final class GuestUdpSocket implements NetSocket {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
-                net.loop().await(() -> channel.isWritable() || pendingError != null || !channel.isOpen(),
+                net.loop().await(() -> channel.isWritable() || pendingError != null || !channel.isOpen() || closed,
                         GuestSocket.deadline(options.sendTimeoutNanos));
+                throwIfClosed();
             }
             if (pendingError != null) {
                 throw takePendingError().fail();
@@ -413,7 +449,15 @@ public final class GuestUdpSocket implements NetSocket {
         // is not kept up to date by every transport across a reconnect.
         ChannelFuture sent = channel.writeAndFlush(new DatagramPacket(buf, dest));
         if (!sent.isDone()) {
-            net.loop().poll();
+            if (net.loop().isThreaded()) {
+                // The I/O thread sends it: epoll and NIO within the write task, which runs before the turn's; io_uring
+                // takes the completion one run later.
+                for (int i = 0; i < 2 && !sent.isDone(); i++) {
+                    net.loop().turn();
+                }
+            } else {
+                net.loop().poll();
+            }
         }
         lastWrite = sent;
         if (!sent.isDone()) {
@@ -427,15 +471,25 @@ public final class GuestUdpSocket implements NetSocket {
     }
 
     /** One listener per socket for sends the loop completes after their call returned (see {@link #send}). */
-    private final GenericFutureListener<Future<? super Void>> lateSendResult = f -> {
-        if (!f.isSuccess() && !closed) {
-            lastError = NetErrors.errno(f.cause());
-            if (peer != null) {
-                pendingError = lastError;
-            }
-            readinessSeq++;
+    private final GenericFutureListener<Future<? super Void>> lateSendResult = this::lateSendResult;
+
+    private void lateSendResult(Future<? super Void> f) {
+        if (f.isSuccess()) {
+            return;
         }
-    };
+        net.loop().enter();
+        try {
+            if (!closed) {
+                lastError = NetErrors.errno(f.cause());
+                if (peer != null) {
+                    pendingError = lastError;
+                }
+                moved();
+            }
+        } finally {
+            net.loop().exit();
+        }
+    }
 
     // ---------------------------------------------------------------- shutdown, status, addresses
 
@@ -451,7 +505,7 @@ public final class GuestUdpSocket implements NetSocket {
         }
         inputShut |= (how & 1) != 0;
         outputShut |= (how & 2) != 0;
-        readinessSeq++;
+        moved();
         if (peer == null) {
             throw Errno.NOTCONN.fail();
         }
@@ -584,6 +638,7 @@ public final class GuestUdpSocket implements NetSocket {
             return;
         }
         closed = true;
+        moved(); // a call blocked on this socket in another guest thread ends (EBADF)
         for (DatagramPacket d : inbound) {
             d.release();
         }
@@ -598,7 +653,7 @@ public final class GuestUdpSocket implements NetSocket {
         // io_uring let go of the fd only when the loop runs again (see GuestSocket's listener close).
         ChannelFuture closed = ch.close();
         net.loop().drain(closed::isDone, GuestLoop.deadline(CLOSE_NANOS));
-        net.loop().poll();
+        net.loop().turn();
     }
 
     /** Bound on the wait in {@link #close}; a close normally completes within one loop run. */

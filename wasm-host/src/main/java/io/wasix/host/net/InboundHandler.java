@@ -12,7 +12,8 @@ import io.netty.channel.ChannelInboundHandler;
  * check finds nothing to instantiate; the cost is that no event is skipped in the pipeline, which for our
  * one-handler pipelines is one extra call per event.
  *
- * <p>Threading: like every handler here, runs on the guest thread that owns the channel's loop.
+ * <p>Threading: like every handler here, runs on the thread that runs the channel's loop: the guest thread in
+ * direct mode, the shard's I/O thread in threaded mode (where subclasses take the shard lock themselves).
  */
 abstract class InboundHandler implements ChannelInboundHandler {
     @Override

@@ -363,6 +363,7 @@ final class RingConnection implements Connection, Ring.Member {
         active = false;
         dropQueued();
         net.socketClosed(true);
+        net.inboundClosed(); // accepted: it counted against the connection limit
     }
 
     /** One submission of the chain answered; when the last one is, what queued meanwhile may go. */

@@ -88,11 +88,15 @@ final class RingListener implements Listener, Ring.Member {
     @Override
     public void peersWanted() {
         if (addressed == null && !closeWanted) {
-            addressed = new AddressedAccept[ADDRESSED_ACCEPTS];
-            for (int i = 0; i < addressed.length; i++) {
-                addressed[i] = new AddressedAccept();
-            }
+            makeAddressed();
             markDirty(); // the multishot gives way to them at the next run
+        }
+    }
+
+    private void makeAddressed() {
+        addressed = new AddressedAccept[ADDRESSED_ACCEPTS];
+        for (int i = 0; i < addressed.length; i++) {
+            addressed[i] = new AddressedAccept();
         }
     }
 
@@ -177,6 +181,9 @@ final class RingListener implements Listener, Ring.Member {
         if (!want) {
             return true;
         }
+        if (net.connectionRoom() != Integer.MAX_VALUE) {
+            return armWithinLimit(ring);
+        }
         if (addressed == null) {
             if (!multishotArmed) {
                 if (!ring.room(1)) {
@@ -196,6 +203,34 @@ final class RingListener implements Listener, Ring.Member {
                     return false;
                 }
                 a.arm(ring);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Under a connection limit (--max-connections): single accepts, no more in flight than the connections the
+     * limit still has room for, so that the kernel never hands over one past it (a multishot accept takes
+     * every queued connection before a cancel could stop it).
+     */
+    private boolean armWithinLimit(Ring ring) {
+        if (addressed == null) {
+            makeAddressed();
+        }
+        int room = net.connectionRoom();
+        for (AddressedAccept a : addressed) {
+            room -= a.armed ? 1 : 0;
+        }
+        for (AddressedAccept a : addressed) {
+            if (room <= 0) {
+                break;
+            }
+            if (!a.armed) {
+                if (!ring.room(1)) {
+                    return false;
+                }
+                a.arm(ring);
+                room--;
             }
         }
         return true;

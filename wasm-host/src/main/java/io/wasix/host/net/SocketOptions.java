@@ -13,7 +13,7 @@ import io.wasix.host.abi.Errno;
  * <p>No option call fails because the channel is gone: on Linux, setsockopt and getsockopt keep working on a
  * socket whose peer reset it (a "linger 0, then close" after an error is common), so once Netty has closed the
  * channel the stored values are set and answered instead. A value the kernel refuses becomes its errno. Owned
- * by the guest thread.
+ * by the guest thread; in threaded mode, by any guest thread under the shard lock.
  */
 public final class SocketOptions {
     // WASIX Sockoption ids
@@ -68,9 +68,9 @@ public final class SocketOptions {
      *
      * @throws io.wasix.host.abi.WasiException the kernel's refusal
      */
-    void applyToListener(NativeSocket s, boolean forceReusePort) {
+    void applyToListener(NativeSocket s, boolean forceReusePort, boolean forceReuseAddr) {
         try {
-            s.setReuseAddress(reuseAddr);
+            s.setReuseAddress(reuseAddr || forceReuseAddr);
             if (reusePort || forceReusePort) {
                 s.setReusePort(true);
             }

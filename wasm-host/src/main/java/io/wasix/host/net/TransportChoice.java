@@ -97,11 +97,11 @@ public record TransportChoice(Transport transport, List<String> fallbacks) {
         return null;
     }
 
-    /** A loop the probe built for {@code t}, for the calling thread to own and run; null when none is left. */
-    static ManualIoEventLoop adoptSpare(Transport t) {
+    /** A loop the probe built for {@code t}, for {@code owner} to own and run; null when none is left. */
+    static ManualIoEventLoop adoptSpare(Transport t, Thread owner) {
         ManualIoEventLoop loop = SPARE[t.ordinal()].poll();
         if (loop != null) {
-            loop.setOwningThread(Thread.currentThread());
+            loop.setOwningThread(owner);
         }
         return loop;
     }

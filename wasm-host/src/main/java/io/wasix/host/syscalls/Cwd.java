@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
 /**
  * WASIX's current directory. The guest's libc resolves relative paths against it by itself; the host only
  * keeps the string and checks, at chdir, that it names a directory under some preopen (the one with the
- * longest matching prefix, as libc picks it). Stateless; the guest thread.
+ * longest matching prefix, as libc picks it). Stateless; the guest thread (threaded mode: any, under the shard lock).
  */
 final class Cwd {
     private Cwd() {}

@@ -13,7 +13,7 @@ import io.wasix.host.net.Membership;
 /**
  * The WASIX calls of datagram sockets: sock_send_to, sock_recv_from and the multicast group calls. (sock_send
  * and sock_recv on a UDP socket are {@link SocketCalls}'.) Argument order as wasix-libc's sendto/recvfrom and
- * wasmer read them. Runs on the guest thread.
+ * wasmer read them. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class DatagramCalls {
     private final GuestState state;

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * epoll_create, epoll_ctl and epoll_wait. epoll_wait runs the guest's loop until a watched fd is ready or
- * the timeout passes. Runs on the guest thread.
+ * the timeout passes. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class EpollCalls {
     /** Size of a WASIX epoll_event: events u32 at 0, 24 bytes of data at 8. */
@@ -47,6 +47,11 @@ final class EpollCalls {
             data = m.readBytes(event + DATA_OFFSET, DATA_SIZE);
         }
         set.control(op, fd, target, events, data);
+        if (op != EpollSet.CTL_DEL && (target.readiness() & (events | Descriptor.ERR | Descriptor.HUP)) != 0) {
+            // An epoll_wait in another guest thread now has something to report (a one-shot re-armed on an fd
+            // that is ready): wake it. One that is not ready yet will wake it when it becomes so.
+            state.net.loop().changed();
+        }
         return 0;
     }
 

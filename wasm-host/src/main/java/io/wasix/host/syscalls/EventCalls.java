@@ -50,6 +50,7 @@ final class EventCalls {
         while ((taken = ev.take()) == 0) { // after each wake: with several guest threads, another may read first
             state.net.loop().await(ev::readable, GuestLoop.NO_DEADLINE);
         }
+        state.net.loop().changed(); // room regained: a writer waiting in another guest thread goes on
         byte[] value = new byte[VALUE_SIZE];
         FsCalls.LE_LONG.set(value, 0, taken);
         Streams.scatter(m, vecs, value, VALUE_SIZE);
@@ -79,6 +80,7 @@ final class EventCalls {
             state.net.loop().await(() -> ev.writable(value), GuestLoop.NO_DEADLINE);
             added = ev.add(value);
         }
+        state.net.loop().changed(); // a reader waiting in another guest thread (or a poller) wakes
         return VALUE_SIZE;
     }
 }

@@ -21,7 +21,8 @@ import java.io.IOException;
 /**
  * The fd calls every kind of fd takes: fd_close, fd_read, fd_write, fd_fdstat_get/set_flags, and WASIX's
  * fd_dup2 (fcntl's F_DUPFD) and fd_fdflags_get/set (the per-fd CLOEXEC flag). Files go to
- * {@link FileCalls}, pipes to {@link PipeCalls}, event fds to {@link EventCalls}. Runs on the guest thread.
+ * {@link FileCalls}, pipes to {@link PipeCalls}, event fds to {@link EventCalls}. Runs on the guest thread; in
+ * threaded mode, on any guest thread under the shard lock.
  */
 final class FdCalls {
     /** All rights: this host does not narrow socket or stdio rights. */
@@ -102,6 +103,7 @@ final class FdCalls {
      * the JDK cannot tell "nothing yet" from end of input without blocking, so at end of input a non-blocking
      * read keeps answering EAGAIN (a blocking read sees the 0). A blocking read blocks the guest thread in the
      * JDK, and with it the guest's socket loop, until a byte or the end comes: stdin is not a Netty channel.
+     * In threaded mode only the reading thread waits; the shard lock is let go meanwhile.
      */
     private int readStdio(GuestMemory m, StdioDescriptor io, IoVec[] vecs, boolean nonBlocking) {
         int want = (int) Math.min(IoVec.total(vecs), GuestState.COPY_BUFFER_SIZE);
@@ -116,11 +118,28 @@ final class FdCalls {
                 }
                 want = Math.min(want, ready);
             }
+            if (state.threads.threaded()) {
+                // The other guest threads go on while this one waits for input: the lock is let go, so the
+                // shared scratch buffer is not ours meanwhile.
+                byte[] own = new byte[want];
+                int want0 = want;
+                int n = state.net.loop().lock().outside(() -> readQuietly(io, own, want0));
+                Streams.scatter(m, vecs, own, n);
+                return n;
+            }
             byte[] tmp = state.copyBuffer(want);
             int n = io.read(tmp, 0, want);
             Streams.scatter(m, vecs, tmp, n);
             return n;
         } catch (IOException ex) {
+            throw Errno.IO.fail();
+        }
+    }
+
+    private static int readQuietly(StdioDescriptor io, byte[] buf, int len) {
+        try {
+            return io.read(buf, 0, len);
+        } catch (IOException e) {
             throw Errno.IO.fail();
         }
     }

@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * The preview1 fd_* calls on files and directories (pread/pwrite, seek/tell, filestat, advise, allocate,
  * sync, renumber, prestat, rights) and WASIX fd_dup. fd_read/fd_write/fd_close/fd_fdstat_* are in
- * {@link FdCalls}, which hands files to {@link #readFile} and {@link #writeFile}. Runs on the guest thread.
+ * {@link FdCalls}, which hands files to {@link #readFile} and {@link #writeFile}. Runs on the guest thread; in
+ * threaded mode, on any guest thread under the shard lock.
  */
 final class FileCalls extends FsCalls {
     FileCalls(GuestState state) {

@@ -61,7 +61,7 @@ abstract sealed class FsCalls permits PathCalls, FileCalls, ReaddirCall {
         return v;
     }
 
-    /** Where guest paths and filestats are staged, reused by every call (one guest thread). */
+    /** Where guest paths and filestats are staged, reused by every call (one at a time: a file call never waits). */
     private final byte[] scratch = new byte[PATH_SCRATCH];
     private static final int PATH_SCRATCH = 4096;
 

@@ -9,7 +9,8 @@ import io.wasix.host.net.GuestBuffers;
  * A position in one call's checked iovecs, moving forward as bytes are copied to or from them. One instance
  * per guest, reset by every socket send or receive, so the hot path allocates nothing for it.
  *
- * <p>Threading: the guest thread; used by one call at a time (host calls do not nest).
+ * <p>Threading: one call at a time (host calls do not nest): the guest thread's; in threaded mode each guest
+ * thread has its own (GuestState), as a send or receive may wait, the shard lock let go, with it half used.
  */
 final class IovecCursor implements GuestBuffers {
     private GuestMemory memory;

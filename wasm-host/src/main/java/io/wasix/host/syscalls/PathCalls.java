@@ -21,7 +21,8 @@ import java.util.List;
 
 /**
  * The preview1 path_* calls (open, stat, set-times, create and remove directories, unlink, rename, link,
- * symlink, readlink) and WASIX getcwd/chdir. Runs on the guest thread.
+ * symlink, readlink) and WASIX getcwd/chdir. Runs on the guest thread; in threaded mode, on any guest thread under
+ * the shard lock.
  */
 final class PathCalls extends FsCalls {
     PathCalls(GuestState state) {

@@ -65,6 +65,7 @@ final class PipeCalls {
                 break; // drained (or at the end): a short read, as read(2) makes
             }
         }
+        state.net.loop().changed(); // room regained: a writer waiting in another guest thread goes on
         return got;
     }
 
@@ -89,10 +90,18 @@ final class PipeCalls {
                     }
                     throw Errno.AGAIN.fail();
                 }
-                state.net.loop().await(() -> p.writable(need), GuestLoop.NO_DEADLINE);
+                try {
+                    state.net.loop().await(() -> p.writable(need), GuestLoop.NO_DEADLINE);
+                } catch (WasiException e) {
+                    if (e.errno() == Errno.INTR && written > 0) {
+                        break; // a signal: report what went, as write(2) does
+                    }
+                    throw e;
+                }
             }
             try {
                 written += writeFrom(m, p, vecs, written, total);
+                state.net.loop().changed(); // a reader waiting in another guest thread (or a poller) wakes
             } catch (WasiException e) {
                 if (e.errno() == Errno.PIPE && written > 0) {
                     break; // the reader left mid-write: report what went, as write(2) does

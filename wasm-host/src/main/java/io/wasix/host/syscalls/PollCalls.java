@@ -13,7 +13,7 @@ import io.wasix.host.net.GuestSocket;
 /**
  * poll_oneoff over clock, fd_read and fd_write subscriptions, in preview 1's layout and preview 0's. It runs
  * the guest's loop until an fd subscription is ready or the earliest clock fires; a clock-only poll is a sleep
- * that keeps serving IO. Runs on the guest thread.
+ * that keeps serving IO. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class PollCalls {
     private static final int EVENT_SIZE = 32;

@@ -13,8 +13,9 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * Process-level calls: args, environment, clocks, randomness, sched_yield, proc_exit (and WASIX proc_exit2),
- * proc_id and proc_parent. Runs on the guest thread.
+ * Process-level calls: args, environment, clocks, randomness, sched_yield, proc_exit (and WASIX proc_exit2;
+ * from any guest thread they end the whole guest with their code), proc_id, proc_parent and proc_join. Runs on the
+ * calling guest thread, under the shard lock in threaded mode.
  */
 final class ProcCalls {
     private static final int REALTIME = 0, MONOTONIC = 1, PROCESS_CPUTIME = 2, THREAD_CPUTIME = 3;
@@ -63,7 +64,10 @@ final class ProcCalls {
         });
         r.preview1("sched_yield", List.of(), (m, a) -> {
             state.net.loop().poll();
-            Thread.yield();
+            state.net.loop().lock().outside(() -> { // let the other guest threads have the lock and a core
+                Thread.yield();
+                return null;
+            });
             return 0;
         });
         HostFunctions.Call exit = (m, a) -> {
@@ -88,6 +92,27 @@ final class ProcCalls {
             m.writeI32((int) a[1], PARENT_PID);
             return 0;
         });
+        // This host makes no child processes (proc_fork, proc_exec and proc_spawn answer ENOTSUP), so a join
+        // has none to wait for and answers as wasmer does for a process without children: ECHILD, the pid
+        // None, the status Nothing. libc's wait and waitpid then fail with ECHILD, as after every child is
+        // reaped. Two signatures, as in the wild: today's (pid*, flags, JoinStatus*) and the 2023 ABI's
+        // (pid*, exit code*), which prebuilt binaries of that year (dash, bash) import.
+        r.wasix("proc_join", i32s(3), (m, a) -> joinWithoutChildren(m, (int) a[0], (int) a[2], JOIN_STATUS_SIZE));
+        r.wasix("proc_join", i32s(2), (m, a) -> joinWithoutChildren(m, (int) a[0], (int) a[1], 4));
+    }
+
+    /** OptionPid: a u8 tag (0 None, 1 Some) and a u32 pid at 4. JoinStatus: a u8 tag (0 Nothing), a union at 2. */
+    private static final int OPTION_PID_SIZE = 8, JOIN_STATUS_SIZE = 6;
+
+    private static int joinWithoutChildren(GuestMemory m, int pidPtr, int statusPtr, int statusSize) {
+        m.check(pidPtr, OPTION_PID_SIZE);
+        m.check(statusPtr, statusSize);
+        if (m.readU8(pidPtr) > 1) {
+            throw Errno.INVAL.fail();
+        }
+        m.write(pidPtr, new byte[OPTION_PID_SIZE]);
+        m.write(statusPtr, new byte[statusSize]);
+        throw Errno.CHILD.fail();
     }
 
     private static long now(int clock) {

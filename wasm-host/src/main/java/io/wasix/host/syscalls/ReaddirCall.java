@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * fd_readdir: dirents laid out in a host buffer and copied into the guest in large pieces, with cookies
- * that resume after a name (see {@link DirDescriptor}). Runs on the guest thread.
+ * that resume after a name (see {@link DirDescriptor}). Runs on the guest thread; in threaded mode, on any guest
+ * thread under the shard lock.
  */
 final class ReaddirCall extends FsCalls {
     ReaddirCall(GuestState state) {
@@ -61,7 +62,7 @@ final class ReaddirCall extends FsCalls {
 
     private byte[] scratch;
 
-    /** A staging buffer for dirents, reused across calls (one guest thread). */
+    /** A staging buffer for dirents, reused across calls (one at a time: a readdir never waits). */
     private byte[] scratch() {
         if (scratch == null) {
             scratch = new byte[64 * 1024];

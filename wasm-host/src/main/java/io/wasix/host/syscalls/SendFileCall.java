@@ -22,7 +22,8 @@ import java.util.List;
  * sendfile(2), straight from the file into the channel's buffers. The offset is taken as wasmer takes it: the
  * file's position is set to it and moves past what was sent (Linux's sendfile takes a pointer instead and leaves
  * the position alone; the WASIX call has only a value). A TCP socket gets the bytes as sock_send would, blocking
- * or not; a UDP socket gets them as one datagram. Runs on the guest thread.
+ * or not; a UDP socket gets them as one datagram. Runs on the guest thread; in threaded mode, on any guest thread
+ * under the shard lock (a blocking send lets it go while it waits, as sock_send does).
  */
 final class SendFileCall {
     private final GuestState state;

@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * The WASIX socket calls (sock_*) both kinds of socket take. Each decodes its arguments, checks its fd is a
  * socket, and hands the work to {@link GuestSocket} (TCP) or {@link GuestUdpSocket}; the datagram-only calls are
- * {@link DatagramCalls}. Runs on the guest thread.
+ * {@link DatagramCalls}. Runs on the guest thread; in threaded mode, on any guest thread under the shard lock.
  */
 final class SocketCalls {
     // WASIX address families, socket types and protocols

@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 
 /**
  * Moves bytes between guest iovecs and a socket; shared by sock_recv/sock_send (and, for UDP, sock_recv_from and
- * sock_send_to) and fd_read/fd_write, which are the same operation on a socket. Runs on the guest thread.
+ * sock_send_to) and fd_read/fd_write, which are the same operation on a socket. Runs on the calling guest thread.
  */
 final class Streams {
     private Streams() {}
@@ -17,7 +17,7 @@ final class Streams {
             boolean peek, boolean waitAll) {
         // Straight from the received buffers into the guest's iovecs, as the bytes arrive: no host buffer
         // sized by the guest's request, even for a WAITALL of gigabytes.
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return cursor.total() == 0 ? 0 : s.recv(cursor, nonBlocking, peek, waitAll);
         } finally {
@@ -27,7 +27,7 @@ final class Streams {
 
     static int sendFrom(GuestState state, GuestMemory m, GuestSocket s, IoVec[] vecs, boolean nonBlocking) {
         // The socket takes from the iovecs only what its channel has room for (see GuestSocket#send).
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return s.send(cursor, nonBlocking);
         } finally {
@@ -38,7 +38,7 @@ final class Streams {
     /** One datagram into the iovecs (what does not fit is lost, and said so); see {@link GuestUdpSocket#receive}. */
     static GuestUdpSocket.Received receiveDatagram(GuestState state, GuestMemory m, GuestUdpSocket s, IoVec[] vecs,
             boolean nonBlocking, boolean peek) {
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return s.receive(cursor, nonBlocking, peek);
         } finally {
@@ -49,7 +49,7 @@ final class Streams {
     /** The iovecs as one datagram, to {@code to} or (null) the connected peer; see {@link GuestUdpSocket#send}. */
     static int sendDatagram(GuestState state, GuestMemory m, GuestUdpSocket s, IoVec[] vecs, InetSocketAddress to,
             boolean nonBlocking) {
-        IovecCursor cursor = state.iovecCursor.reset(m, vecs);
+        IovecCursor cursor = state.iovecCursor().reset(m, vecs);
         try {
             return s.send(cursor, to, nonBlocking);
         } finally {

@@ -44,6 +44,10 @@ public final class Syscalls {
         new ReaddirCall(state).register(r);
         new PollCalls(state).register(r);
         new ProcCalls(state).register(r);
+        new ThreadCalls(state).register(r);
+        new FutexCalls(state).register(r);
+        new SignalCalls(state).register(r);
+        new StackCalls(state).register(r);
         new TtyCalls().register(r);
         r.registerStubs(); // last: only what no group implements
         return r;

@@ -23,7 +23,8 @@ import java.util.Set;
  * {@code bus_*}, {@code call_*}, {@code http_*}, {@code ws_connect}, as wasmer 3.x registered them), and
  * the newest libc's imports beyond the witx ({@code proc_exit2}, {@code proc_fork_env}, {@code context_*}).
  * {@code thread_spawn} has two signatures: the 2023 one and the one current wasmer binds to
- * {@code thread_spawn_v2}; {@link io.wasix.host.WasixHost#imports(com.dylibso.chicory.wasm.WasmModule)} links
+ * {@code thread_spawn_v2}; so has {@code proc_join}: the 2023 one, {@code (pid*, exit code*)}, and today's;
+ * {@link io.wasix.host.WasixHost#imports(com.dylibso.chicory.wasm.WasmModule)} links
  * whichever the module imports.
  *
  * <p>Immutable; any thread.
@@ -32,6 +33,12 @@ public final class WasixCatalog {
     public static final String WASIX = "wasix_32v1";
     public static final String PREVIEW1 = "wasi_snapshot_preview1";
     public static final String PREVIEW0 = "wasi_unstable";
+    /**
+     * The wasi-threads proposal's module. Its one function, {@code thread-spawn(i32 start) -> i32}, is what
+     * wasix-libc's pthread_create has called since 2023, and wasmer links it for every module. It is not in
+     * this catalog: it has no stub (it is always served), and its result is a thread id or a negated errno.
+     */
+    public static final String WASI_THREADS = "wasi";
 
     /** What a function's stub does while the host has no real implementation. */
     public enum Stub {
@@ -82,7 +89,8 @@ public final class WasixCatalog {
             "port_gateway_set I>I", "port_mac I>I", "port_route_add IIII>I", "port_route_clear >I",
             "port_route_list II>I", "port_route_remove I>I", "port_unbridge >I", "proc_exec IIII>V",
             "proc_exec2 IIIIII>V", "proc_exec3 IIIIIIIII>I", "proc_exit I>V", "proc_exit2 I>V", "proc_fork II>I",
-            "proc_fork_env I>I", "proc_id I>I", "proc_join III>I", "proc_parent II>I", "proc_raise I>I",
+            "proc_fork_env I>I", "proc_id I>I", "proc_join III>I", "proc_join II>I", "proc_parent II>I",
+            "proc_raise I>I",
             "proc_raise_interval ILI>I", "proc_signal II>I", "proc_signals_get I>I", "proc_signals_sizes_get I>I",
             "proc_snapshot >I", "proc_spawn IIIIIIIIIIIII>I", "proc_spawn2 IIIIIIIIIIIIII>I", "random_get II>I",
             "reflect_signature IIIIII>I", "resolve IIIIII>I", "sched_yield >I", "sock_accept IIII>I",
@@ -117,10 +125,11 @@ public final class WasixCatalog {
 
     /**
      * The preview 0 functions whose memory layouts or enum values differ from preview 1 (whence values, the
-     * 56-byte filestat, the 56-byte subscription): each needs its own implementation, never preview 1's.
+     * 56-byte filestat, the 56-byte subscription, the signal numbers, which have no STKFLT): each needs its own
+     * implementation, never preview 1's.
      */
     public static final Set<String> PREVIEW0_OWN_LAYOUT =
-            Set.of("fd_seek", "fd_filestat_get", "path_filestat_get", "poll_oneoff");
+            Set.of("fd_seek", "fd_filestat_get", "path_filestat_get", "poll_oneoff", "proc_raise");
 
     /** The functions without a result that must not return (wasix-libc declares them {@code _Noreturn}). */
     private static final Set<String> NORETURN = Set.of("proc_exit", "proc_exit2", "thread_exit", "stack_restore",

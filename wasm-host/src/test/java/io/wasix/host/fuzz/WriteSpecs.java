@@ -166,6 +166,8 @@ final class WriteSpecs {
         spec("proc_exit2", NONE);
         spec("proc_id", out(0, 4));
         spec("proc_parent", out(1, 4));
+        spec("proc_join/3", all(out(0, 8), out(2, 6))); // OptionPid, JoinStatus
+        spec("proc_join/2", all(out(0, 8), out(1, 4))); // the 2023 ABI: OptionPid, exit code
         spec("tty_get", out(0, TTY_STATE));
         spec("tty_set", NONE);
         // WASIX fd extras
@@ -176,6 +178,32 @@ final class WriteSpecs {
         spec("fd_pipe", all(out(0, 4), out(1, 4)));
         spec("path_open2", out(9, 4));
         spec("resolve", all(buf(3, 4, 18), out(5, 4))); // 18-byte entries (addr family and address)
+        // threads and futexes (WASIX-THREADS.md)
+        spec("thread_spawn/5", out(4, 4)); // the 2023 ABI: (user_data, stack_base, stack_start, reactor, ret_tid*)
+        spec("thread_spawn/2", out(1, 4)); // (ThreadStart*, ret_tid*), as thread_spawn_v2
+        spec("thread_spawn_v2", out(1, 4));
+        spec("thread-spawn", NONE); // wasi-threads: (ThreadStart*) -> tid, or the errno negated
+        spec("thread_join", NONE);
+        spec("thread_id", out(0, 4));
+        spec("thread_parallelism", out(0, 4));
+        spec("thread_sleep", NONE);
+        spec("thread_exit", NONE);
+        spec("thread_local_create", out(1, 4));
+        spec("thread_local_set", NONE);
+        spec("thread_local_get", out(1, 8));
+        spec("thread_local_destroy", NONE);
+        spec("futex_wait", out(3, 1)); // (addr, expected, timeout*, woken*): woken is a bool
+        spec("futex_wake", out(1, 1));
+        spec("futex_wake_all", out(1, 1));
+        // signals, setjmp/longjmp
+        spec("callback_signal", NONE);
+        spec("thread_signal", NONE);
+        spec("proc_raise", NONE);
+        spec("proc_raise_interval", NONE);
+        spec("proc_signals_sizes_get", out(0, 4));
+        spec("proc_signals_get", NONE); // an array of proc_signals_sizes_get's count: 0 here
+        spec("stack_checkpoint", all(out(0, 24), out(1, 8))); // (snapshot*, ret*): the 24-byte jmp_buf, a u64
+        spec("stack_restore", NONE);
     }
 
     private WriteSpecs() {}

@@ -60,11 +60,11 @@ class NettyBootTest {
         TransportChoice.choose(null, 3); // leftovers of this one are closed by the next choice
         TransportChoice choice = TransportChoice.choose(null, 2);
         Transport t = choice.transport();
-        var first = TransportChoice.adoptSpare(t);
+        var first = TransportChoice.adoptSpare(t, Thread.currentThread());
         var adopted = new java.util.concurrent.atomic.AtomicReference<io.netty.channel.ManualIoEventLoop>();
         var ownedByOther = new java.util.concurrent.atomic.AtomicBoolean();
         Thread other = new Thread(() -> {
-            var loop = TransportChoice.adoptSpare(t);
+            var loop = TransportChoice.adoptSpare(t, Thread.currentThread());
             adopted.set(loop);
             if (loop != null) {
                 ownedByOther.set(loop.inEventLoop(Thread.currentThread()));
@@ -81,7 +81,7 @@ class NettyBootTest {
             org.junit.jupiter.api.Assertions.assertNotNull(first, "the first of the two probed loops");
             org.junit.jupiter.api.Assertions.assertNotNull(second, "the second of the two probed loops");
             org.junit.jupiter.api.Assertions.assertNotSame(first, second);
-            org.junit.jupiter.api.Assertions.assertNull(TransportChoice.adoptSpare(t),
+            org.junit.jupiter.api.Assertions.assertNull(TransportChoice.adoptSpare(t, Thread.currentThread()),
                     "only the last choice's two loops are kept, not the earlier choice's three");
             assertTrue(first.inEventLoop(Thread.currentThread()), "owned by the thread that adopted it");
             assertTrue(ownedByOther.get(), "owned by the thread that adopted it");
