@@ -298,11 +298,19 @@ public final class GuestLoop {
         this.submitter = flush;
     }
 
-    /** Writes the ring's queued submissions, submitting without waiting each time the queue would fill. */
-    private void flushSubmissions() {
+    /**
+     * Writes the ring's queued submissions, submitting without waiting each time the queue would fill.
+     *
+     * @return whether the loop ran meanwhile: such a run also takes the completions already there, which may
+     *     be just what a wait is waiting for, so the caller must check before it blocks
+     */
+    private boolean flushSubmissions() {
+        boolean ran = false;
         while (flushOnce()) {
             loop.runNow();
+            ran = true;
         }
+        return ran;
     }
 
     private boolean flushOnce() {
@@ -322,8 +330,15 @@ public final class GuestLoop {
         loop.runNow();
     }
 
+    /**
+     * One run of the loop that may block up to {@code waitNanos} (0: until IO, a task or a wake-up), after the
+     * ring's submissions. When writing those ran the loop already (the queue filled), that counts as the run:
+     * blocking now could sleep through a completion it took, with nothing left to wake it.
+     */
     private void run(long waitNanos) {
-        flushSubmissions();
+        if (flushSubmissions()) {
+            return;
+        }
         loop.run(waitNanos);
     }
 
