@@ -26,13 +26,19 @@
 #   ...-interp                               the same in Chicory's interpreter, for reference
 #   plain-netty                              io.wasix.bench.load.PlainNettyServer: the same server on Netty,
 #                                            no wasm, same transport, one event-loop thread
-#   c-blocking, c-epoll                      bench/load/servers/*.c, built here with gcc
+#   appliance-noread                         bench/src/main/resources/guests/noread.wat: the hand-written shape
+#                                            (accept, send, shutdown, close; the request is never read),
+#                                            loaded as a user module (compiled at load time)
+#   c-blocking, c-epoll, c-noread            bench/load/servers/*.c, built here with gcc
 #   node, bun                                servers/node.js, servers/bun.js; Bun comes from the npm package
 #                                            @oven/bun-linux-x64 into bench/.cache (ignored by git)
+# Beside each rate, the CPU the server spent per request over the same wrk run (utime+stime from /proc, for
+# the whole process and for its busiest thread: the appliance's shard thread, Netty's event loop, the C
+# server's one thread), which moves far less than req/s when other work shares the cores. The full run also
+# counts the syscalls per close-per-request request of each server's busiest thread (strace -c on that
+# thread during one wrk run; needs strace).
 # Every figure is the median of --runs runs; each run starts its server fresh on a free 127.0.0.1 port,
-# warms it up with wrk for a few seconds, measures, and stops it by pid. Beside req/s, the CPU time the
-# server process used per request while measured (user + system, from /proc/PID/stat; wrk's own CPU is
-# not counted): on a machine whose cores wrk shares, it is the steadier figure. Each run holds
+# warms it up with wrk for a few seconds, measures, and stops it by pid. Each run holds
 # /tmp/wasix-bench.lock (BENCH_LOCK) for its whole length, so only one measurement runs at a time on this
 # machine. BENCH_PORTS=LO-HI keeps the servers in a port range (default: ports the kernel picks).
 #
@@ -105,7 +111,7 @@ for tool in wrk gcc; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install $tool)"
 done
 
-for src in blocking epoll_keepalive freeport; do
+for src in blocking epoll_keepalive noread freeport; do
     bin="$CACHE/bin/$src"
     if [[ ! -x "$bin" || "$HERE/servers/$src.c" -nt "$bin" ]]; then
         gcc -O2 -Wall -D_GNU_SOURCE -o "$bin" "$HERE/servers/$src.c"
@@ -139,14 +145,17 @@ free_port() {
 }
 
 # http_ok PORT: does 127.0.0.1:PORT answer a GET with 200? Bash's /dev/tcp, so CI needs no curl for this.
-http_ok() {
+# In a subshell that ignores SIGPIPE: a server that closes without reading (noread) can make the write hit a
+# reset connection, and the signal would end the whole script (exit 141).
+http_ok() (
+    trap '' PIPE
     local line
     { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
     printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3 2>/dev/null || { exec 3<&-; return 1; }
     IFS= read -r -t 5 line <&3 || true
     exec 3<&-
     [[ "$line" == "HTTP/1.1 200"* ]]
-}
+)
 
 # ---- servers ---------------------------------------------------------------------------------------
 # A server id: appliance-GUEST[-interp][-shardsN]@TRANSPORT, plain-netty@TRANSPORT, c-blocking, c-epoll,
@@ -159,15 +168,19 @@ start_server() {
             local guest="${name#appliance-}" flags=(--transport "$transport")
             if [[ "$guest" == *-shards* ]]; then flags+=(--shards "${guest##*-shards}"); guest="${guest%-shards*}"; fi
             if [[ "$guest" == *-interp ]]; then flags+=(--interpreter); guest="${guest%-interp}"; fi
+            [[ "$guest" == noread ]] && guest="$ROOT/bench/src/main/resources/guests/noread.wasm"
             PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run "${flags[@]}" "$guest" >"$log" 2>&1 &
             ;;
         before-*)
+            local bguest="${name#before-}"
+            [[ "$bguest" == noread ]] && bguest="$ROOT/bench/src/main/resources/guests/noread.wasm"
             PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$BEFORE_IMAGE/bin/appliance" run --transport "$transport" \
-                "${name#before-}" >"$log" 2>&1 &
+                "$bguest" >"$log" 2>&1 &
             ;;
         plain-netty) "$JAVA" -cp "$BENCH_CP" io.wasix.bench.load.PlainNettyServer "$transport" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
         c-blocking) "$CACHE/bin/blocking" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
         c-epoll) "$CACHE/bin/epoll_keepalive" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
+        c-noread) "$CACHE/bin/noread" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
         node) node "$HERE/servers/node.js" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
         bun) "$BUN" "$HERE/servers/bun.js" "$port" 127.0.0.1 >"$log" 2>&1 & ;;
         *) die "unknown server $id" ;;
@@ -182,11 +195,6 @@ start_server() {
         sleep 0.05
     done
 }
-
-# cpu_ticks PID: user + system CPU of the process so far, in clock ticks (fields 14 and 15 of stat(5), counted
-# after the command name, which is in parentheses and may hold spaces).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 stop_server() {
     [[ -n "${SERVER_PID:-}" ]] || return 0
@@ -205,12 +213,40 @@ run_wrk() {
     wrk -t2 -c100 -d"$2s" "${extra[@]}" "http://127.0.0.1:$3/" 2>&1 || true
 }
 
+CLK_TCK="$(getconf CLK_TCK)"
+# The JVM's own threads (JIT compilers, GC, VM): never "the busiest thread", which is meant to be the one
+# serving requests (the shard thread, Netty's event loop), even while C2 still compiles under load.
+JVM_THREADS='CompilerThre|^GC_Thread|^G1_|^VM_'
+
+# thread_ticks PID: one line per thread, "TID NAME TICKS" (utime+stime, in clock ticks). The name is the
+# text between the parentheses of /proc/PID/task/TID/stat; the fields after it are split on spaces.
+thread_ticks() {
+    local f line name rest
+    for f in /proc/"$1"/task/*/stat; do
+        line="$(cat "$f" 2>/dev/null)" || continue
+        name="${line#*(}"; name="${name%)*}"; rest="${line##*) }"
+        # shellcheck disable=SC2086
+        set -- $rest
+        echo "${f//[!0-9]/ } ${name// /_} $(( ${12} + ${13} ))" | awk '{print $2, $3, $4}'
+    done
+}
+
+# cpu_per_request BEFORE AFTER REQUESTS: "PROCESS_US THREAD_US THREAD_NAME", CPU microseconds per request
+# for the whole process (threads alive at both ends) and its busiest thread.
+cpu_per_request() {
+    awk -v req="$3" -v tck="$CLK_TCK" -v JVM="$JVM_THREADS" '
+        FNR == NR { before[$1] = $3; next }
+        ($1 in before) { d = $3 - before[$1]; total += d; if (d > best && $2 !~ JVM) { best = d; name = $2 } }
+        END { if (req > 0) printf "%.1f %.1f %s\n", total * 1e6 / tck / req, best * 1e6 / tck / req, name }
+    ' <(echo "$1") <(echo "$2")
+}
+
 # measure_series ID WORKLOAD COUNT: starts the server, warms it up, measures COUNT runs back to back and
-# stops it; sets RATES (one req/s per run), ERRORS, and CPU_US and REQUESTS (the server's CPU time and the
-# requests over the measured runs), or fails when the server does not start. Holds the lock throughout. Not
-# run in a subshell, so the EXIT trap can still stop its server.
+# stops it; sets RATES (one req/s per run), CPUS ("PROCESS_US THREAD_US NAME" per run) and ERRORS, or fails
+# when the server does not start. Holds the lock throughout. Not run in a subshell, so the EXIT trap can
+# still stop its server.
 measure_series() {
-    local id="$1" workload="$2" count="$3" port log out warm="$WARMUP" rps
+    local id="$1" workload="$2" count="$3" port log out warm="$WARMUP" rps before after reqs
     [[ "$id" == *-interp* ]] && warm="$INTERP_WARMUP"
     port="$(free_port)"
     log="$(mktemp "${TMPDIR:-/tmp}/load-server.XXXXXX")"
@@ -223,19 +259,18 @@ measure_series() {
         return 1
     fi
     run_wrk "$workload" "$warm" "$port" >/dev/null
-    RATES=() ERRORS=0 REQUESTS=0
-    local cpu0 cpu1
-    cpu0="$(cpu_ticks "$SERVER_PID")"
+    RATES=() CPUS=() ERRORS=0
     for ((j = 0; j < count; j++)); do
+        before="$(thread_ticks "$SERVER_PID")"
         out="$(run_wrk "$workload" "$DURATION" "$port")"
+        after="$(thread_ticks "$SERVER_PID")"
         rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
         [[ -n "$rps" ]] || { say "run.sh: wrk printed no rate for $id: $out"; break; }
         RATES+=("$rps")
-        REQUESTS=$((REQUESTS + $(awk '/ requests in / {print $1; exit}' <<<"$out")))
+        reqs="$(awk '/ requests in / {print $1}' <<<"$out")"
+        CPUS+=("$(cpu_per_request "$before" "$after" "$reqs")")
         ERRORS=$((ERRORS + $(awk '/Socket errors:/ {gsub(/,/, ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' <<<"$out")))
     done
-    cpu1="$(cpu_ticks "$SERVER_PID")"
-    CPU_US=$(( (${cpu1:-0} - ${cpu0:-0}) * TICK_US ))
     stop_server
     flock -u 9
     rm -f "$log"
@@ -245,12 +280,12 @@ measure_series() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 CSV="$BASE.csv"
-echo "workload,server,transport,runs,median_req_per_sec,errors,cpu_us_per_request" >"$CSV"
+echo "workload,server,transport,runs,median_req_per_sec,errors,cpu_us_per_req,busiest_thread_us_per_req,busiest_thread" >"$CSV"
 
 # measure ID WORKLOAD: one CSV row with the median of RUNS runs. Full mode starts the server fresh for every
 # run; quick mode starts it once and measures RUNS runs back to back after one warm-up.
 measure() {
-    local id="$1" workload="$2" rates=() errs=0 cpu_us=0 reqs=0
+    local id="$1" workload="$2" rates=() cpus=() errs=0
     if [[ -n "$ONLY" && ! "$id" =~ $ONLY ]]; then return 0; fi
     local series=1 per=$RUNS
     ((QUICK)) || { series=$RUNS; per=1; }
@@ -261,15 +296,18 @@ measure() {
             return 0
         fi
         rates+=("${RATES[@]}")
+        cpus+=("${CPUS[@]}")
         errs=$((errs + ERRORS))
-        cpu_us=$((cpu_us + CPU_US)) reqs=$((reqs + REQUESTS))
     done
-    local med transport="-" per=""
+    local med transport="-" cpu_p cpu_t thread
     med="$(echo "${rates[*]}" | median)"
+    cpu_p="$(printf '%s\n' "${cpus[@]}" | awk '{print $1}' | median || true)"
+    cpu_t="$(printf '%s\n' "${cpus[@]}" | awk '{print $2}' | median || true)"
+    thread="$(printf '%s\n' "${cpus[@]}" | awk '{print $3}' | sort | uniq -c | sort -rn | awk 'NR == 1 {print $2}')"
     [[ "$id" == *@* ]] && transport="${id#*@}"
-    ((reqs > 0)) && per="$(awk -v c="$cpu_us" -v r="$reqs" 'BEGIN {printf "%.1f", c / r}')"
-    say "$(printf '%-10s %-36s median %10.0f req/s  %6s us CPU/req  runs: %s  errors: %s' "$workload" "$id" "$med" "$per" "${rates[*]}" "$errs")"
-    echo "$workload,${id%@*},$transport,${rates[*]},$med,$errs,$per" >>"$CSV"
+    say "$(printf '%-10s %-36s median %10.0f req/s  runs: %s  errors: %s  cpu/req: %s us (busiest thread %s: %s us)' \
+        "$workload" "$id" "$med" "${rates[*]}" "$errs" "$cpu_p" "$thread" "$cpu_t")"
+    echo "$workload,${id%@*},$transport,${rates[*]},$med,$errs,$cpu_p,$cpu_t,$thread" >>"$CSV"
 }
 
 # The transport the appliance picks by itself here (io_uring, else epoll, else NIO).
@@ -305,6 +343,9 @@ done
 [[ -n "$BEFORE_IMAGE" ]] && measure "before-hello@$AUTO" close
 measure c-blocking close
 if ((!QUICK)); then
+    for t in "${TRANSPORTS[@]}"; do measure "appliance-noread@$t" close; done
+    [[ -n "$BEFORE_IMAGE" ]] && measure "before-noread@$AUTO" close
+    measure c-noread close
     measure c-epoll close
     measure node close
     [[ -n "$BUN" ]] && measure bun close
@@ -346,8 +387,9 @@ MD="$BASE.md"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r)."
     echo "wrk runs on the same two cores as the server, and other engineers' work shares them: compare ratios"
     echo "within this run, not absolute numbers across runs. The appliance picks **$AUTO** here."
-    echo "Server CPU µs/request: the server process's user + system CPU time over the measured runs (from"
-    echo "/proc/PID/stat, 10 ms ticks), divided by the requests wrk completed; wrk's own CPU is not in it."
+    echo "CPU µs/request: user + system CPU time (from /proc/PID/task/*/stat, 10 ms ticks) over each measured run,"
+    echo "divided by the requests wrk completed, for the server process and for its busiest thread (median of"
+    echo "the runs); wrk's own CPU is not in it."
     echo
     for w in close keepalive; do
         case "$w" in
@@ -355,21 +397,24 @@ MD="$BASE.md"
             keepalive) echo "## keep-alive"; peer=c-epoll ;;
         esac
         echo
-        echo "| server | transport | req/s (median) | server CPU µs/request | runs | vs native C ($peer) | vs plain Netty, same transport | vs Bun | wrk errors |"
-        echo "|---|---|---:|---:|---|---:|---:|---:|---:|"
+        echo "| server | transport | req/s (median) | runs | vs native C ($peer) | vs plain Netty, same transport | vs Bun | CPU us/req (process) | CPU us/req (busiest thread) | wrk errors |"
+        echo "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"
         native="$(rate "$w" "$peer" -)"
         bun="$(rate "$w" bun -)"
-        while IFS=, read -r wl server transport runs med errs cpu; do
+        while IFS=, read -r wl server transport runs med errs cpu_p cpu_t thread; do
             [[ "$wl" == "$w" ]] || continue
             if [[ "$med" == unavailable ]]; then
-                echo "| $server | $transport | unavailable | | | | | | |"
+                echo "| $server | $transport | unavailable | | | | | | | |"
                 continue
             fi
-            netty=""
+            netty="" mine="$native"
             [[ "$transport" != - ]] && netty="$(rate "$w" plain-netty "$transport")"
-            printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n' "$server" "$transport" "$med" "$cpu" "$runs" \
-                "$(ratio "$med" "$native")" "$( [[ $server != plain-netty ]] && ratio "$med" "$netty")" \
-                "$(ratio "$med" "$bun")" "$errs"
+            # the hand-written shape is compared with the same shape in C
+            [[ "$server" == *noread ]] && mine="$(rate "$w" c-noread -)"
+            printf '| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "$server" "$transport" "$med" "$runs" \
+                "$(ratio "$med" "$mine")$([[ "$server" == *noread && "$server" != c-noread ]] && echo ' (c-noread)')" \
+                "$( [[ $server != plain-netty && $server != *noread ]] && ratio "$med" "$netty")" \
+                "$(ratio "$med" "$bun")" "$cpu_p" "${cpu_t:+$cpu_t ($thread)}" "$errs"
         done < <(tail -n +2 "$CSV")
         echo
     done
@@ -510,6 +555,70 @@ syscall_step() {
     } >>"$MD"
 }
 ((QUICK)) || syscall_step
+
+# ---- syscalls per request (strace -c on each server's busiest thread) ------------------------------
+# strace stops the traced thread at every syscall, so the rates under it mean nothing; the counts per
+# request do (a slower server batches more connections per io_uring_enter or epoll_wait, if anything, so
+# these are not flattering to the appliance).
+strace_step() {
+    if ! command -v strace >/dev/null; then
+        loud "SYSCALL COUNTS SKIPPED: strace not found (apt-get install strace)"
+        return 0
+    fi
+    local csv="$BASE-strace.csv" ids=() id
+    echo "server,transport,requests,syscalls,syscalls_per_request,per_request_by_syscall" >"$csv"
+    for t in "${TRANSPORTS[@]}"; do ids+=("appliance-hello@$t" "appliance-noread@$t"); done
+    ids+=(c-blocking c-noread "plain-netty@$AUTO")
+    [[ -n "$BEFORE_IMAGE" ]] && ids+=("before-hello@$AUTO" "before-noread@$AUTO")
+    for id in "${ids[@]}"; do
+        if [[ -n "$ONLY" && ! "$id" =~ $ONLY ]]; then continue; fi
+        local port log out before after tid spid reqs transport="-"
+        [[ "$id" == *@* ]] && transport="${id#*@}"
+        port="$(free_port)"
+        log="$(mktemp "${TMPDIR:-/tmp}/load-strace.XXXXXX")"
+        exec 9>"$LOCK"
+        flock 9
+        if ! start_server "$id" "$port" "$log"; then
+            flock -u 9
+            loud "SYSCALL COUNT SKIPPED for $id: the server did not start"
+            rm -f "$log"
+            continue
+        fi
+        run_wrk close "$WARMUP" "$port" >/dev/null
+        before="$(thread_ticks "$SERVER_PID")"
+        run_wrk close 2 "$port" >/dev/null
+        after="$(thread_ticks "$SERVER_PID")"
+        tid="$(awk -v JVM="$JVM_THREADS" 'FNR == NR { b[$1] = $3; next } ($1 in b) { d = $3 - b[$1]; if (d > best && $2 !~ JVM) { best = d; t = $1 } } END { print t }' \
+            <(echo "$before") <(echo "$after"))"
+        strace -c -q -p "$tid" -o "$log.strace" &
+        spid=$!
+        sleep 1
+        out="$(run_wrk close "$DURATION" "$port")"
+        kill -INT "$spid" 2>/dev/null || true
+        wait "$spid" 2>/dev/null || true
+        stop_server
+        flock -u 9
+        reqs="$(awk '/ requests in / {print $1}' <<<"$out")"
+        awk -v id="${id%@*}" -v t="$transport" -v req="$reqs" '
+            $1 ~ /^[0-9.]+$/ && $NF == "total" { total = $4 }
+            $1 ~ /^[0-9.]+$/ && $NF != "total" { by = by sprintf("%s%s %.2f", (by == "" ? "" : "; "), $NF, $4 / req) }
+            END { if (req > 0) printf "%s,%s,%d,%d,%.2f,%s\n", id, t, req, total, total / req, by }
+        ' "$log.strace" >>"$csv"
+        rm -f "$log" "$log.strace"
+    done
+    {
+        echo "## Syscalls per close-per-request request (strace -c on the busiest thread)"
+        echo
+        echo "Each server was warmed up, then its busiest thread over a 2 s wrk run was traced with \`strace -c -p TID\`"
+        echo "for one ${DURATION} s wrk run; the counts are divided by the requests wrk completed in that run."
+        echo
+        echo "| server | transport | requests | syscalls per request | per request, by syscall |"
+        echo "|---|---|---:|---:|---|"
+        tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %d | %.2f | %s |\n", $1, $2, $3, $5, $6}'
+        echo
+    } >>"$MD"
+}
+((QUICK)) || strace_step
 
 say ""
 cat "$MD" >&2

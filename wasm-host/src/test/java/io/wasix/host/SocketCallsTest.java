@@ -701,6 +701,48 @@ class SocketCallsTest {
         }
     }
 
+    /**
+     * A send the kernel must park (a peer with a small window, a small send buffer), then at once a shutdown,
+     * and in alternate rounds the close too (the hand-written server's shape: send, shutdown, close, no read).
+     * On io_uring all of it goes into the kernel in one run, and only the link keeps the shutdown from
+     * overtaking the parked send (its FIN would cut the response short) and the close from overtaking the
+     * shutdown (which would then act on a freed, perhaps reused, fd number).
+     */
+    @TransportTest
+    void shutdownAndCloseRightAfterSendingDeliverEveryByte(Transport t) throws Exception {
+        byte[] payload = new byte[60_000]; // under the write high-water mark: the guest's send never waits
+        new Random(11).nextBytes(payload);
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            for (int round = 0; round < 4; round++) {
+                boolean closeAtOnce = round % 2 == 1;
+                try (Socket c = new Socket()) {
+                    c.setReceiveBufferSize(2048); // a small window, set before connecting
+                    c.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
+                            g.localPort(lfd)), PEER_TIMEOUT_MS);
+                    c.setSoTimeout(PEER_TIMEOUT_MS);
+                    int cfd = g.accept(lfd, 0);
+                    g.ok("sock_set_opt_size", cfd, OPT_SEND_BUF, 4096L); // and a small send buffer: no autotuning
+                    assertEquals(payload.length, g.send(cfd, payload));
+                    g.ok("sock_shutdown", cfd, SHUT_WR);
+                    if (closeAtOnce) {
+                        g.close(cfd);
+                    }
+                    // the peer reads only now: the kernel cannot have taken everything before the shutdown
+                    CompletableFuture<byte[]> received = async(() -> c.getInputStream().readAllBytes());
+                    byte[] got = g.pumpUntil(received);
+                    assertEquals(payload.length, got.length,
+                            "bytes the java client received before EOF, round " + round + (closeAtOnce ? " (closed)" : ""));
+                    assertArrayEquals(payload, got);
+                    if (!closeAtOnce) {
+                        g.close(cfd);
+                    }
+                }
+            }
+            g.close(lfd);
+        }
+    }
+
     @TransportTest
     void hostCloseRightAfterSendingDeliversEveryByte(Transport t) throws Exception {
         byte[] payload = new byte[1 << 20];

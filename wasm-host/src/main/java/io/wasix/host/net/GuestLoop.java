@@ -1,6 +1,8 @@
 package io.wasix.host.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
 import io.wasix.host.GuestStoppedException;
 import java.util.function.BooleanSupplier;
@@ -82,6 +84,8 @@ public final class GuestLoop {
     private final ShardLock lock;
     /** The thread that runs the loop in threaded mode; null in direct mode. */
     private final Thread ioThread;
+    /** See {@link #submitter}; set once, by the shard's first socket on the ring. */
+    private volatile BooleanSupplier submitter = () -> false;
     private volatile boolean stopped;
     /** Set (once) by {@link #stopGracefully}; the deadline is written before the flag and read after it. */
     private volatile boolean draining;
@@ -128,7 +132,7 @@ public final class GuestLoop {
     private void runIo() {
         try {
             while (!loop.isTerminated()) {
-                loop.run(0);
+                run(0);
                 lock.wakeWaiters();
             }
         } finally {
@@ -234,7 +238,7 @@ public final class GuestLoop {
      */
     public void poll() {
         if (ioThread == null) {
-            loop.runNow();
+            runNow();
         }
     }
 
@@ -245,7 +249,7 @@ public final class GuestLoop {
      */
     public void turn() {
         if (ioThread == null) {
-            loop.runNow();
+            runNow();
             return;
         }
         boolean[] done = {false};
@@ -261,6 +265,83 @@ public final class GuestLoop {
         drain(() -> done[0], deadline(TURN_NANOS));
     }
 
+    /** Whether the calling thread is the one that runs the loop. */
+    boolean inLoopThread() {
+        return loop.inEventLoop();
+    }
+
+    /** Makes a blocked run of the loop return (another thread queued work for it). */
+    void wakeLoop() {
+        loop.wakeup();
+    }
+
+    /**
+     * Registers an IoHandle of ours (a transport driven without channels) on this loop and waits for the
+     * registration.
+     */
+    IoRegistration register(IoHandle handle) {
+        var future = loop.register(handle);
+        awaitDone(future, NO_DEADLINE);
+        if (!future.isSuccess()) {
+            throw new IllegalStateException("cannot register " + handle, future.cause());
+        }
+        return future.getNow();
+    }
+
+    /**
+     * What must reach the loop's IoHandler before each run: the {@link Ring}'s queued submissions, which it
+     * writes into the submission queue so that the run's one io_uring_enter takes them all. It answers true
+     * when it stopped short (the queue would have filled): the loop then submits without waiting and asks
+     * again. Called on the loop's thread; in threaded mode under the shard lock.
+     */
+    void submitter(BooleanSupplier flush) {
+        this.submitter = flush;
+    }
+
+    /**
+     * Writes the ring's queued submissions, submitting without waiting each time the queue would fill.
+     *
+     * @return whether the loop ran meanwhile: such a run also takes the completions already there, which may
+     *     be just what a wait is waiting for, so the caller must check before it blocks
+     */
+    private boolean flushSubmissions() {
+        boolean ran = false;
+        while (flushOnce()) {
+            loop.runNow();
+            ran = true;
+        }
+        return ran;
+    }
+
+    private boolean flushOnce() {
+        if (ioThread == null) {
+            return submitter.getAsBoolean();
+        }
+        lock.lock();
+        try {
+            return submitter.getAsBoolean();
+        } finally {
+            lock.unlockQuietly();
+        }
+    }
+
+    private void runNow() {
+        flushSubmissions();
+        loop.runNow();
+    }
+
+    /**
+     * One run of the loop that may block up to {@code waitNanos} (0: until IO, a task or a wake-up), after the
+     * ring's submissions. When writing those ran the loop already (the queue filled), that counts as the run:
+     * blocking now could sleep through a completion it took, with nothing left to wake it.
+     */
+    private void run(long waitNanos) {
+        if (flushSubmissions()) {
+            return;
+        }
+        loop.run(waitNanos);
+    }
+
     /**
      * Called as each host call begins: after {@link #stop}, the guest unwinds at its next call, even one that
      * would not wait (data already queued, events already ready), so a guest that never waits still stops.
@@ -274,6 +355,16 @@ public final class GuestLoop {
     /** Whether {@link #stop} was called. */
     public boolean stopped() {
         return stopped;
+    }
+
+    /**
+     * For a call that takes new work without waiting (an accept that finds a connection queued): a graceful
+     * stop closes the listeners when the guest next calls in, even if it never has to wait, as under load.
+     */
+    public void noticeStop() {
+        if (draining) {
+            noticeDrain();
+        }
     }
 
     /**
@@ -344,12 +435,12 @@ public final class GuestLoop {
                     if (ran) {
                         return false;
                     }
-                    loop.runNow();
+                    runNow();
                     ran = true;
                     continue;
                 }
             }
-            loop.run(wait);
+            run(wait);
             ran = true;
         }
         return true;
@@ -535,7 +626,7 @@ public final class GuestLoop {
             return;
         }
         while (!loop.isTerminated() && System.nanoTime() < deadline) {
-            loop.run(Math.max(1, Math.min(deadline - System.nanoTime(), 10_000_000L)));
+            run(Math.max(1, Math.min(deadline - System.nanoTime(), 10_000_000L)));
         }
     }
 }

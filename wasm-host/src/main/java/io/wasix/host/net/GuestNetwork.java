@@ -15,9 +15,9 @@ import java.net.InetSocketAddress;
  * and the I/O thread's close listeners, which take it (the connection count included).
  *
  * <p>The connection limit: an accepted connection counts from the moment the host accepts it (queued for the
- * guest or taken) until its channel closes. At the limit every listener stops reading (autoRead off), so the
- * kernel queues new connections in its backlog, as nginx's worker_connections does; the first close below
- * the limit resumes them. A listener never reads more connections in one go than there is room for.
+ * guest or taken) until its kernel socket closes. At the limit every listener stops accepting, so the kernel
+ * queues new connections in its backlog, as nginx's worker_connections does; the first close below the limit
+ * resumes them. A listener never takes more connections in one go than there is room for.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -47,7 +47,8 @@ public final class GuestNetwork {
     private boolean responded;
     private int openChannels;
     private int openConnections;
-    private final java.util.Set<io.netty.channel.ServerChannel> listeners = new java.util.HashSet<>();
+    private final java.util.Set<Listener> listeners = new java.util.LinkedHashSet<>();
+    private Ring ring;
     /** Written on the I/O side (the loop's handlers), read by whoever reports metrics. */
     private final java.util.concurrent.atomic.AtomicLong datagramsDropped = new java.util.concurrent.atomic.AtomicLong();
     /** Run once when the next channel closes; see {@link #whenChannelCloses}. */
@@ -137,6 +138,14 @@ public final class GuestNetwork {
         return maxConnections == 0 ? usual : Math.max(1, Math.min(usual, maxConnections - inbound));
     }
 
+    /**
+     * How many more connections may be accepted now without passing the limit: exact, unlike
+     * {@link #acceptRoom}, for a transport whose accepts are in flight in the kernel ({@link RingListener}).
+     */
+    int connectionRoom() {
+        return maxConnections == 0 ? Integer.MAX_VALUE : Math.max(0, maxConnections - inbound);
+    }
+
     /** A listener of this guest takes up reading through {@code resume} when the limit allows it again. */
     void listening(Runnable resume) {
         listenerResumes.add(resume);
@@ -153,8 +162,8 @@ public final class GuestNetwork {
         if (atConnectionLimit() && !pausedAtLimit) {
             pausedAtLimit = true;
             counters.acceptsPaused();
-            for (var server : listeners) {
-                server.config().setAutoRead(false);
+            for (Listener l : java.util.List.copyOf(listeners)) {
+                l.accepting(false);
             }
         }
     }
@@ -179,63 +188,73 @@ public final class GuestNetwork {
         register(channel, connectionClosed);
     }
 
-    private void register(io.netty.channel.Channel channel, io.netty.channel.ChannelFutureListener connectionListener) {
+    private void register(io.netty.channel.Channel channel, io.netty.channel.ChannelFutureListener onConnectionClose) {
         loop.register(channel);
-        openChannels++;
-        if (channel instanceof io.netty.channel.ServerChannel server) {
-            listeners.add(server);
-            channel.closeFuture().addListener(f -> {
-                loop.enter();
-                try {
-                    openChannels--;
-                    listeners.remove(server);
-                    loop.changed(); // a close or a drain waits for this
-                    channelClosed();
-                } finally {
-                    loop.exit();
-                }
-            });
-        } else if (channel instanceof io.netty.channel.socket.DatagramChannel) {
-            // Not a connection: a graceful stop need not wait for a UDP socket, whose next datagram is new
-            // work, as a listener's next connection is. Its queued sends still leave before exit.
-            channel.closeFuture().addListener(f -> {
-                loop.enter();
-                try {
-                    openChannels--;
-                    loop.changed();
-                    channelClosed();
-                } finally {
-                    loop.exit();
-                }
-            });
-        } else {
-            openConnections++;
-            channel.closeFuture().addListener(connectionListener);
-        }
+        // Not a connection: a listener's next connection is new work, and so is a UDP socket's next datagram;
+        // a graceful stop need not wait for either. Their queued sends still leave before exit.
+        boolean connection = !(channel instanceof io.netty.channel.ServerChannel
+                || channel instanceof io.netty.channel.socket.DatagramChannel);
+        socketOpened(connection);
+        channel.closeFuture().addListener(connection ? onConnectionClose : otherClosed);
     }
 
-    /**
-     * What a connection's close does: one listener shared by every connection, not a lambda each, since an idle
+    /*
+     * What a channel's close does: one listener shared by every channel, not a lambda each, since an idle
      * connection is what the appliance holds thousands of (each extra listener on a future also costs Netty an
-     * array of them). In threaded mode the I/O thread runs it, and the counts are the lock's.
+     * array of them). In threaded mode the I/O thread runs them, and the counts are the lock's.
      */
-    private final io.netty.channel.ChannelFutureListener connectionClosed = f -> connectionClosed(false);
-    /** The same for a connection the guest accepted, which also counts against --max-connections. */
-    private final io.netty.channel.ChannelFutureListener acceptedClosed = f -> connectionClosed(true);
+    private final io.netty.channel.ChannelFutureListener otherClosed = f -> closed(false, false);
+    private final io.netty.channel.ChannelFutureListener connectionClosed = f -> closed(true, false);
+    /** A connection the guest accepted also counts against --max-connections. */
+    private final io.netty.channel.ChannelFutureListener acceptedClosed = f -> closed(true, true);
 
-    private void connectionClosed(boolean accepted) {
+    private void closed(boolean connection, boolean accepted) {
         loop.enter();
         try {
-            openChannels--;
-            openConnections--;
-            loop.changed();
-            channelClosed();
+            socketClosed(connection);
             if (accepted) {
                 inboundClosed();
             }
         } finally {
             loop.exit();
         }
+    }
+
+    /** A kernel socket of this guest was opened: counted until {@link #socketClosed}. */
+    void socketOpened(boolean connection) {
+        openChannels++;
+        if (connection) {
+            openConnections++;
+        }
+    }
+
+    /** A kernel socket of this guest was closed, and its fd is free. Loop thread; shard lock held. */
+    void socketClosed(boolean connection) {
+        openChannels--;
+        if (connection) {
+            openConnections--;
+        }
+        loop.changed(); // a close or a drain waits for this
+        channelClosed();
+    }
+
+    /** A listener was made: a graceful stop closes it. */
+    void listenerOpened(Listener l) {
+        listeners.add(l);
+    }
+
+    void listenerClosed(Listener l) {
+        listeners.remove(l);
+        loop.changed();
+    }
+
+    /** The shard's io_uring ring as the guest's TCP sockets use it, made with the first of them. */
+    Ring ring() {
+        if (ring == null) {
+            ring = new Ring(loop);
+            ring.start();
+        }
+        return ring;
     }
 
     /** A datagram that arrived while its socket's receive queue was full, dropped as the kernel drops it. */
@@ -270,19 +289,11 @@ public final class GuestNetwork {
      * what was already queued, then its next wait for a connection ends the guest.
      */
     private void stopListening() {
-        java.util.List<io.netty.channel.ChannelFuture> closed = new java.util.ArrayList<>();
-        for (var server : java.util.List.copyOf(listeners)) {
-            closed.add(server.close());
+        // Each waits (briefly) until the kernel has let go of its port, as a guest's own close of it does.
+        for (Listener l : java.util.List.copyOf(listeners)) {
+            l.close();
         }
-        // As GuestSocket's own listener close: NIO and io_uring let go of the fd only when the loop runs
-        // again, and a guest busy with queued connections may not wait (run the loop) for a while.
-        loop.drain(() -> closed.stream().allMatch(java.util.concurrent.Future::isDone),
-                GuestLoop.deadline(LISTENER_CLOSE_NANOS));
-        loop.turn();
     }
-
-    /** Bound on the wait in {@link #stopListening}; a close normally completes within one loop run. */
-    private static final long LISTENER_CLOSE_NANOS = 1_000_000_000L;
 
     public int openChannels() {
         return openChannels;

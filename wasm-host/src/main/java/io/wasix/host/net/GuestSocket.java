@@ -5,36 +5,35 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.MaxMessagesRecvByteBufAllocator;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.BooleanSupplier;
 
 /**
- * A guest's TCP socket, backed by a Netty channel on the guest's own loop.
+ * A guest's TCP socket: what the guest sees of it (its state, the bytes received and not yet read, the
+ * connections accepted and not yet taken, the error its next call reports), over a kernel socket that one of
+ * the transports drives: a {@link Listener} once bound, a {@link Connection} once connected or accepted. On
+ * io_uring and epoll, listeners and accepted connections are plain fds driven straight on the shard's ring
+ * or epoll set ({@link RingListener}, {@link EpollListener}); on NIO, and for every outbound connection, they
+ * are Netty channels ({@link ChannelListener}, {@link ChannelConnection}).
  *
- * <p>A socket starts {@code FRESH} (options recorded, no channel). sock_bind creates a listening server channel
- * at once, so EADDRINUSE and the chosen port are known at bind time, as on Linux; it accepts nothing until
- * sock_listen turns reading on. sock_connect creates a client channel. Received bytes and accepted
- * connections wait in bounded queues; when one is full, the channel stops reading (autoRead off) so the
- * kernel, not the host, holds the excess. A send queues at most the channel's room under its write high-water
- * mark at a time, so the host holds little more than that per connection, whatever the guest sends. Shutdowns
- * and closes are queued on the channel and return at once; a close waits for the last queued write to complete
- * before closing the channel, because io_uring would otherwise drop a write still in flight.
+ * <p>A socket starts {@code FRESH} (options recorded, no kernel socket). sock_bind makes a listener at once,
+ * so EADDRINUSE and the chosen port are known at bind time, as on Linux; it accepts nothing until sock_listen.
+ * sock_connect makes a connection. Received bytes and accepted connections wait in bounded queues; when one is
+ * full, the transport stops reading (or accepting) so the kernel, not the host, holds the excess. A send
+ * queues at most the connection's room under its write high-water mark at a time, so the host holds little
+ * more than that per connection, whatever the guest sends. Shutdowns and closes are queued and return at
+ * once; a close goes out after the last queued write, never before it.
  *
- * <p>Threading: in direct mode, owned by the guest thread; its Netty handlers run on that same thread, inside
- * the loop runs that the guest's blocking calls make, and nothing is locked. In threaded mode, guest threads
- * call in holding the shard lock, and the handlers and future listeners, which run on the shard's I/O thread,
- * take it ({@link GuestLoop#enter()}) before they touch any field here. A blocking call releases the lock
- * while it waits, so another guest thread may close the socket meanwhile: the wait then ends with EBADF.
+ * <p>Threading: in direct mode, owned by the guest thread; the transports' events arrive on that same thread,
+ * inside the loop runs that the guest's blocking calls make, and nothing is locked. In threaded mode, guest
+ * threads call in holding the shard lock, and the events, which arrive on the shard's I/O thread, are
+ * delivered holding it too. A blocking call releases the lock while it waits, so another guest thread may
+ * close the socket meanwhile: the wait then ends with EBADF.
  */
 public final class GuestSocket implements NetSocket {
     /** The life of a socket, as sock_status and the calls below see it. */
@@ -49,22 +48,22 @@ public final class GuestSocket implements NetSocket {
     private long readinessSeq;
 
     // listener side
-    private ServerChannel server;
-    private final ArrayDeque<Channel> acceptQueue = new ArrayDeque<>();
-    private boolean acceptPaused;      // out of fds: not reading the listener until one is freed
+    private Listener listener;
+    private ArrayDeque<GuestSocket> acceptQueue; // made at the first listen
+    private boolean acceptPaused;      // out of fds: not accepting until one is freed
 
     // connection side
-    private DuplexChannel channel;
-    private final ArrayDeque<ByteBuf> inbound = new ArrayDeque<>();
+    private Connection conn;
+    private final Events events = new Events();
+    private ArrayDeque<ByteBuf> inbound; // made at the first byte received
     private int inboundBytes;
+    private boolean readingPaused;     // the inbound queue reached its high-water mark
     private boolean peerClosedInput;   // FIN or close seen from the peer
     private boolean localInputShut;    // shutdown(RD)
     private boolean localOutputShut;   // shutdown(WR)
-    private boolean outputShutdownPending; // shutdown(WR) not yet passed to the channel
     private boolean everRead;          // the guest has received bytes on this connection
     private Errno pendingError;        // reported once by the next call that can fail, as SO_ERROR is
     private Errno lastError = Errno.SUCCESS;
-    private ChannelFuture lastWrite;
 
     public GuestSocket(GuestNetwork net, boolean ipv6) {
         this.net = net;
@@ -74,14 +73,15 @@ public final class GuestSocket implements NetSocket {
         this.state = State.FRESH;
     }
 
-    /** A socket for a connection the guest accepted. */
-    private GuestSocket(GuestNetwork net, boolean ipv6, SocketOptions inherited, DuplexChannel child) {
+    /** A connection its listener accepted, waiting in the listener's queue until the guest takes it. */
+    private GuestSocket(GuestNetwork net, boolean ipv6, SocketOptions inherited, Connection accepted) {
         this.net = net;
         this.ipv6 = ipv6;
         this.options = inherited.copyForAccepted();
         this.accepted = true;
         this.state = State.CONNECTED;
-        adoptConnection(child);
+        this.conn = accepted;
+        accepted.attach(events);
     }
 
     public State state() {
@@ -106,32 +106,34 @@ public final class GuestSocket implements NetSocket {
             throw Errno.INVAL.fail();
         }
         net.requireListen(local.getPort()); // a bind listens at once here, so every bind is a listen (see README)
-        ServerChannel ch = newChannel(() -> net.transport().newServerChannel(ipv6));
-        try {
-            ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
-            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr || net.forceReuseAddr());
-            if (options.reusePort || net.forceReusePort()) {
-                ch.config().setOption(net.transport().reusePortOption(), true);
-            }
-            if (options.recvBufSize > 0) {
-                ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize);
-            }
-        } catch (ChannelException e) {
-            ch.unsafe().closeForcibly();
-            throw NetErrors.errno(e).fail();
-        }
-        ch.config().setAutoRead(false);
-        ch.pipeline().addLast(new AcceptHandler());
-        net.register(ch);
-        ChannelFuture bound = ch.bind(local);
-        net.loop().awaitDone(bound, GuestLoop.NO_DEADLINE);
-        if (!bound.isSuccess()) {
-            ch.close();
-            throw NetErrors.errno(bound.cause()).fail();
-        }
-        server = ch;
+        ListenerEvents le = new Accepted();
+        listener = switch (net.transport()) {
+            case IO_URING -> new RingListener(net.ring(), net, listenerSocket(), local, le);
+            case EPOLL -> new EpollListener(net, listenerSocket(), local, le);
+            case NIO -> new ChannelListener(net, ipv6, options, local, le);
+        };
         state = State.BOUND;
-        net.listenerBound(localAddress()); // as the guest bound it: 0.0.0.0, not io_uring's dual-stack [::]
+        net.listenerBound(localAddress()); // as the guest bound it: 0.0.0.0, not a dual-stack [::]
+    }
+
+    /**
+     * A kernel socket for a listener driven without a channel, with the options the guest set so far: its
+     * accepted connections inherit them from the kernel, as on Linux, so none is set per connection.
+     */
+    private NativeSocket listenerSocket() {
+        NativeSocket s;
+        try {
+            s = NativeSocket.stream(ipv6);
+        } catch (ChannelException e) {
+            throw NetErrors.errno(e).fail(); // out of fds: the errno socket(2) would have given
+        }
+        try {
+            options.applyToListener(s, net.forceReusePort(), net.forceReuseAddr());
+        } catch (RuntimeException e) {
+            s.closeQuietly();
+            throw e;
+        }
+        return s;
     }
 
     /**
@@ -154,6 +156,7 @@ public final class GuestSocket implements NetSocket {
             }
             case BOUND -> {
                 state = State.LISTENING;
+                acceptQueue = new ArrayDeque<>();
                 net.listening(resumeReading);
                 resumeReading();
             }
@@ -161,22 +164,6 @@ public final class GuestSocket implements NetSocket {
             default -> throw Errno.INVAL.fail();
         }
     }
-
-    /**
-     * Closes the listening channel and waits (briefly) until the kernel has let go of its port, as close(2) of a
-     * listener does: the guest may bind the same port again at once (or connect from it, after bind). Both NIO
-     * (a registered channel's fd is released at the selector's next select) and io_uring (the fd stays referenced
-     * by the pending accept until it is cancelled) release it only when the loop runs again.
-     */
-    private void closeServer() {
-        ChannelFuture closed = server.close();
-        server = null;
-        net.loop().drain(closed::isDone, GuestLoop.deadline(SERVER_CLOSE_NANOS));
-        net.loop().turn();
-    }
-
-    /** Bound on the wait in {@link #closeServer}; a close normally completes within one loop run. */
-    private static final long SERVER_CLOSE_NANOS = 1_000_000_000L;
 
     @Override
     public boolean isListening() {
@@ -186,12 +173,17 @@ public final class GuestSocket implements NetSocket {
     /**
      * Takes the next accepted connection, waiting for one unless non-blocking.
      *
+     * @param wantPeer the guest asks for the peer's address with it (see {@link Listener#peersWanted})
      * @return the new socket, or null only for a non-blocking call with nothing queued (EAGAIN)
      */
-    public GuestSocket accept(boolean nonBlocking) {
+    public GuestSocket accept(boolean nonBlocking, boolean wantPeer) {
         if (state != State.LISTENING) {
             throw Errno.INVAL.fail();
         }
+        if (wantPeer) {
+            listener.peersWanted();
+        }
+        net.loop().noticeStop(); // a guest that never has to wait (a full accept queue) must still see its listeners close
         if (acceptQueue.isEmpty()) {
             if (nonBlocking) {
                 net.loop().poll();
@@ -204,9 +196,20 @@ public final class GuestSocket implements NetSocket {
                 throw Errno.AGAIN.fail();
             }
         }
-        Channel child = acceptQueue.poll();
+        GuestSocket child = acceptQueue.poll();
         resumeReading();
-        return new GuestSocket(net, ipv6, options, (DuplexChannel) child);
+        child.conn.start(child.options);
+        return child;
+    }
+
+    /**
+     * The peer address for sock_accept's answer: the connection's, or, for a peer that reset the connection
+     * before the kernel was asked (where the transport asks only now), the any-address of the socket's
+     * family: the guest has the connection already, and its next call reports the reset.
+     */
+    public InetSocketAddress acceptedPeer() {
+        InetSocketAddress peer = conn.remoteAddress();
+        return peer != null ? peer : SockAddr.any(ipv6);
     }
 
     /**
@@ -220,79 +223,56 @@ public final class GuestSocket implements NetSocket {
         }
     }
 
-    /** Receives the listener's accepted children; runs inside a loop run (threaded mode: under the lock). */
-    private final class AcceptHandler extends InboundHandler {
+    /** What the listener reports; inside a loop run (threaded mode: under the lock). */
+    private final class Accepted implements ListenerEvents {
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            net.loop().enter();
-            try {
-                accepted(ctx, (Channel) msg);
-            } finally {
-                net.loop().exit();
-            }
-        }
-
-        private void accepted(ChannelHandlerContext ctx, Channel child) {
-            if (state == State.CLOSED) {
-                child.unsafe().closeForcibly();
+        public void accepted(Connection c) {
+            net.inboundOpened(); // until its kernel socket closes, whoever closes it (at the limit: stops accepting)
+            if (state != State.LISTENING) {
+                c.close(true); // the socket closed (or was never listening): the kernel's connection goes
                 return;
             }
-            if (!ipv6 && child.remoteAddress() instanceof InetSocketAddress peer && peer.getAddress() instanceof Inet6Address) {
-                // Only on io_uring, whose IPv4 listeners are dual-stack (see Transport): an AF_INET socket on
-                // Linux never meets an IPv6 peer, so reset it as the kernel would have refused it.
-                child.config().setOption(ChannelOption.SO_LINGER, 0);
-                child.unsafe().closeForcibly();
-                return;
-            }
-            acceptQueue.add(child);
+            acceptQueue.add(new GuestSocket(net, ipv6, options, c));
             moved();
-            net.inboundOpened();
             if (acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT) {
-                ctx.channel().config().setAutoRead(false);
+                listener.accepting(false);
             }
-            limitNextRead(ctx.channel());
         }
 
         @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        public void acceptFailed(Errno e) {
             // Accept errors are transient for a listener; the next accept retries. The guest's accept does not
             // see them, as on Linux, where the connection stays in the kernel's queue until an accept succeeds.
-            Errno e = NetErrors.errno(cause);
-            net.loop().enter();
-            try {
-                lastError = e;
-                if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
-                    pauseAccepting();
-                }
-            } finally {
-                net.loop().exit();
+            lastError = e;
+            if (e == Errno.MFILE || e == Errno.NFILE || e == Errno.NOBUFS || e == Errno.NOMEM) {
+                pauseAccepting();
             }
         }
     }
 
     /**
-     * Stops reading the listener after an accept failed for lack of fds or memory. The connection is still
-     * pending in the kernel, so the listener stays readable: reading on would fail again at once, for ever,
-     * burning a core while the guest waits. Accepting resumes when one of this guest's channels closes (its
-     * fd is free again: the usual way out, a server closing a connection) or, for fds freed elsewhere (another
-     * shard, a file, another process), after {@link #ACCEPT_RETRY_NANOS}. Netty's ServerBootstrap pauses 1 s
-     * on such errors; we retry sooner because a retry costs one failed accept(2), a few microseconds, while
-     * each second paused is a second a waiting client is not served.
+     * Stops accepting after an accept failed for lack of fds or memory. The connection is still pending in the
+     * kernel, so the listener stays readable: accepting on would fail again at once, for ever, burning a core
+     * while the guest waits. Accepting resumes when one of this guest's sockets closes (its fd is free again:
+     * the usual way out, a server closing a connection) or, for fds freed elsewhere (another shard, a file,
+     * another process), after {@link #ACCEPT_RETRY_NANOS}. Netty's ServerBootstrap pauses 1 s on such errors; we
+     * retry sooner because a retry costs one failed accept(2), a few microseconds, while each second paused is
+     * a second a waiting client is not served.
      */
     private void pauseAccepting() {
-        if (acceptPaused || server == null) {
+        if (acceptPaused || listener == null) {
             return;
         }
         acceptPaused = true;
-        server.config().setAutoRead(false);
+        listener.accepting(false);
         net.whenChannelCloses(resumeAccepting);
         net.loop().schedule(this::resumeAccepting, ACCEPT_RETRY_NANOS);
     }
 
-    /** One instance, so that pausing again before any channel closed does not queue a second wake-up. */
+    /** One instance, so that pausing again before any socket closed does not queue a second wake-up. */
     private final Runnable resumeAccepting = this::resumeAccepting;
 
-    /** Bound on an accept pause when no channel of this guest closes; see {@link #pauseAccepting}. */
+    /** Bound on an accept pause when no socket of this guest closes; see {@link #pauseAccepting}. */
     static final long ACCEPT_RETRY_NANOS = 100_000_000L;
 
     private void resumeAccepting() {
@@ -304,35 +284,18 @@ public final class GuestSocket implements NetSocket {
     }
 
     /**
-     * Reads the listener again unless something still holds it back: out of fds ({@link #pauseAccepting}), a
-     * full accept queue, or the guest's connection limit ({@link GuestNetwork#atConnectionLimit}).
+     * Accepts again unless something still holds it back: out of fds ({@link #pauseAccepting}), a full accept
+     * queue, or the guest's connection limit ({@link GuestNetwork#atConnectionLimit}).
      */
     private void resumeReading() {
-        if (state != State.LISTENING || server == null || acceptPaused || server.config().isAutoRead()
-                || acceptQueue.size() >= GuestNetwork.ACCEPT_QUEUE_LIMIT || net.atConnectionLimit()) {
-            return;
+        if (state == State.LISTENING && listener != null && !acceptPaused
+                && acceptQueue.size() < GuestNetwork.ACCEPT_QUEUE_LIMIT && !net.atConnectionLimit()) {
+            listener.accepting(true);
         }
-        limitNextRead(server);
-        server.config().setAutoRead(true);
-        server.read();
     }
 
     /** One instance, registered with the network while listening: the connection limit resumes it. */
     private final Runnable resumeReading = this::resumeReading;
-
-    /** Netty's server channels accept up to 16 connections per read. */
-    private static final int ACCEPTS_PER_READ = 16;
-
-    /**
-     * Bounds the listener's next read by the room left under the connection limit: Netty checks autoRead only
-     * between the accepts of one read (NIO not even then), so turning it off at the limit alone could let a
-     * read take up to 15 more.
-     */
-    private void limitNextRead(Channel listener) {
-        if (listener.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator a) {
-            a.maxMessagesPerRead(net.acceptRoom(ACCEPTS_PER_READ));
-        }
-    }
 
     // ---------------------------------------------------------------- connect
 
@@ -349,14 +312,18 @@ public final class GuestSocket implements NetSocket {
         InetSocketAddress local = null;
         if (state == State.BOUND) {
             // bind() made a listener; a bind-then-connect socket becomes a client bound to that address.
-            local = (InetSocketAddress) server.localAddress();
-            closeServer();
+            local = listener.localAddress();
+            listener.close();
+            listener = null;
         }
         if (local != null) {
             ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
         }
         state = State.CONNECTING;
-        adoptConnection(ch);
+        ChannelConnection cc = new ChannelConnection(net, ch, false);
+        conn = cc;
+        cc.attach(events);
+        cc.start(options);
         ChannelFuture connected = local == null ? ch.connect(remote) : ch.connect(remote, local);
         connected.addListener(f -> {
             net.loop().enter();
@@ -403,88 +370,55 @@ public final class GuestSocket implements NetSocket {
 
     // ---------------------------------------------------------------- the connection
 
-    private void adoptConnection(DuplexChannel ch) {
-        channel = ch;
-        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        options.applyTo(ch);
-        ch.pipeline().addLast(new ConnectionHandler());
-        if (accepted) {
-            net.registerAccepted(ch);
-        } else {
-            net.register(ch);
-        }
-    }
-
-    /**
-     * Feeds the socket's queues from its channel; runs inside a loop run (threaded mode: on the I/O thread,
-     * each event under the shard lock).
-     */
-    private final class ConnectionHandler extends InboundHandler {
+    /** What the connection reports; inside a loop run (threaded mode: under the lock). */
+    private final class Events implements ConnectionEvents {
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ByteBuf buf = (ByteBuf) msg;
-            net.loop().enter();
-            try {
-                if (localInputShut || state == State.CLOSED) {
-                    buf.release();
-                    return;
+        public void received(ByteBuf data) {
+            if (localInputShut || state == State.CLOSED) {
+                data.release();
+                return;
+            }
+            if (inbound == null) {
+                inbound = new ArrayDeque<>(4);
+            }
+            inbound.add(data);
+            inboundBytes += data.readableBytes();
+            moved();
+            if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER && !readingPaused) {
+                readingPaused = true;
+                conn.setReading(false);
+            }
+        }
+
+        @Override
+        public void inputClosed() {
+            peerClosedInput = true;
+            moved();
+        }
+
+        @Override
+        public void failed(Errno error) {
+            pendingError = error;
+            lastError = error;
+            moved();
+        }
+
+        @Override
+        public void writabilityChanged() {
+            moved();
+        }
+
+        @Override
+        public void writeCompleted(Errno failure) {
+            if (failure == null) {
+                if (accepted) {
+                    net.responseWritten();
                 }
-                inbound.add(buf);
-                inboundBytes += buf.readableBytes();
+            } else if (state != State.CLOSED) {
+                pendingError = failure;
+                lastError = failure;
                 moved();
-                if (inboundBytes >= GuestNetwork.INBOUND_HIGH_WATER) {
-                    ctx.channel().config().setAutoRead(false);
-                }
-            } finally {
-                net.loop().exit();
             }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof ChannelInputShutdownEvent) {
-                net.loop().enter();
-                try {
-                    peerClosedInput = true;
-                    moved();
-                } finally {
-                    net.loop().exit();
-                }
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            net.loop().enter();
-            try {
-                peerClosedInput = true;
-                moved();
-            } finally {
-                net.loop().exit();
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            net.loop().enter();
-            try {
-                moved();
-            } finally {
-                net.loop().exit();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            net.loop().enter();
-            try {
-                pendingError = NetErrors.errno(cause);
-                lastError = pendingError;
-                moved();
-            } finally {
-                net.loop().exit();
-            }
-            ctx.close();
         }
     }
 
@@ -547,6 +481,9 @@ public final class GuestSocket implements NetSocket {
         throwIfClosed();
         requireConnected();
         if (!readable()) {
+            conn.readNow(); // what the kernel holds already, where the transport can read it without the loop
+        }
+        if (!readable()) {
             if (nonBlocking) {
                 net.loop().poll();
             } else {
@@ -567,8 +504,9 @@ public final class GuestSocket implements NetSocket {
         everRead |= n > 0;
         while (waitAll && !nonBlocking && n < len && !peerClosedInput && !localInputShut) {
             resumeReadingIfDrained(); // the queue was emptied: let more in while we wait
-            if (!awaitUnlessSignalled(this::readableOrClosed, deadline) || inboundBytes == 0) {
-                break; // closed meanwhile, or a signal came: what was copied is the answer
+            conn.refresh();
+            if (!readableOrClosed() && !awaitUnlessSignalled(this::readableOrClosed, deadline) || inboundBytes == 0) {
+                break; // timed out, ended, closed meanwhile, or a signal came: what was copied is the answer
             }
             n += copyOut(dst, len - n, false);
         }
@@ -600,6 +538,9 @@ public final class GuestSocket implements NetSocket {
     }
 
     private int copyOut(GuestBuffers dst, int len, boolean peek) {
+        if (inbound == null) {
+            return 0;
+        }
         int n = 0;
         var it = inbound.iterator();
         while (n < len && it.hasNext()) {
@@ -620,9 +561,9 @@ public final class GuestSocket implements NetSocket {
     }
 
     private void resumeReadingIfDrained() {
-        if (channel != null && !channel.config().isAutoRead() && inboundBytes < GuestNetwork.INBOUND_LOW_WATER) {
-            channel.config().setAutoRead(true);
-            channel.read();
+        if (readingPaused && inboundBytes < GuestNetwork.INBOUND_LOW_WATER && conn != null) {
+            readingPaused = false;
+            conn.setReading(true);
         }
     }
 
@@ -632,13 +573,14 @@ public final class GuestSocket implements NetSocket {
     }
 
     /**
-     * Queues bytes of {@code src} for sending, at most what the channel has room for under its write high-water
-     * mark at a time (at least one byte while it is writable), so one call never buffers more than that however
-     * much the guest hands over. As Linux's send on a TCP socket: a blocking call goes on, waiting for room,
-     * until everything is queued, and returns what it queued so far when the SendTimeout passes (EAGAIN if
-     * nothing) or the connection fails (the error is then reported by the next call); a non-blocking call
-     * queues what fits now (EAGAIN if nothing). A connect still in progress is waited for within the same
-     * timeout. Queued is not sent: the channel flushes each piece to the kernel as the loop runs.
+     * Queues bytes of {@code src} for sending, at most what the connection has room for under its write
+     * high-water mark at a time (at least one byte while it is writable), so one call never buffers more than
+     * that however much the guest hands over. As Linux's send on a TCP socket: a blocking call goes on,
+     * waiting for room, until everything is queued, and returns what it queued so far when the SendTimeout
+     * passes (EAGAIN if nothing) or the connection fails (the error is then reported by the next call); a
+     * non-blocking call queues what fits now (EAGAIN if nothing). A connect still in progress is waited for
+     * within the same timeout. Queued is not sent: the transport sends each piece to the kernel as the loop
+     * runs (epoll: at once).
      *
      * @return bytes accepted
      */
@@ -659,7 +601,7 @@ public final class GuestSocket implements NetSocket {
         if (pendingError != null) {
             throw takePendingError().fail();
         }
-        if (!channel.isActive()) {
+        if (!conn.isActive()) {
             throw Errno.PIPE.fail();
         }
         if (total == 0) {
@@ -672,33 +614,25 @@ public final class GuestSocket implements NetSocket {
                 break;
             }
             int take = (int) Math.min(room, total - sent);
-            ByteBuf buf = channel.alloc().buffer(take);
-            try {
-                src.take(buf, take);
-            } catch (RuntimeException e) {
-                buf.release();
-                throw e;
-            }
-            lastWrite = channel.writeAndFlush(buf);
-            lastWrite.addListener(writeDone);
+            conn.write(src, take);
             sent += take;
         } while (sent < total);
         return sent;
     }
 
     /**
-     * How many bytes the channel takes now, waiting for room unless non-blocking. When nothing can be taken:
-     * 0 if this call already queued something ({@code partial}: it returns that count), else the errno.
+     * How many bytes the connection takes now, waiting for room unless non-blocking. When nothing can be
+     * taken: 0 if this call already queued something ({@code partial}: it returns that count), else the errno.
      */
     private int sendRoom(boolean nonBlocking, long deadline, boolean partial) {
-        if (!channel.isWritable()) {
+        if (!conn.isWritable()) {
             if (nonBlocking) {
                 if (partial) {
                     return 0;
                 }
                 net.loop().poll();
             } else {
-                BooleanSupplier room = () -> channel.isWritable() || !channel.isActive() || pendingError != null
+                BooleanSupplier room = () -> conn.isWritable() || !conn.isActive() || pendingError != null
                         || state == State.CLOSED;
                 if (partial) {
                     awaitUnlessSignalled(room, deadline); // a signal ends it with the count queued so far
@@ -707,42 +641,18 @@ public final class GuestSocket implements NetSocket {
                 }
                 throwIfClosed();
             }
-            if (!channel.isWritable()) {
+            if (!conn.isWritable()) {
                 if (partial) {
                     return 0;
                 }
                 if (pendingError != null) {
                     throw takePendingError().fail();
                 }
-                throw (channel.isActive() ? Errno.AGAIN : Errno.PIPE).fail();
+                throw (conn.isActive() ? Errno.AGAIN : Errno.PIPE).fail();
             }
         }
         // Writable means under the high-water mark; the room can still be 0 when exactly at it.
-        return (int) Math.max(1, Math.min(channel.bytesBeforeUnwritable(), Integer.MAX_VALUE));
-    }
-
-    /**
-     * Reports a completed send to the embedder (the first response on an accepted connection) and a failed
-     * one to the guest's next call; one instance per socket, not one per send.
-     */
-    private final io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<? super Void>>
-            writeDone = this::writeDone;
-
-    private void writeDone(io.netty.util.concurrent.Future<? super Void> f) {
-        net.loop().enter();
-        try {
-            if (f.isSuccess()) {
-                if (accepted) {
-                    net.responseWritten();
-                }
-            } else if (state != State.CLOSED) {
-                pendingError = NetErrors.errno(f.cause());
-                lastError = pendingError;
-                moved();
-            }
-        } finally {
-            net.loop().exit();
-        }
+        return (int) Math.max(1, Math.min(conn.writableBytes(), Integer.MAX_VALUE));
     }
 
     @Override
@@ -757,43 +667,22 @@ public final class GuestSocket implements NetSocket {
             localInputShut = true;
             releaseInbound();
             moved(); // a receive blocked in another guest thread now sees the end
-            channel.shutdownInput();
+            conn.shutdownInput();
         }
         if ((how & 2) != 0 && !localOutputShut) {
             localOutputShut = true;
             moved();
-            DuplexChannel ch = channel;
-            // On the loop's next run, not now: a guest that closes right after having read its request
-            // (shutdown-then-close, as every connection-per-request server does) then gets one close, which
-            // sends the FIN anyway, instead of a shutdown(2) plus a close; Netty's shutdownOutput also builds
-            // an exception with a stack trace on every call. Sends are submitted at the next run too, so
-            // nothing is reordered.
-            outputShutdownPending = true;
-            net.loop().later(this::shutdownOutputNow);
-        }
-    }
-
-    private void shutdownOutputNow() {
-        if (outputShutdownPending) {
-            outputShutdownPending = false;
-            DuplexChannel ch = channel;
-            afterLastWrite(ch::shutdownOutput);
-        }
-    }
-
-    private void afterLastWrite(Runnable action) {
-        if (lastWrite == null || lastWrite.isDone()) {
-            action.run();
-        } else {
-            lastWrite.addListener(f -> action.run());
+            conn.shutdownOutput();
         }
     }
 
     private void releaseInbound() {
-        for (ByteBuf b : inbound) {
-            b.release();
+        if (inbound != null) {
+            for (ByteBuf b : inbound) {
+                b.release();
+            }
+            inbound.clear();
         }
-        inbound.clear();
         inboundBytes = 0;
     }
 
@@ -801,18 +690,16 @@ public final class GuestSocket implements NetSocket {
 
     @Override
     public InetSocketAddress localAddress() {
-        if (server != null) {
-            return asGuestFamily((InetSocketAddress) server.localAddress());
+        if (listener != null) {
+            return asGuestFamily(listener.localAddress());
         }
-        if (channel != null && channel.localAddress() != null) {
-            return asGuestFamily((InetSocketAddress) channel.localAddress());
-        }
-        return SockAddr.any(ipv6);
+        InetSocketAddress local = conn != null ? conn.localAddress() : null;
+        return local != null ? asGuestFamily(local) : SockAddr.any(ipv6);
     }
 
     /**
-     * Netty opens io_uring sockets dual-stack IPv6, so there an AF_INET4 socket bound to 0.0.0.0 is bound to [::]:
-     * report the address the guest bound, as getsockname on an AF_INET socket would.
+     * Netty opens io_uring channels dual-stack IPv6, so there an AF_INET4 socket bound to 0.0.0.0 is bound to
+     * [::]: report the address the guest bound, as getsockname on an AF_INET socket would.
      */
     private InetSocketAddress asGuestFamily(InetSocketAddress local) {
         if (!ipv6 && local.getAddress() instanceof java.net.Inet6Address v6 && v6.isAnyLocalAddress()) {
@@ -823,17 +710,18 @@ public final class GuestSocket implements NetSocket {
 
     @Override
     public InetSocketAddress peerAddress() {
-        if (state != State.CONNECTED || channel.remoteAddress() == null) {
+        InetSocketAddress peer = state == State.CONNECTED ? conn.remoteAddress() : null;
+        if (peer == null) {
             throw Errno.NOTCONN.fail();
         }
-        return (InetSocketAddress) channel.remoteAddress();
+        return peer;
     }
 
     @Override
     public int status() {
         return switch (state) {
             case FRESH, CONNECTING -> 0;
-            case BOUND, LISTENING, CONNECTED -> channel != null && !channel.isActive() ? 2 : 1;
+            case BOUND, LISTENING, CONNECTED -> conn != null && !conn.isActive() ? 2 : 1;
             case CLOSED -> 2;
             case FAILED -> 3;
         };
@@ -846,14 +734,24 @@ public final class GuestSocket implements NetSocket {
         return e;
     }
 
-    /** The live channel the options apply to, or null before there is one. */
-    Channel liveChannel() {
-        return channel != null ? channel : server;
+    /**
+     * Where the options at the TCP level (Nagle, keep-alive, linger) and the send buffer go: the connection,
+     * or a listener whose connections inherit them from the kernel (not a channel listener: Netty sets its
+     * own on each child, and the guest's are applied there). Null when there is none yet.
+     */
+    OptionTarget streamOptions() {
+        if (conn != null) {
+            return conn.options();
+        }
+        return listener != null && !(listener instanceof ChannelListener) ? listener.options() : null;
     }
 
-    /** The connection channel, or null for a listener or a socket with no channel yet. */
-    Channel connection() {
-        return channel;
+    /** Where the receive buffer size goes: the connection, or the listener. */
+    OptionTarget liveOptions() {
+        if (conn != null) {
+            return conn.options();
+        }
+        return listener != null ? listener.options() : null;
     }
 
     // ---------------------------------------------------------------- Descriptor
@@ -875,6 +773,9 @@ public final class GuestSocket implements NetSocket {
             case FAILED -> IN | OUT | RDHUP | HUP | (pendingError != null ? ERR : 0);
             case CLOSED -> HUP;
             case CONNECTED -> {
+                // Someone is about to wait for this fd, even when it is readable already (an edge-triggered
+                // wait must hear of the next arrival): the loop must hear of it.
+                conn.refresh();
                 int r = 0;
                 if (readable()) {
                     r |= IN;
@@ -886,9 +787,9 @@ public final class GuestSocket implements NetSocket {
                 if (pendingError != null) {
                     r |= ERR;
                 }
-                boolean active = channel.isActive();
+                boolean active = conn.isActive();
                 // OUT while there is room, and for good once sending is shut down (a send fails, never blocks)
-                if (localOutputShut || !active || channel.isWritable()) {
+                if (localOutputShut || !active || conn.isWritable()) {
                     r |= OUT;
                 }
                 if (!active || (inputDone && localOutputShut)) {
@@ -911,26 +812,24 @@ public final class GuestSocket implements NetSocket {
         }
         state = State.CLOSED;
         moved(); // a call blocked on this socket in another guest thread ends (EBADF)
-        if (server != null) {
+        if (listener != null) {
             net.notListening(resumeReading);
-            closeServer();
-            for (Channel child : acceptQueue) {
-                child.unsafe().closeForcibly();
-                net.inboundClosed();
+            listener.close();
+            listener = null;
+        }
+        if (acceptQueue != null) {
+            for (GuestSocket child : acceptQueue) {
+                child.conn.close(true);
             }
             acceptQueue.clear();
         }
-        if (channel != null) {
-            // Skip the pending shutdown only when the guest read its peer's data and left nothing unread:
-            // otherwise the FIN must leave first, as on Linux, or the peer may see a reset before the
-            // response (a guest that never reads, like a hand-written accept/send/close loop).
-            if (everRead && inboundBytes == 0) {
-                outputShutdownPending = false;
-            }
-            shutdownOutputNow();
+        if (conn != null) {
+            // Leave a pending shutdown out only when the guest read its peer's data and left nothing unread:
+            // otherwise the FIN must leave first, as on Linux, or the peer may see a reset before the response
+            // (a guest that never reads, like a hand-written accept/send/close loop).
+            boolean dropShutdown = everRead && inboundBytes == 0;
             releaseInbound();
-            DuplexChannel ch = channel;
-            afterLastWrite(ch::close);
+            conn.close(dropShutdown);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.wasix.host.net;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.util.internal.PlatformDependent;
@@ -62,10 +61,44 @@ public final class SocketOptions {
     }
 
     /**
+     * Sets what the guest set so far on a listener's kernel socket before it binds: the bind's own options,
+     * and those its accepted connections inherit from the kernel (Nagle, keep-alive, buffer sizes, linger),
+     * so that nothing is set per connection. Netty's channels set TCP_NODELAY themselves; a plain socket
+     * starts as Linux starts one, so only what differs from Linux's defaults is set.
+     *
+     * @throws io.wasix.host.abi.WasiException the kernel's refusal
+     */
+    void applyToListener(NativeSocket s, boolean forceReusePort, boolean forceReuseAddr) {
+        try {
+            s.setReuseAddress(reuseAddr || forceReuseAddr);
+            if (reusePort || forceReusePort) {
+                s.setReusePort(true);
+            }
+        } catch (java.io.IOException e) {
+            throw NetErrors.errno(e).fail();
+        }
+        if (recvBufSize > 0) {
+            set(s, ChannelOption.SO_RCVBUF, recvBufSize);
+        }
+        if (noDelay) {
+            set(s, ChannelOption.TCP_NODELAY, true);
+        }
+        if (keepAlive != null && keepAlive) {
+            set(s, ChannelOption.SO_KEEPALIVE, true);
+        }
+        if (sendBufSize > 0) {
+            set(s, ChannelOption.SO_SNDBUF, sendBufSize);
+        }
+        if (lingerNanos >= 0) {
+            set(s, ChannelOption.SO_LINGER, (int) (lingerNanos / 1_000_000_000L));
+        }
+    }
+
+    /**
      * Applies what the guest set to a new connection channel. Best effort: an accepted connection may already
      * be reset, and Linux never refuses these values (it clamps sizes), so a failure here is not the guest's.
      */
-    void applyTo(Channel ch) {
+    void applyTo(OptionTarget ch) {
         // Netty turns TCP_NODELAY on as it makes a channel; undo that unless the guest asked for it too.
         if (noDelay != PlatformDependent.canEnableTcpNoDelayByDefault()) {
             applyQuietly(ch, ChannelOption.TCP_NODELAY, noDelay);
@@ -86,11 +119,12 @@ public final class SocketOptions {
 
     /** Sets on a replacement UDP channel what the guest set on the one before (see {@link #datagramOptions}). */
     void applyToDatagram(io.netty.channel.socket.DatagramChannel ch, Transport t, boolean ipv6) {
+        OptionTarget target = OptionTarget.of(ch);
         if (recvBufSize > 0) {
-            applyQuietly(ch, ChannelOption.SO_RCVBUF, recvBufSize);
+            applyQuietly(target, ChannelOption.SO_RCVBUF, recvBufSize);
         }
         if (sendBufSize > 0) {
-            applyQuietly(ch, ChannelOption.SO_SNDBUF, sendBufSize);
+            applyQuietly(target, ChannelOption.SO_SNDBUF, sendBufSize);
         }
         if (datagramOptions == null) {
             return;
@@ -104,7 +138,7 @@ public final class SocketOptions {
         });
     }
 
-    private static <T> void applyQuietly(Channel ch, ChannelOption<T> option, T value) {
+    private static <T> void applyQuietly(OptionTarget ch, ChannelOption<T> option, T value) {
         try {
             set(ch, option, value);
         } catch (io.wasix.host.abi.WasiException refused) {
@@ -115,7 +149,7 @@ public final class SocketOptions {
     // ---------------------------------------------------------------- sock_set/get_opt_flag
 
     public void setFlag(NetSocket s, int opt, boolean on) {
-        Channel conn = stream(s);
+        OptionTarget conn = stream(s);
         switch (opt) {
             // Like Linux, setting these after bind is accepted and only affects a later bind.
             case REUSE_ADDR -> reuseAddr = on;
@@ -144,7 +178,7 @@ public final class SocketOptions {
     }
 
     public boolean getFlag(NetSocket s, int opt) {
-        Channel conn = stream(s);
+        OptionTarget conn = stream(s);
         return switch (opt) {
             case REUSE_ADDR -> reuseAddr;
             case REUSE_PORT -> reusePort;
@@ -189,31 +223,34 @@ public final class SocketOptions {
         }
     }
 
-    /** The TCP connection channel the stream-only options (Nagle, keep-alive, linger) go to; null for UDP. */
-    private static Channel stream(NetSocket s) {
-        return s instanceof GuestSocket t ? t.connection() : null;
+    /**
+     * Where the stream-only options (Nagle, keep-alive, linger) go: a TCP connection, or a listener whose
+     * connections inherit them from the kernel (see {@link GuestSocket#streamOptions}); null for UDP.
+     */
+    private static OptionTarget stream(NetSocket s) {
+        return s instanceof GuestSocket t ? t.streamOptions() : null;
     }
 
-    /** The channel the receive buffer size goes to: a listener's or a connection's, or a UDP socket's. */
-    private static Channel live(NetSocket s) {
+    /** Where the receive buffer size goes: a listener or a connection, or a UDP socket's channel. */
+    private static OptionTarget live(NetSocket s) {
         return switch (s) {
-            case GuestSocket t -> t.liveChannel();
-            case GuestUdpSocket u -> u.channel();
+            case GuestSocket t -> t.liveOptions();
+            case GuestUdpSocket u -> OptionTarget.of(u.channel());
         };
     }
 
-    /** The channel the send buffer size goes to: a connection's (a listener sends nothing), or a UDP socket's. */
-    private static Channel sending(NetSocket s) {
+    /** Where the send buffer size goes: as the stream options, or a UDP socket's channel. */
+    private static OptionTarget sending(NetSocket s) {
         return switch (s) {
-            case GuestSocket t -> t.connection();
-            case GuestUdpSocket u -> u.channel();
+            case GuestSocket t -> t.streamOptions();
+            case GuestUdpSocket u -> OptionTarget.of(u.channel());
         };
     }
 
     // ---------------------------------------------------------------- sock_set/get_opt_size
 
     public void setSize(NetSocket s, int opt, long size) {
-        Channel live = live(s);
+        OptionTarget live = live(s);
         if (size < 0 || size > Integer.MAX_VALUE) {
             throw Errno.INVAL.fail();
         }
@@ -237,8 +274,8 @@ public final class SocketOptions {
     }
 
     public long getSize(NetSocket s, int opt) {
-        Channel live = live(s);
-        Channel conn = sending(s);
+        OptionTarget live = live(s);
+        OptionTarget conn = sending(s);
         boolean udp = s instanceof GuestUdpSocket;
         return switch (opt) {
             case RECV_BUF_SIZE -> isOpen(live)
@@ -299,12 +336,12 @@ public final class SocketOptions {
      * Writes an option through to a channel that is open. Before there is one, it is applied when one appears;
      * once it has closed, only the stored value changes, as the option of a reset socket does on Linux.
      */
-    private static <T> void set(Channel ch, ChannelOption<T> option, T value) {
+    private static <T> void set(OptionTarget ch, ChannelOption<T> option, T value) {
         if (!isOpen(ch)) {
             return;
         }
         try {
-            ch.config().setOption(option, value);
+            ch.set(option, value);
         } catch (ChannelException e) {
             if (!ch.isOpen()) {
                 return; // closed under us: the same as closed before
@@ -314,12 +351,12 @@ public final class SocketOptions {
     }
 
     /** Reads an option from a channel that is open, else answers {@code stored}. */
-    private static <T> T get(Channel ch, ChannelOption<T> option, T stored) {
+    private static <T> T get(OptionTarget ch, ChannelOption<T> option, T stored) {
         if (!isOpen(ch)) {
             return stored;
         }
         try {
-            return ch.config().getOption(option);
+            return ch.get(option);
         } catch (ChannelException e) {
             if (!ch.isOpen()) {
                 return stored;
@@ -328,7 +365,7 @@ public final class SocketOptions {
         }
     }
 
-    private static boolean isOpen(Channel ch) {
+    private static boolean isOpen(OptionTarget ch) {
         return ch != null && ch.isOpen();
     }
 

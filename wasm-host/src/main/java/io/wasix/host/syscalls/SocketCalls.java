@@ -181,7 +181,7 @@ final class SocketCalls {
         }
         FdTable.Entry e = state.fds.entry(fd);
         GuestSocket listener = stream(asSocket(e.descriptor()));
-        GuestSocket conn = listener.accept(e.nonBlocking());
+        GuestSocket conn = listener.accept(e.nonBlocking(), retAddr != 0);
         // As in wasmer, a non-blocking listener hands out non-blocking connections whatever fdflags says
         // (Linux's accept4 would not): guests written against wasmer read such sockets until EAGAIN.
         int flags = (fdflags & FdTable.FDFLAG_NONBLOCK) | (e.nonBlocking() ? FdTable.FDFLAG_NONBLOCK : 0);
@@ -194,7 +194,7 @@ final class SocketCalls {
         }
         m.writeI32(retFd, newFd);
         if (retAddr != 0) {
-            SockAddr.write(m, retAddr, conn.peerAddress());
+            SockAddr.write(m, retAddr, conn.acceptedPeer());
         }
         return 0;
     }

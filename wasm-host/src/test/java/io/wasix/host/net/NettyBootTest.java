@@ -21,12 +21,14 @@ class NettyBootTest {
     @Test
     void ourHandlersCarryNoRuntimeAnnotationsForNettyToInstantiate() throws Exception {
         List<Class<?>> handlers = new ArrayList<>();
-        for (Class<?> c : GuestSocket.class.getDeclaredClasses()) {
-            if (ChannelInboundHandler.class.isAssignableFrom(c)) {
-                handlers.add(c);
+        for (Class<?> owner : List.of(ChannelListener.class, ChannelConnection.class)) {
+            for (Class<?> c : owner.getDeclaredClasses()) {
+                if (ChannelInboundHandler.class.isAssignableFrom(c)) {
+                    handlers.add(c);
+                }
             }
         }
-        assertEquals(2, handlers.size(), "GuestSocket's accept and connection handlers: " + handlers);
+        assertEquals(2, handlers.size(), "the channel listener's and connection's handlers: " + handlers);
         for (Class<?> h : handlers) {
             for (Method m : ChannelInboundHandler.class.getMethods()) {
                 Method impl = h.getMethod(m.getName(), m.getParameterTypes());
