@@ -23,12 +23,16 @@ class ImageSizeIT {
     private static final Path IMAGE = Path.of("target/appliance");
     private static final long MB = 1_000_000;
 
-    /** Measured 66.22 MB (main before jlink.conf's --exclude-files: 66.94); the target is 50 MB. */
-    private static final long IMAGE_BUDGET = 66_500_000;
+    /**
+     * Measured 66.22 MB (main before jlink.conf's --exclude-files: 66.94), then 66.83 MB with the merges of
+     * 2026-12-05 (the AOT cache 23.2 -> 23.8 MB: it moves with the classes the training runs load). The
+     * budget leaves room for that movement, not for a module; the issue's target is 50 MB.
+     */
+    private static final long IMAGE_BUDGET = 68 * MB;
     /** Measured 24.8 MB: HotSpot's server VM, symbol table stripped (image/pom.xml). */
     private static final long LIBJVM_BUDGET = 25 * MB;
-    /** Measured 23.2 MB; its size follows the number of classes the training runs load. */
-    private static final long AOT_CACHE_BUDGET = 24 * MB;
+    /** Measured 23.2-23.8 MB; its size follows the classes the training runs load (see IMAGE_BUDGET). */
+    private static final long AOT_CACHE_BUDGET = 25 * MB;
     /** Measured 15.75 MB (zip-6). */
     private static final long MODULES_BUDGET = 16_200_000;
 
