@@ -60,10 +60,12 @@ class LimitsIT {
             double limit = Double.parseDouble(m.group(1));
             assertTrue(limit > 40 && limit <= 56, "(128 MiB - 16 MiB reserve) / 2 shards, less what the JVM keeps: " + boot);
             // Each guest that got to print stopped at the limit or, both together being right at the heap's
-            // edge, a little below it, where the heap's reserve refused the last grow; never beyond it.
+            // edge, below it, where the heap's reserve refused the last grow; never beyond it. How far below
+            // depends on what else the heap holds at that moment (garbage not yet collected): 16-22 pages
+            // (1-1.4 MiB) were seen on a loaded machine, so "reached" allows 4 MiB, a fifteenth of the limit.
             List<Long> pages = app.stdout().lines().map(l -> Long.parseLong(l.substring(6))).toList();
             assertTrue(!pages.isEmpty() && pages.stream().allMatch(p -> p <= limit * 16 + 1), app.stdout());
-            assertTrue(pages.stream().anyMatch(p -> p >= limit * 16 - 16), "one reached its limit: " + app.stdout());
+            assertTrue(pages.stream().anyMatch(p -> p >= limit * 16 - 64), "one reached its limit: " + app.stdout());
         }
     }
 
