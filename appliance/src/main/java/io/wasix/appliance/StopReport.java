@@ -1,11 +1,10 @@
 package io.wasix.appliance;
 
+import io.wasix.appliance.boot.Milestones;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The stop's timestamps, from the stop signal (or the first shard's end, when a shard ended the appliance)
@@ -34,18 +33,10 @@ final class StopReport {
         }
     }
 
-    private static final long UNSET = Long.MIN_VALUE;
-
-    private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
+    private final Milestones<Milestone> at = new Milestones<>(Milestone.values().length);
     private volatile boolean print;
     /** The wall-clock time of the first signal (epoch ms), for matching the report with other logs. */
     private volatile long signalEpochMillis;
-
-    StopReport() {
-        for (int i = 0; i < at.length(); i++) {
-            at.set(i, UNSET);
-        }
-    }
 
     /** Asks for the report at exit (--boot-report). */
     void requestPrint() {
@@ -54,14 +45,14 @@ final class StopReport {
 
     /** Records {@code m} now, unless it was already recorded. */
     void mark(Milestone m) {
-        if (at.compareAndSet(m.ordinal(), UNSET, System.nanoTime()) && m == Milestone.SIGNAL) {
+        if (at.mark(m) && m == Milestone.SIGNAL) {
             signalEpochMillis = System.currentTimeMillis();
         }
     }
 
     /** Records {@code m} now, over an earlier record: the last shard to end. */
     void markAgain(Milestone m) {
-        at.set(m.ordinal(), System.nanoTime());
+        at.markAgain(m);
     }
 
     /** Prints the report, if it was asked for and a stop happened. */
@@ -78,30 +69,27 @@ final class StopReport {
 
     /** One row per milestone, ms after the stop's origin and after the previous milestone; null: no stop. */
     String render() {
-        long origin = at.get(Milestone.SIGNAL.ordinal());
-        String from = "the signal, " + java.time.Instant.ofEpochMilli(signalEpochMillis);
-        if (origin == UNSET) {
-            origin = at.get(Milestone.SHARD_ENDED.ordinal());
-            from = "the first shard's end";
-        }
-        if (origin == UNSET) {
+        Milestone first = at.happened(Milestone.SIGNAL) ? Milestone.SIGNAL : Milestone.SHARD_ENDED;
+        if (!at.happened(first)) {
             return null;
         }
+        long origin = at.nanos(first);
+        String from = first == Milestone.SIGNAL
+                ? "the signal, " + java.time.Instant.ofEpochMilli(signalEpochMillis) : "the first shard's end";
         StringBuilder b = new StringBuilder("appliance: stop report (ms after ").append(from).append(")\n");
-        b.append(String.format(Locale.ROOT, "  %-18s %8s %8s%n", "milestone", "at", "+delta"));
+        Milestones.header(b);
         // In the order they happened: the grace's stop and a shard's own end can come either way round.
-        long o = origin;
         List<Milestone> happened = new ArrayList<>();
         for (Milestone m : Milestone.values()) {
-            if (at.get(m.ordinal()) != UNSET) {
+            if (at.happened(m)) {
                 happened.add(m);
             }
         }
-        happened.sort(Comparator.comparingLong(m -> at.get(m.ordinal()) - o));
+        happened.sort(Comparator.comparingLong(m -> at.nanos(m) - origin));
         double previous = 0;
         for (Milestone m : happened) {
-            double ms = (at.get(m.ordinal()) - origin) / 1e6;
-            b.append(String.format(Locale.ROOT, "  %-18s %8.1f %+8.1f%n", m.label, ms, ms - previous));
+            double ms = (at.nanos(m) - origin) / 1e6;
+            Milestones.row(b, m.label, ms, previous);
             previous = ms;
         }
         return b.toString();

@@ -3,9 +3,7 @@ package io.wasix.appliance.boot;
 import io.wasix.host.HostEvents;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The appliance's boot timestamps, from process start to the first response, printed with --boot-report.
@@ -33,12 +31,10 @@ public final class BootReport implements HostEvents {
         }
     }
 
-    private static final long UNSET = Long.MIN_VALUE;
-
     private final BootClock clock;
     private final PrintStream out;
     private volatile boolean print;
-    private final AtomicLongArray at = new AtomicLongArray(Milestone.values().length);
+    private final Milestones<Milestone> at = new Milestones<>(Milestone.values().length);
     private final AtomicBoolean printed = new AtomicBoolean();
     /** The first listener's address, for the boot line; guarded by this. */
     private InetSocketAddress firstListener;
@@ -46,9 +42,6 @@ public final class BootReport implements HostEvents {
     public BootReport(BootClock clock, PrintStream out) {
         this.clock = clock;
         this.out = out;
-        for (int i = 0; i < at.length(); i++) {
-            at.set(i, UNSET);
-        }
     }
 
     /** Asks for the report to be printed (--boot-report); the settings come after main's own mark. */
@@ -62,13 +55,12 @@ public final class BootReport implements HostEvents {
 
     /** Records {@code m} now, unless it was already recorded. */
     public void mark(Milestone m) {
-        at.compareAndSet(m.ordinal(), UNSET, System.nanoTime());
+        at.mark(m);
     }
 
     /** Milliseconds from process start to {@code m}, or NaN when it has not happened. */
     double millis(Milestone m) {
-        long t = at.get(m.ordinal());
-        return t == UNSET ? Double.NaN : clock.millisAt(t);
+        return at.happened(m) ? clock.millisAt(at.nanos(m)) : Double.NaN;
     }
 
     @Override
@@ -140,15 +132,15 @@ public final class BootReport implements HostEvents {
     /** The report: one row per milestone, ms since process start and since the previous milestone. */
     String render() {
         StringBuilder b = new StringBuilder("appliance: boot report (ms since ").append(clock.source()).append(")\n");
-        b.append(String.format(Locale.ROOT, "  %-18s %8s %8s%n", "milestone", "at", "+delta"));
-        b.append(String.format(Locale.ROOT, "  %-18s %8.1f %8s%n", "process start", 0.0, ""));
+        Milestones.header(b);
+        Milestones.row(b, "process start", "0.0");
         double previous = 0;
         for (Milestone m : Milestone.values()) {
             double t = millis(m);
             if (Double.isNaN(t)) {
-                b.append(String.format(Locale.ROOT, "  %-18s %8s %8s%n", m.label, "never", ""));
+                Milestones.row(b, m.label, "never");
             } else {
-                b.append(String.format(Locale.ROOT, "  %-18s %8.1f %+8.1f%n", m.label, t, t - previous));
+                Milestones.row(b, m.label, t, previous);
                 previous = t;
             }
         }
