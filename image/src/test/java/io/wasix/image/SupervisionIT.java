@@ -84,14 +84,19 @@ class SupervisionIT {
                 for (Conn c : trapped) {
                     assertTrue(c.closedByPeer(), "the trapped instance's connections are closed");
                 }
-                // the restarted shard binds the port again: new connections reach a new instance
+                // the restarted shard binds the port again, 100 ms after that line plus its start: until then every
+                // connection reaches the survivor, so ask until it does (a count of tries raced a slow start)
                 String reborn = null;
-                for (int i = 0; i < 100 && reborn == null; i++) {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (reborn == null && System.nanoTime() < deadline) {
                     try (Conn c = Conn.await(port, 5_000)) {
                         String id = c.get();
                         if (!id.equals(survivor)) {
                             reborn = id;
                         }
+                    }
+                    if (reborn == null) {
+                        Thread.sleep(20);
                     }
                 }
                 assertTrue(reborn != null && !reborn.equals(doomed), "a fresh instance serves: " + reborn);
