@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bench/load/thread-cpu.py PID CMD... - runs CMD (a wrk run) and prints the CPU time each thread of PID
-spent during it, per request wrk reports ("N requests in ..."), busiest first, then the whole process.
+spent during it, per request wrk reports ("N requests in ..."), busiest first, then the whole process; beside
+each thread, how much of it was user and how much kernel time.
 
 CPU is utime + stime from /proc/PID/task/TID/stat, read before and after CMD; threads that start during CMD
 count from zero. Which thread does the work (the shard thread, Netty's event loop, C2) is what this is for:
@@ -12,7 +13,7 @@ import sys
 
 
 def threads(pid):
-    """TID -> (name, ticks) for every live thread of pid."""
+    """TID -> (name, ticks, user ticks) for every live thread of pid."""
     result = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -21,7 +22,7 @@ def threads(pid):
             continue  # ended between listdir and open
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        result[tid] = (name, int(fields[11]) + int(fields[12]))  # utime, stime
+        result[tid] = (name, int(fields[11]) + int(fields[12]), int(fields[11]))  # utime + stime, utime
     return result
 
 
@@ -35,13 +36,14 @@ def main():
     requests = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
     rate = next((line for line in out.splitlines() if line.startswith("Requests/sec")), "")
     us_per_tick = 1e6 / os.sysconf("SC_CLK_TCK")
-    spent = sorted(((ticks - before.get(tid, (name, 0))[1], name) for tid, (name, ticks) in after.items()),
-                   reverse=True)
+    spent = sorted(((ticks - before.get(tid, (name, 0, 0))[1], user - before.get(tid, (name, 0, 0))[2], name)
+                    for tid, (name, ticks, user) in after.items()), reverse=True)
     print(rate)
-    for ticks, name in spent:
+    for ticks, user, name in spent:
         if ticks > 0:
-            print(f"{name:24s} {ticks * us_per_tick / requests:7.2f} us/req")
-    total = sum(ticks for ticks, _ in spent)
+            print(f"{name:24s} {ticks * us_per_tick / requests:7.2f} us/req"
+                  f"  (user {user * us_per_tick / requests:.2f}, kernel {(ticks - user) * us_per_tick / requests:.2f})")
+    total = sum(ticks for ticks, _, _ in spent)
     print(f"{'process':24s} {total * us_per_tick / requests:7.2f} us/req  ({requests} requests)")
 
 

@@ -803,6 +803,65 @@ class SocketCallsTest {
         }
     }
 
+    /**
+     * Messages that arrive while the guest reads none of them stay whole and in order: on io_uring each one
+     * is received into a buffer that the next receive may reuse only once the guest has read it all.
+     */
+    @TransportTest
+    void messagesQueuedUnreadKeepTheirBytes(Transport t) throws Exception {
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                StringBuilder sent = new StringBuilder();
+                for (int i = 0; i < 6; i++) {
+                    String m = "message-" + i + ";";
+                    c.getOutputStream().write(m.getBytes(US_ASCII));
+                    sent.append(m);
+                    g.pump(20); // the loop runs: the message is received, queued, and the next receive goes out
+                }
+                g.iovec(IOVS, 0, BUF, 4); // read part of the first only: the rest of its buffer stays queued
+                g.ok("sock_recv", cfd, IOVS, 1, 0, RET, RET + 4);
+                c.getOutputStream().write("last".getBytes(US_ASCII));
+                sent.append("last");
+                g.pump(20);
+                String got = new String(g.bytes(BUF, g.i32(RET)), US_ASCII)
+                        + new String(g.recvExactly(cfd, sent.length() - g.i32(RET)), US_ASCII);
+                assertEquals(sent.toString(), got);
+                g.close(cfd);
+            }
+            g.close(lfd);
+        }
+    }
+
+    /**
+     * The keep-alive shape, a request then its response, many times over one connection with sizes that vary
+     * across the receive buffer's and the reused send buffer's sizes: every byte arrives as sent, both ways.
+     */
+    @TransportTest
+    void requestsAndResponsesInTurnKeepTheirBytes(Transport t) throws Exception {
+        Random random = new Random(13);
+        try (ShimGuest g = ShimGuest.open(t)) {
+            int lfd = g.listener();
+            try (Socket c = client(g.localPort(lfd))) {
+                int cfd = g.accept(lfd, 0);
+                for (int round = 0; round < 60; round++) {
+                    byte[] request = new byte[1 + random.nextInt(6000)];
+                    random.nextBytes(request);
+                    c.getOutputStream().write(request);
+                    assertArrayEquals(request, g.recvExactly(cfd, request.length), "request " + round);
+                    byte[] response = new byte[1 + random.nextInt(round % 3 == 0 ? 9000 : 300)];
+                    random.nextBytes(response);
+                    assertEquals(response.length, g.send(cfd, response));
+                    CompletableFuture<byte[]> back = async(() -> c.getInputStream().readNBytes(response.length));
+                    assertArrayEquals(response, g.pumpUntil(back), "response " + round);
+                }
+                g.close(cfd);
+            }
+            g.close(lfd);
+        }
+    }
+
     @TransportTest
     void bindThenConnectUsesTheBoundPort(Transport t) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 8, LOOPBACK); ShimGuest g = ShimGuest.open(t)) {
