@@ -73,7 +73,7 @@ class LauncherIT {
     /**
      * The image's options trim the native heap every 5 s (jlink.conf): the JIT compilers' arenas, freed after a
      * large compilation, go back to the kernel instead of staying in glibc's arenas for the rest of the process's
-     * life (RSS after a burst of load: ~90 MB without, ~66 MB with; bench/results/boot-2026-12-05-mem.md). The
+     * life (RSS 7 s after a burst of load: 95-97 MB without, 67-68 MB with; bench/results/boot-2026-12-05-mem.md). The
      * trimmer's own log shows it is on, at that interval, and that it ran: a trim line comes ~5 s after start.
      */
     @Test
