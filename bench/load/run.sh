@@ -113,7 +113,7 @@ done
 
 for src in blocking epoll_keepalive noread freeport; do
     bin="$CACHE/bin/$src"
-    if [[ ! -x "$bin" || "$HERE/servers/$src.c" -nt "$bin" ]]; then
+    if [[ ! -x "$bin" || "$HERE/servers/$src.c" -nt "$bin" || "$HERE/servers/serve.h" -nt "$bin" ]]; then
         gcc -O2 -Wall -D_GNU_SOURCE -o "$bin" "$HERE/servers/$src.c"
     fi
 done
