@@ -41,16 +41,22 @@ class GuestModulesTest {
     /** What a guest's _start ended with, and what it printed. */
     record Run(Throwable ended, String stdout, String stderr) {
         int exitCode() {
-            assertInstanceOf(GuestExitException.class, ended, () -> "expected proc_exit, got " + ended);
+            assertInstanceOf(GuestExitException.class, ended, () -> "expected proc_exit, got " + ended + "; stderr: " + stderr);
             return ((GuestExitException) ended).code();
         }
     }
 
     /** Runs {@code file}'s _start on the current thread with {@code args}; the host is closed afterwards. */
     static Run run(Transport t, String file, List<String> args) {
+        return run(HostConfig.of(t).withAllowOutbound(true).withArgs(args), file);
+    }
+
+    /** Runs {@code file}'s _start on the current thread on a host made from {@code config}, its stdout and stderr
+     * captured; the host is closed afterwards. */
+    static Run run(HostConfig config, String file) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HostConfig cfg = HostConfig.of(t).withAllowOutbound(true).withArgs(args).withStdio(InputStream.nullInputStream(), out, err);
+        HostConfig cfg = config.withStdio(InputStream.nullInputStream(), out, err);
         Throwable ended = null;
         try (WasixHost host = new WasixHost(cfg)) {
             Instance instance = ShimGuest.instantiate(file, host);
