@@ -1,11 +1,12 @@
 package io.wasix.host.net;
 
+import io.wasix.host.net.channel.ChannelConnection;
 import java.net.InetSocketAddress;
 
 /**
  * The kernel side of one TCP connection, on one transport's terms: {@link ChannelConnection} (a Netty channel:
- * NIO, and outbound connections on every transport), {@link RingConnection} (a socket driven straight on the
- * shard's io_uring ring) or {@link EpollConnection} (a socket driven straight from the shard's epoll loop).
+ * NIO, and outbound connections on every transport), {@link io.wasix.host.net.uring.RingConnection} (a socket driven straight on the
+ * shard's io_uring ring) or {@link io.wasix.host.net.epoll.EpollConnection} (a socket driven straight from the shard's epoll loop).
  * {@link GuestSocket} holds what the guest sees (the state, the received bytes, the errors) and tells its
  * connection what to do; the connection tells it back what happened through {@link ConnectionEvents}.
  *
@@ -14,8 +15,12 @@ import java.net.InetSocketAddress;
  *
  * <p>Threading: called by the socket's caller (the guest thread; in threaded mode under the shard lock). The
  * events arrive inside a loop run, on the thread that runs the loop, holding the shard lock in threaded mode.
+ *
+ * <p>Public, and no longer sealed, because its implementations live in their transport's package
+ * ({@code net.channel}, {@code net.uring}, {@code net.epoll}) and a sealed interface outside a named module may
+ * permit only classes of its own package. They are still the only three: nothing else implements it.
  */
-sealed interface Connection permits ChannelConnection, RingConnection, EpollConnection {
+public interface Connection {
     /** Bytes queued beyond which {@link #isWritable()} turns false (Netty's default write high-water mark). */
     int WRITE_HIGH_WATER = 64 * 1024;
     /** Queued bytes below which a connection that stopped being writable is writable again. */

@@ -6,8 +6,10 @@ import io.wasix.host.abi.Errno;
 /**
  * What a {@link Connection} tells its {@link GuestSocket}. Called inside a loop run, on the thread that runs the
  * loop; in threaded mode the connection holds the shard lock while it calls.
+ *
+ * <p>Public for the transports' connections, which live in their own packages.
  */
-interface ConnectionEvents {
+public interface ConnectionEvents {
     /** Bytes arrived; the socket owns {@code data} from now on. */
     void received(ByteBuf data);
 

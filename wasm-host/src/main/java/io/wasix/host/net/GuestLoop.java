@@ -5,6 +5,7 @@ import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
 import io.wasix.host.GuestStoppedException;
+import io.wasix.host.net.uring.Ring;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -34,6 +35,9 @@ import java.util.function.BooleanSupplier;
  * <p>Threading: in direct mode, owned by the guest thread that created it; in threaded mode, the loop is the
  * I/O thread's and everything else is guarded by the shard lock. In both, {@link #stop()} and
  * {@link #stopGracefully} may be called from any thread (a signal handler, a supervisor, a test).
+ *
+ * <p>{@link #register(IoHandle)}, {@link #submitter}, {@link #inLoopThread} and {@link #wakeLoop} are public for
+ * the io_uring and epoll transports, which live in their own packages.
  */
 public final class GuestLoop {
     /** A deadline meaning "wait for ever". */
@@ -266,12 +270,12 @@ public final class GuestLoop {
     }
 
     /** Whether the calling thread is the one that runs the loop. */
-    boolean inLoopThread() {
+    public boolean inLoopThread() {
         return loop.inEventLoop();
     }
 
     /** Makes a blocked run of the loop return (another thread queued work for it). */
-    void wakeLoop() {
+    public void wakeLoop() {
         loop.wakeup();
     }
 
@@ -279,7 +283,7 @@ public final class GuestLoop {
      * Registers an IoHandle of ours (a transport driven without channels) on this loop and waits for the
      * registration.
      */
-    IoRegistration register(IoHandle handle) {
+    public IoRegistration register(IoHandle handle) {
         var future = loop.register(handle);
         awaitDone(future, NO_DEADLINE);
         if (!future.isSuccess()) {
@@ -294,7 +298,7 @@ public final class GuestLoop {
      * when it stopped short (the queue would have filled): the loop then submits without waiting and asks
      * again. Called on the loop's thread; in threaded mode under the shard lock.
      */
-    void submitter(BooleanSupplier flush) {
+    public void submitter(BooleanSupplier flush) {
         this.submitter = flush;
     }
 

@@ -4,6 +4,8 @@ import io.wasix.host.HostConfig;
 import io.wasix.host.HostEvents;
 import io.wasix.host.metrics.LimitCounters;
 import io.wasix.host.net.policy.NetGate;
+import io.wasix.host.net.uring.Ring;
+import io.wasix.host.net.uring.RingListener;
 import java.net.InetSocketAddress;
 
 /**
@@ -18,6 +20,9 @@ import java.net.InetSocketAddress;
  * guest or taken) until its kernel socket closes. At the limit every listener stops accepting, so the kernel
  * queues new connections in its backlog, as nginx's worker_connections does; the first close below the limit
  * resumes them. A listener never takes more connections in one go than there is room for.
+ *
+ * <p>The counting calls (socketOpened/Closed, listenerOpened/Closed, inboundClosed, register, acceptRoom,
+ * connectionRoom) are public for the transports' listeners and connections, which live in their own packages.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -134,7 +139,7 @@ public final class GuestNetwork {
      * How many connections a listener may accept in its next read: the room left below the limit, at most
      * {@code usual}, at least 1 (a listener at the limit does not read at all).
      */
-    int acceptRoom(int usual) {
+    public int acceptRoom(int usual) {
         return maxConnections == 0 ? usual : Math.max(1, Math.min(usual, maxConnections - inbound));
     }
 
@@ -142,7 +147,7 @@ public final class GuestNetwork {
      * How many more connections may be accepted now without passing the limit: exact, unlike
      * {@link #acceptRoom}, for a transport whose accepts are in flight in the kernel ({@link RingListener}).
      */
-    int connectionRoom() {
+    public int connectionRoom() {
         return maxConnections == 0 ? Integer.MAX_VALUE : Math.max(0, maxConnections - inbound);
     }
 
@@ -169,7 +174,7 @@ public final class GuestNetwork {
     }
 
     /** An accepted connection closed (or was dropped from an accept queue): below the limit, listeners resume. */
-    void inboundClosed() {
+    public void inboundClosed() {
         inbound--;
         counters.connections(inbound);
         if (pausedAtLimit && !atConnectionLimit()) {
@@ -179,12 +184,12 @@ public final class GuestNetwork {
     }
 
     /** Registers a connection the guest accepted: counted as above, and inbound until its close completes. */
-    void registerAccepted(io.netty.channel.Channel channel) {
+    public void registerAccepted(io.netty.channel.Channel channel) {
         register(channel, acceptedClosed);
     }
 
     /** Registers a channel and counts it until its close completes. */
-    void register(io.netty.channel.Channel channel) {
+    public void register(io.netty.channel.Channel channel) {
         register(channel, connectionClosed);
     }
 
@@ -221,7 +226,7 @@ public final class GuestNetwork {
     }
 
     /** A kernel socket of this guest was opened: counted until {@link #socketClosed}. */
-    void socketOpened(boolean connection) {
+    public void socketOpened(boolean connection) {
         openChannels++;
         if (connection) {
             openConnections++;
@@ -229,7 +234,7 @@ public final class GuestNetwork {
     }
 
     /** A kernel socket of this guest was closed, and its fd is free. Loop thread; shard lock held. */
-    void socketClosed(boolean connection) {
+    public void socketClosed(boolean connection) {
         openChannels--;
         if (connection) {
             openConnections--;
@@ -239,11 +244,11 @@ public final class GuestNetwork {
     }
 
     /** A listener was made: a graceful stop closes it. */
-    void listenerOpened(Listener l) {
+    public void listenerOpened(Listener l) {
         listeners.add(l);
     }
 
-    void listenerClosed(Listener l) {
+    public void listenerClosed(Listener l) {
         listeners.remove(l);
         loop.changed();
     }

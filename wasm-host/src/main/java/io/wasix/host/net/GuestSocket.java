@@ -1,6 +1,5 @@
 package io.wasix.host.net;
 
-
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -9,6 +8,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.SockAddr;
+import io.wasix.host.net.channel.ChannelConnection;
+import io.wasix.host.net.channel.ChannelListener;
+import io.wasix.host.net.epoll.EpollListener;
+import io.wasix.host.net.uring.RingListener;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.function.BooleanSupplier;
@@ -34,6 +37,8 @@ import java.util.function.BooleanSupplier;
  * threads call in holding the shard lock, and the events, which arrive on the shard's I/O thread, are
  * delivered holding it too. A blocking call releases the lock while it waits, so another guest thread may
  * close the socket meanwhile: the wait then ends with EBADF.
+ *
+ * <p>{@link #newChannel} is public for the channel transport's listener ({@code net.channel}).
  */
 public final class GuestSocket implements NetSocket {
     /** The life of a socket, as sock_status and the calls below see it. */
@@ -140,7 +145,7 @@ public final class GuestSocket implements NetSocket {
      * Makes a channel, which opens its socket: out of fds (EMFILE, ENFILE) that fails here, and the guest gets
      * the errno its socket(2) would have had on Linux, where sock_open has no channel to make yet.
      */
-    static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
+    public static <C extends Channel> C newChannel(java.util.function.Supplier<C> make) {
         try {
             return make.get();
         } catch (ChannelException e) {

@@ -14,8 +14,10 @@ import io.netty.channel.ChannelInboundHandler;
  *
  * <p>Threading: like every handler here, runs on the thread that runs the channel's loop: the guest thread in
  * direct mode, the shard's I/O thread in threaded mode (where subclasses take the shard lock themselves).
+ *
+ * <p>Public for the channel transport's handlers ({@code net.channel}); UDP's is here.
  */
-abstract class InboundHandler implements ChannelInboundHandler {
+public abstract class InboundHandler implements ChannelInboundHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {}
 

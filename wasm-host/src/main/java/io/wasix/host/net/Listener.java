@@ -1,5 +1,8 @@
 package io.wasix.host.net;
 
+import io.wasix.host.net.channel.ChannelListener;
+import io.wasix.host.net.epoll.EpollListener;
+import io.wasix.host.net.uring.RingListener;
 import java.net.InetSocketAddress;
 
 /**
@@ -10,8 +13,12 @@ import java.net.InetSocketAddress;
  * on and off.
  *
  * <p>Threading: as {@link Connection}.
+ *
+ * <p>Public, and no longer sealed, because its implementations live in their transport's package
+ * ({@code net.channel}, {@code net.uring}, {@code net.epoll}) and a sealed interface outside a named module may
+ * permit only classes of its own package. They are still the only three: nothing else implements it.
  */
-sealed interface Listener permits ChannelListener, RingListener, EpollListener {
+public interface Listener {
     /** The address the kernel bound (the real port when the guest asked for port 0). */
     InetSocketAddress localAddress();
 

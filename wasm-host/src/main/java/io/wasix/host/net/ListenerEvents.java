@@ -5,8 +5,10 @@ import io.wasix.host.abi.Errno;
 /**
  * What a {@link Listener} tells its {@link GuestSocket}. Called inside a loop run, on the thread that runs the
  * loop; in threaded mode the listener holds the shard lock while it calls.
+ *
+ * <p>Public for the transports' listeners, which live in their own packages.
  */
-interface ListenerEvents {
+public interface ListenerEvents {
     /** A connection the kernel accepted, not yet taken by the guest; the socket attaches itself to it. */
     void accepted(Connection connection);
 

@@ -15,12 +15,20 @@ import java.net.InetSocketAddress;
  *
  * <p>Needs the native library of the epoll or io_uring transport, which choosing that transport loaded.
  * Threading: any thread (each call is one syscall on the fd); the socket's owner decides who calls.
+ *
+ * <p>Public because the io_uring and epoll transports ({@code net.uring}, {@code net.epoll}) share it.
  */
-final class NativeSocket extends Socket implements OptionTarget {
+public final class NativeSocket extends Socket implements OptionTarget {
+    /**
+     * A connection's first receive size, and the least its receives shrink back to (io_uring and epoll alike).
+     */
+    public static final int MIN_RECV = 2048;
+    public static final int MAX_RECV = 64 * 1024;
+
     private final boolean ipv6;
 
     /** A view of an open fd; Netty's Socket asks the kernel its family here (one getsockname). */
-    NativeSocket(int fd, boolean ipv6) {
+    public NativeSocket(int fd, boolean ipv6) {
         super(fd);
         this.ipv6 = ipv6;
     }
@@ -34,7 +42,7 @@ final class NativeSocket extends Socket implements OptionTarget {
         return new NativeSocket(newSocketStream0(ipv6), ipv6);
     }
 
-    boolean ipv6() {
+    public boolean ipv6() {
         return ipv6;
     }
 
@@ -45,7 +53,7 @@ final class NativeSocket extends Socket implements OptionTarget {
      * @return the address the kernel bound (the real port for port 0)
      * @throws io.wasix.host.abi.WasiException with the kernel's errno
      */
-    InetSocketAddress bindAndListen(InetSocketAddress address) {
+    public InetSocketAddress bindAndListen(InetSocketAddress address) {
         try {
             bind(address);
             listen(GuestNetwork.LISTEN_BACKLOG);
@@ -57,7 +65,7 @@ final class NativeSocket extends Socket implements OptionTarget {
     }
 
     /** Closes {@code fd} now (close(2)), for an fd never given a socket object. */
-    static void closeFd(int fd) {
+    public static void closeFd(int fd) {
         try {
             new io.netty.channel.unix.FileDescriptor(fd).close();
         } catch (IOException ignored) {
@@ -66,7 +74,7 @@ final class NativeSocket extends Socket implements OptionTarget {
     }
 
     /** Closes the fd now, ignoring the kernel's answer: a close(2) of a socket frees its fd whatever it says. */
-    void closeQuietly() {
+    public void closeQuietly() {
         try {
             close();
         } catch (IOException ignored) {

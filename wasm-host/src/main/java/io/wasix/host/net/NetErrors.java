@@ -14,6 +14,9 @@ import java.util.Locale;
 /**
  * Turns what Netty and the JDK throw for socket failures into the errno Linux would have returned. Native
  * transports carry the kernel's errno; NIO only carries exception types and messages. Stateless.
+ *
+ * <p>{@link #fromLinux} is public for the io_uring transport ({@code net.uring}), whose completions carry a
+ * Linux errno.
  */
 public final class NetErrors {
     private NetErrors() {}
@@ -77,7 +80,7 @@ public final class NetErrors {
     }
 
     /** Linux errno numbers (asm-generic) to WASI errno, for the ones sockets produce. */
-    static Errno fromLinux(int linuxErrno) {
+    public static Errno fromLinux(int linuxErrno) {
         return switch (linuxErrno) {
             case 1 -> Errno.PERM;
             case 4 -> Errno.INTR;

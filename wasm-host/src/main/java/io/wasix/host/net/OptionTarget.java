@@ -10,8 +10,10 @@ import io.netty.channel.ChannelOption;
  * epoll). {@link SocketOptions} speaks only to this, with Netty's option names for both.
  *
  * <p>Threading: whoever calls the socket (the guest thread; in threaded mode under the shard lock).
+ *
+ * <p>Public for the transports' listeners and connections, which live in their own packages.
  */
-interface OptionTarget {
+public interface OptionTarget {
     /** Whether the socket is still open; a closed one keeps the values the guest set (see SocketOptions). */
     boolean isOpen();
 
@@ -39,5 +41,25 @@ interface OptionTarget {
                 return ch.config().getOption(option);
             }
         };
+    }
+
+    /** The options of a connection the guest closed: nothing is open, the stored values answer. */
+    final class Closed implements OptionTarget {
+        public static final Closed TARGET = new Closed();
+
+        @Override
+        public boolean isOpen() {
+            return false;
+        }
+
+        @Override
+        public <T> void set(ChannelOption<T> option, T value) {
+            throw new IllegalStateException("closed");
+        }
+
+        @Override
+        public <T> T get(ChannelOption<T> option) {
+            throw new IllegalStateException("closed");
+        }
     }
 }

@@ -14,6 +14,8 @@ import io.wasix.host.abi.Errno;
  * socket whose peer reset it (a "linger 0, then close" after an error is common), so once Netty has closed the
  * channel the stored values are set and answered instead. A value the kernel refuses becomes its errno. Owned
  * by the guest thread; in threaded mode, by any guest thread under the shard lock.
+ *
+ * <p>{@link #applyTo} and the listener's values are public for the channel transport ({@code net.channel}).
  */
 public final class SocketOptions {
     // WASIX Sockoption ids
@@ -94,11 +96,24 @@ public final class SocketOptions {
         }
     }
 
+    /** What a listener made on a Netty server channel ({@code net.channel}) sets before it binds. */
+    public boolean reuseAddr() {
+        return reuseAddr;
+    }
+
+    public boolean reusePort() {
+        return reusePort;
+    }
+
+    public int recvBufSize() {
+        return recvBufSize;
+    }
+
     /**
      * Applies what the guest set to a new connection channel. Best effort: an accepted connection may already
      * be reset, and Linux never refuses these values (it clamps sizes), so a failure here is not the guest's.
      */
-    void applyTo(OptionTarget ch) {
+    public void applyTo(OptionTarget ch) {
         // Netty turns TCP_NODELAY on as it makes a channel; undo that unless the guest asked for it too.
         if (noDelay != PlatformDependent.canEnableTcpNoDelayByDefault()) {
             applyQuietly(ch, ChannelOption.TCP_NODELAY, noDelay);

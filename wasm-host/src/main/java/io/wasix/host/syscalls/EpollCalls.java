@@ -7,7 +7,7 @@ import static io.wasix.host.syscalls.HostFunctions.i32s;
 import io.wasix.host.abi.Errno;
 import io.wasix.host.abi.GuestMemory;
 import io.wasix.host.fd.Descriptor;
-import io.wasix.host.net.EpollSet;
+import io.wasix.host.fd.EpollSet;
 import io.wasix.host.net.GuestLoop;
 import java.util.List;
 

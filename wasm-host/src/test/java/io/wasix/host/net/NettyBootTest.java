@@ -4,38 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.channel.ChannelInboundHandler;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import java.lang.reflect.Method;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What keeps Netty's first use cheap at boot (see InboundHandler, NettyLog, Transport's initializer). */
+/**
+ * What keeps Netty's first use cheap at boot (see NettyLog, Transport's initializer; InboundHandler's part is
+ * net.channel's ChannelHandlersTest).
+ */
 class NettyBootTest {
-
-    /**
-     * Netty reads runtime annotations of every ChannelInboundHandler method the first time a handler class
-     * joins a pipeline; an annotation found there makes the JDK generate a proxy class at boot. Ours have none.
-     */
-    @Test
-    void ourHandlersCarryNoRuntimeAnnotationsForNettyToInstantiate() throws Exception {
-        List<Class<?>> handlers = new ArrayList<>();
-        for (Class<?> owner : List.of(ChannelListener.class, ChannelConnection.class)) {
-            for (Class<?> c : owner.getDeclaredClasses()) {
-                if (ChannelInboundHandler.class.isAssignableFrom(c)) {
-                    handlers.add(c);
-                }
-            }
-        }
-        assertEquals(2, handlers.size(), "the channel listener's and connection's handlers: " + handlers);
-        for (Class<?> h : handlers) {
-            for (Method m : ChannelInboundHandler.class.getMethods()) {
-                Method impl = h.getMethod(m.getName(), m.getParameterTypes());
-                assertEquals(0, impl.getAnnotations().length, h.getSimpleName() + "." + m.getName() + " as Netty sees it");
-            }
-        }
-    }
 
     @Test
     void nettyLogsThroughOurFactoryOnceATransportIsUsed() {

@@ -1,10 +1,12 @@
-package io.wasix.host.net;
+package io.wasix.host.net.uring;
 
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
+import io.wasix.host.net.GuestLoop;
+import io.wasix.host.net.GuestNetwork;
 import java.util.ArrayList;
 
 /**
@@ -29,8 +31,10 @@ import java.util.ArrayList;
  * direct mode that is the guest thread, in threaded mode the shard's I/O thread, which holds the shard lock
  * for both. Guest threads mark members dirty ({@link #wantFlush}) under the shard lock and wake the I/O
  * thread once per batch.
+ *
+ * <p>Public because {@link GuestNetwork} makes a shard's one ring and {@link GuestLoop} flushes it.
  */
-final class Ring implements IoUringIoHandle {
+public final class Ring implements IoUringIoHandle {
     // include/uapi/linux/io_uring.h
     static final byte OP_ACCEPT = 13, OP_ASYNC_CANCEL = 14, OP_CLOSE = 19, OP_SEND = 26, OP_RECV = 27,
             OP_SHUTDOWN = 34;
@@ -77,12 +81,12 @@ final class Ring implements IoUringIoHandle {
     /** A guest thread queued work and woke the I/O thread; cleared when the I/O thread flushes. Lock held. */
     private boolean wakeRequested;
 
-    Ring(GuestLoop loop) {
+    public Ring(GuestLoop loop) {
         this.loop = loop;
     }
 
     /** Registers the ring's handle on the loop; done once, when the shard's first native socket is made. */
-    void start() {
+    public void start() {
         registration = loop.register(this);
         loop.submitter(this::flush);
     }

@@ -1,4 +1,4 @@
-package io.wasix.host.net;
+package io.wasix.host.net.epoll;
 
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
@@ -7,6 +7,13 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
 import io.wasix.host.abi.Errno;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.Listener;
+import io.wasix.host.net.ListenerEvents;
+import io.wasix.host.net.NativeSocket;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -23,8 +30,10 @@ import java.net.InetSocketAddress;
  *
  * <p>Threading: the guest's calls on the guest thread (threaded mode: under the shard lock); {@link #handle} on
  * the loop's thread, taking the shard lock in threaded mode.
+ *
+ * <p>Public because {@link GuestSocket} makes it at sock_bind on epoll.
  */
-final class EpollListener implements Listener, EpollIoHandle {
+public final class EpollListener implements Listener, EpollIoHandle {
     private static final EpollIoOps IN_ET = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET);
     /** accept4's peer address: a length byte, the address, the scope id and the port (Netty's layout). */
     private final byte[] peer = new byte[26];
@@ -41,7 +50,7 @@ final class EpollListener implements Listener, EpollIoHandle {
     private boolean closed;
 
     /** Binds {@code socket} (options already set) and listens, as sock_bind does here. */
-    EpollListener(GuestNetwork net, NativeSocket socket, InetSocketAddress address, ListenerEvents events) {
+    public EpollListener(GuestNetwork net, NativeSocket socket, InetSocketAddress address, ListenerEvents events) {
         this.net = net;
         this.socket = socket;
         this.events = events;
@@ -131,6 +140,6 @@ final class EpollListener implements Listener, EpollIoHandle {
 
     @Override
     public OptionTarget options() {
-        return closed ? RingConnection.Closed.TARGET : socket;
+        return closed ? OptionTarget.Closed.TARGET : socket;
     }
 }

@@ -1,8 +1,19 @@
-package io.wasix.host.net;
+package io.wasix.host.net.uring;
+
+import static io.wasix.host.net.NativeSocket.MAX_RECV;
+import static io.wasix.host.net.NativeSocket.MIN_RECV;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.wasix.host.abi.Errno;
+import io.wasix.host.net.Connection;
+import io.wasix.host.net.ConnectionEvents;
+import io.wasix.host.net.GuestBuffers;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.NativeSocket;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
+import io.wasix.host.net.SocketOptions;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
@@ -12,8 +23,9 @@ import java.util.ArrayDeque;
  * pipeline, no syscall of its own on the way: getsockname and getpeername run only when the guest asks, and
  * options are set only when the guest sets one (the kernel copied the listener's into the accepted socket).
  *
- * <p>Receiving: while reading is on, one receive is in flight; its buffer starts at {@link #MIN_RECV} bytes
- * and doubles (up to {@link #MAX_RECV}) while receives fill it, so an idle connection holds one small buffer.
+ * <p>Receiving: while reading is on, one receive is in flight; its buffer starts at
+ * {@link NativeSocket#MIN_RECV} bytes and doubles (up to {@link NativeSocket#MAX_RECV}) while receives fill it, so
+ * an idle connection holds one small buffer.
  * A completion's bytes go to the socket's queue, and the next receive is submitted with the loop's next run.
  *
  * <p>Sending: each write is copied once, from the guest's memory into a direct buffer (appended to the last
@@ -27,9 +39,6 @@ import java.util.ArrayDeque;
  * thread, under the shard lock).
  */
 final class RingConnection implements Connection, Ring.Member {
-    /** First receive size, and the least a connection's receives shrink back to. */
-    static final int MIN_RECV = 2048;
-    static final int MAX_RECV = 64 * 1024;
     /** Sends per linked chain at most; the rest follow in the next chain. */
     private static final int MAX_CHAIN_SENDS = 16;
 
@@ -198,7 +207,7 @@ final class RingConnection implements Connection, Ring.Member {
 
     @Override
     public OptionTarget options() {
-        return closeWanted ? Closed.TARGET : socket();
+        return closeWanted ? OptionTarget.Closed.TARGET : socket();
     }
 
     /** A view of the fd for the calls the ring has no operation for; never closed itself (the ring closes the fd). */
@@ -410,26 +419,6 @@ final class RingConnection implements Connection, Ring.Member {
             closeSubmitted = true;
             outstanding++;
             ring.submit(slot, Ring.OP_CLOSE, (byte) 0, (short) 0, fd, 0L, 0L, 0, 0);
-        }
-    }
-
-    /** The options of a connection the guest closed: nothing is open, the stored values answer. */
-    static final class Closed implements OptionTarget {
-        static final Closed TARGET = new Closed();
-
-        @Override
-        public boolean isOpen() {
-            return false;
-        }
-
-        @Override
-        public <T> void set(io.netty.channel.ChannelOption<T> option, T value) {
-            throw new IllegalStateException("closed");
-        }
-
-        @Override
-        public <T> T get(io.netty.channel.ChannelOption<T> option) {
-            throw new IllegalStateException("closed");
         }
     }
 }

@@ -1,7 +1,15 @@
-package io.wasix.host.net;
+package io.wasix.host.net.uring;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.wasix.host.net.GuestLoop;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.Listener;
+import io.wasix.host.net.ListenerEvents;
+import io.wasix.host.net.NativeSocket;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -30,8 +38,10 @@ import java.net.UnknownHostException;
  * kernel keeps the connection queued meanwhile).
  *
  * <p>Threading: as {@link RingConnection}.
+ *
+ * <p>Public because {@link GuestSocket} makes it at sock_bind on io_uring.
  */
-final class RingListener implements Listener, Ring.Member {
+public final class RingListener implements Listener, Ring.Member {
     /** Accepts in flight once peers' addresses are wanted; more connections wait for the next run's. */
     static final int ADDRESSED_ACCEPTS = 16;
     /** Bound on the wait in {@link #close}; a close normally completes within one loop run. */
@@ -60,7 +70,7 @@ final class RingListener implements Listener, Ring.Member {
      *
      * @throws io.wasix.host.abi.WasiException the kernel's refusal (EADDRINUSE...); the socket is closed then
      */
-    RingListener(Ring ring, GuestNetwork net, NativeSocket socket, InetSocketAddress address, ListenerEvents events) {
+    public RingListener(Ring ring, GuestNetwork net, NativeSocket socket, InetSocketAddress address, ListenerEvents events) {
         this.ring = ring;
         this.net = net;
         this.socket = socket;
@@ -131,7 +141,7 @@ final class RingListener implements Listener, Ring.Member {
 
     @Override
     public OptionTarget options() {
-        return closeWanted ? RingConnection.Closed.TARGET : socket;
+        return closeWanted ? OptionTarget.Closed.TARGET : socket;
     }
 
     @Override

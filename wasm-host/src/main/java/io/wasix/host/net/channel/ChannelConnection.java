@@ -1,4 +1,4 @@
-package io.wasix.host.net;
+package io.wasix.host.net.channel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -8,6 +8,15 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
+import io.wasix.host.net.Connection;
+import io.wasix.host.net.ConnectionEvents;
+import io.wasix.host.net.GuestBuffers;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.InboundHandler;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
+import io.wasix.host.net.SocketOptions;
 import java.net.InetSocketAddress;
 
 /**
@@ -24,8 +33,10 @@ import java.net.InetSocketAddress;
  * <p>Threading: the guest's calls on the guest thread (threaded mode: under the shard lock; Netty hands channel
  * operations to the loop). The handler and the future listeners run on the loop's thread and take the shard
  * lock in threaded mode.
+ *
+ * <p>Public because {@link GuestSocket} makes one for each outbound connection, on every transport.
  */
-final class ChannelConnection implements Connection {
+public final class ChannelConnection implements Connection {
     private final GuestNetwork net;
     private final DuplexChannel channel;
     private ConnectionEvents events;
@@ -38,7 +49,7 @@ final class ChannelConnection implements Connection {
     private final GenericFutureListener<Future<? super Void>> writeDone = this::writeDone;
     private final Runnable shutdownLater = this::shutdownOutputNow;
 
-    ChannelConnection(GuestNetwork net, DuplexChannel channel, boolean accepted) {
+    public ChannelConnection(GuestNetwork net, DuplexChannel channel, boolean accepted) {
         this.net = net;
         this.channel = channel;
         this.accepted = accepted;

@@ -1,4 +1,4 @@
-package io.wasix.host.net;
+package io.wasix.host.net.channel;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -8,6 +8,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.wasix.host.net.GuestLoop;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.InboundHandler;
+import io.wasix.host.net.Listener;
+import io.wasix.host.net.ListenerEvents;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
+import io.wasix.host.net.SocketOptions;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 
@@ -17,8 +26,10 @@ import java.net.InetSocketAddress;
  * reads nothing until the guest takes it ({@link ChannelConnection#start}).
  *
  * <p>Threading: as {@link ChannelConnection}.
+ *
+ * <p>Public because {@link GuestSocket} makes it at sock_bind on NIO.
  */
-final class ChannelListener implements Listener {
+public final class ChannelListener implements Listener {
     /** Bound on the wait in {@link #close}; a close normally completes within one loop run. */
     private static final long CLOSE_NANOS = 1_000_000_000L;
 
@@ -31,7 +42,7 @@ final class ChannelListener implements Listener {
     private boolean closed;
 
     /** Binds and listens, as sock_bind does here; EADDRINUSE and the real port are known when this returns. */
-    ChannelListener(GuestNetwork net, boolean ipv6, SocketOptions options, InetSocketAddress address,
+    public ChannelListener(GuestNetwork net, boolean ipv6, SocketOptions options, InetSocketAddress address,
             ListenerEvents events) {
         this.net = net;
         this.ipv6 = ipv6;
@@ -40,12 +51,12 @@ final class ChannelListener implements Listener {
         ServerChannel ch = GuestSocket.newChannel(() -> net.transport().newServerChannel(ipv6));
         try {
             ch.config().setOption(ChannelOption.SO_BACKLOG, GuestNetwork.LISTEN_BACKLOG);
-            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr || net.forceReuseAddr());
-            if (options.reusePort || net.forceReusePort()) {
+            ch.config().setOption(ChannelOption.SO_REUSEADDR, options.reuseAddr() || net.forceReuseAddr());
+            if (options.reusePort() || net.forceReusePort()) {
                 ch.config().setOption(net.transport().reusePortOption(), true);
             }
-            if (options.recvBufSize > 0) {
-                ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize);
+            if (options.recvBufSize() > 0) {
+                ch.config().setOption(ChannelOption.SO_RCVBUF, options.recvBufSize());
             }
         } catch (ChannelException e) {
             ch.unsafe().closeForcibly();

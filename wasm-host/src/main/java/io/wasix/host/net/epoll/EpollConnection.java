@@ -1,4 +1,4 @@
-package io.wasix.host.net;
+package io.wasix.host.net.epoll;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -9,6 +9,15 @@ import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import io.wasix.host.abi.Errno;
+import io.wasix.host.net.Connection;
+import io.wasix.host.net.ConnectionEvents;
+import io.wasix.host.net.GuestBuffers;
+import io.wasix.host.net.GuestNetwork;
+import io.wasix.host.net.GuestSocket;
+import io.wasix.host.net.NativeSocket;
+import io.wasix.host.net.NetErrors;
+import io.wasix.host.net.OptionTarget;
+import io.wasix.host.net.SocketOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -53,7 +62,7 @@ final class EpollConnection implements Connection, EpollIoHandle {
     private boolean hangUpSeen;
     private boolean reading = true;
     private boolean inputDone;
-    private int recvSize = RingConnection.MIN_RECV;
+    private int recvSize = NativeSocket.MIN_RECV;
 
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(1);
     private long pendingBytes;
@@ -156,9 +165,9 @@ final class EpollConnection implements Connection, EpollIoHandle {
             if (n > 0) {
                 buf.writerIndex(n);
                 boolean full = n == buf.capacity();
-                if (full && recvSize < RingConnection.MAX_RECV) {
+                if (full && recvSize < NativeSocket.MAX_RECV) {
                     recvSize *= 2;
-                } else if (n < buf.capacity() / 4 && recvSize > RingConnection.MIN_RECV) {
+                } else if (n < buf.capacity() / 4 && recvSize > NativeSocket.MIN_RECV) {
                     recvSize /= 2;
                 }
                 // A short read drained the kernel's queue: any byte that comes later raises a new edge. Not the
@@ -441,6 +450,6 @@ final class EpollConnection implements Connection, EpollIoHandle {
 
     @Override
     public OptionTarget options() {
-        return closed ? RingConnection.Closed.TARGET : socket();
+        return closed ? OptionTarget.Closed.TARGET : socket();
     }
 }

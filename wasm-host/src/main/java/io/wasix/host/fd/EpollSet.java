@@ -1,8 +1,6 @@
-package io.wasix.host.net;
+package io.wasix.host.fd;
 
 import io.wasix.host.abi.Errno;
-import io.wasix.host.fd.Descriptor;
-import io.wasix.host.fd.FdTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
