@@ -7,39 +7,32 @@
 #
 # Holds /tmp/wasix-bench.lock (BENCH_LOCK) throughout, as the other benchmarks do. Needs gcc, Maven, JDK 25.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-LOCK="${BENCH_LOCK:-/tmp/wasix-bench.lock}"
+BENCH_NAME=run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 OUT=""
 COMMAND="bench/futex/run.sh${*:+ $*}"
 while (($#)); do
     case "$1" in
         --out) OUT="$2"; shift ;;
-        -h|--help) sed -n '2,9p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
-DATE="$(date -u +%Y-%m-%d)"
-STAMP="$(date -u '+%Y-%m-%d %H:%M UTC')"
 OUT="${OUT:-$ROOT/bench/results/$DATE-futex-pingpong.md}"
-CACHE="$ROOT/bench/.cache/bin"
-mkdir -p "$CACHE"
-gcc -O2 -Wall -pthread -o "$CACHE/pingpong" "$ROOT/bench/futex/pingpong.c"
+PINGPONG="$(build_c pingpong "$ROOT/bench/futex/pingpong.c" -pthread)"
 JSON="$(mktemp "${TMPDIR:-/tmp}/futex-jmh.XXXXXX.json")"
 trap 'rm -f "$JSON"' EXIT
 
-median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-
-LOAD0="$(cut -d" " -f1-3 /proc/loadavg)"
-exec 9>"$LOCK"
-flock 9
+LOAD0="$(load_average)"
+bench_lock
 native=()
-for _ in 1 2 3 4 5; do native+=("$("$CACHE/pingpong" 200000)"); done
+for _ in 1 2 3 4 5; do native+=("$("$PINGPONG" 200000)"); done
 "$ROOT/bench/run-jmh.sh" FutexPingPongBench -rf json -rff "$JSON" >&2
-for _ in 1 2 3 4 5; do native+=("$("$CACHE/pingpong" 200000)"); done
-flock -u 9
+for _ in 1 2 3 4 5; do native+=("$("$PINGPONG" 200000)"); done
+bench_unlock
 
-nat="$(printf '%s\n' "${native[@]}" | median)"
+nat="$(printf '%s\n' "${native[@]}" | median 1)"
 read -r compiled compiled_err < <(python3 -c 'import json,sys; r=[b for b in json.load(open(sys.argv[1])) if b["params"]["mode"]=="compiled"][0]["primaryMetric"]; print(round(r["score"],1), round(r["scoreError"],1))' "$JSON")
 read -r interp interp_err < <(python3 -c 'import json,sys; r=[b for b in json.load(open(sys.argv[1])) if b["params"]["mode"]=="interpreter"][0]["primaryMetric"]; print(round(r["score"],1), round(r["scoreError"],1))' "$JSON")
 {
@@ -55,7 +48,7 @@ read -r interp interp_err < <(python3 -c 'import json,sys; r=[b for b in json.lo
     echo
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r);"
     echo "other work shares the cores, which a ping-pong, two threads handing off on two cores, feels at once."
-    echo "Load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d" " -f1-3 /proc/loadavg)."
+    echo "Load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(load_average)."
     echo
     echo "| lane | ns per round trip | vs native |"
     echo "|---|---:|---:|"

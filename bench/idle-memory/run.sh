@@ -17,12 +17,12 @@
 # a process's RSS; they are the kernel's, and the same for every server.
 #
 # Writes bench/results/idle-memory-DATE.md (or --out DIR). Needs gcc, the build, and N free fds (ulimit -n).
+# Holds /tmp/wasix-bench.lock (BENCH_LOCK) while it measures, as bench/load/run.sh does.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH_NAME=idle-memory
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 HERE="$ROOT/bench/idle-memory"
-IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
-BEFORE_IMAGE="${BENCH_BEFORE_IMAGE:-}"
 N=8000 OUT="$ROOT/bench/results" TRANSPORTS="io_uring epoll nio"
 COMMAND="bench/idle-memory/run.sh${*:+ $*}"
 [[ -n "$BEFORE_IMAGE" ]] && COMMAND="BENCH_BEFORE_IMAGE=$BEFORE_IMAGE $COMMAND"
@@ -31,7 +31,7 @@ while (($#)); do
         --connections) N="$2"; shift ;;
         --transports) TRANSPORTS="$2"; shift ;;
         --out) OUT="$2"; shift ;;
-        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "idle-memory: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -41,10 +41,9 @@ JCMD="${JCMD:-$(dirname "$(readlink -f "$(command -v java)")")/jcmd}"
 [[ -x "$JCMD" ]] || { echo "idle-memory: no jcmd (set JCMD)" >&2; exit 1; }
 ((N < 8100)) || { echo "idle-memory: the keepalive guest serves fds below 8192: use --connections < 8100" >&2; exit 2; }
 (( $(ulimit -n) > N + 100 )) || ulimit -n $((N + 200)) || { echo "idle-memory: ulimit -n too low for $N" >&2; exit 1; }
-mkdir -p "$OUT" "$ROOT/bench/.cache/bin"
-CLIENT="$ROOT/bench/.cache/bin/idle-client"
-[[ -x "$CLIENT" && "$CLIENT" -nt "$HERE/client.c" ]] || gcc -O2 -Wall -o "$CLIENT" "$HERE/client.c"
-"$ROOT/bench/.cache/bin/freeport" >/dev/null 2>&1 || gcc -O2 -Wall -o "$ROOT/bench/.cache/bin/freeport" "$ROOT/bench/load/servers/freeport.c"
+mkdir -p "$OUT"
+CLIENT="$(build_c idle-client "$HERE/client.c")"
+trap stop_server EXIT
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # live heap after a full GC, KiB
@@ -73,43 +72,44 @@ release_idle() {
 
 ROWS=()
 measure() {
-    local label="$1" image="$2" transport="$3" port log pid fifo r0 h0 r1 h1
-    port="$("$ROOT/bench/.cache/bin/freeport")"
+    local label="$1" image="$2" transport="$3" port log fifo r0 h0 r1 h1
+    port="$(free_port)"
     log="$(mktemp "${TMPDIR:-/tmp}/idle-server.XXXXXX")"
     fifo="$(mktemp -u "${TMPDIR:-/tmp}/idle-fifo.XXXXXX")"
     JDK_JAVA_OPTIONS="-Xms1g -Xmx1g -XX:+AlwaysPreTouch" PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" \
         "$image/bin/appliance" run --quiet --transport "$transport" keepalive >"$log" 2>&1 &
-    pid=$!
-    for _ in $(seq 300); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-    done
+    SERVER_PID=$!
+    wait_port "$port" || true
     connect_idle "$port" "$fifo" && release_idle "$fifo" # grow the guest's memory, warm the pools
     sleep 2
-    h0="$(heap_kib "$pid")"; r0="$(rss_kib "$pid")"
+    h0="$(heap_kib "$SERVER_PID")"; r0="$(rss_kib "$SERVER_PID")"
     connect_idle "$port" "$fifo"
     sleep 2
-    h1="$(heap_kib "$pid")"; r1="$(rss_kib "$pid")"
+    h1="$(heap_kib "$SERVER_PID")"; r1="$(rss_kib "$SERVER_PID")"
     release_idle "$fifo"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    stop_server
     rm -f "$log"
     ROWS+=("$(awk -v l="$label" -v t="$transport" -v n="$N" -v r0="$r0" -v r1="$r1" -v h0="$h0" -v h1="$h1" 'BEGIN {
         printf "| %s | %s | %d | %.0f | %.0f | %.0f |", l, t, n, (r1 - r0) * 1024 / n, (h1 - h0) * 1024 / n, ((r1 - r0) + (h1 - h0)) * 1024 / n }')")
     echo "idle-memory: ${ROWS[-1]}" >&2
 }
 
+LOAD0="$(load_average)"
+bench_lock
 for t in $TRANSPORTS; do
     measure "this build" "$IMAGE" "$t"
     [[ -n "$BEFORE_IMAGE" ]] && measure "before" "$BEFORE_IMAGE" "$t"
 done
+bench_unlock
 
-MD="$OUT/idle-memory-$(date -u +%Y-%m-%d).md"
+MD="$OUT/idle-memory-$DATE.md"
 {
-    echo "# Host memory per idle keep-alive connection, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "# Host memory per idle keep-alive connection, $STAMP"
     echo
     echo "Command: \`$COMMAND\` ($N connections to the keepalive guest, each served one request, then idle)."
     echo "Method: see the header of bench/idle-memory/run.sh (fixed pre-touched heap; RSS delta for native memory,"
     echo "live-heap delta after a full GC for Java objects; the guest's own memory grown beforehand and excluded)."
+    echo "Load average (1, 5, 15 min) at the start: $LOAD0; at the end: $(load_average)."
     echo
     echo "| build | transport | connections | native (RSS) bytes/conn | Java heap bytes/conn | host bytes per idle connection |"
     echo "|---|---|---:|---:|---:|---:|"

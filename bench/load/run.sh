@@ -42,7 +42,7 @@
 # /tmp/wasix-bench.lock (BENCH_LOCK) for its whole length, so only one measurement runs at a time on this
 # machine. BENCH_PORTS=LO-HI keeps the servers in a port range (default: ports the kernel picks).
 #
-# Needs: the build (mvn -B -q package -DskipTests: the image and bench/target/classes), wrk and gcc; in full
+# Needs: the build (mvn -B -q package -DskipTests: the image and bench/target/classes), wrk, gcc and python3; in full
 # mode also node, npm (for Bun) and curl (for the syscall chart).
 set -euo pipefail
 
@@ -53,15 +53,11 @@ for arg in "$@"; do COMMAND+=" $(quote "$arg")"; done
 for v in GATE_FACTOR BUN_VERSION INTERP_WARMUP WARMUP BENCH_LOCK BENCH_BEFORE_IMAGE BENCH_IMAGE BENCH_PORTS; do
     [[ -n "${!v:-}" ]] && COMMAND="$v=$(quote "${!v}") $COMMAND"
 done
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH_NAME=run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 HERE="$ROOT/bench/load"
-CACHE="$ROOT/bench/.cache"
-IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
-BEFORE_IMAGE="${BENCH_BEFORE_IMAGE:-}"
-APPLIANCE="$IMAGE/bin/appliance"
 JAVA="$IMAGE/bin/java"
 BENCH_CP="$ROOT/bench/target/classes:$IMAGE/lib/app/wasm-host.jar"
-LOCK="${BENCH_LOCK:-/tmp/wasix-bench.lock}"
 BUN_VERSION="${BUN_VERSION:-1.4.5}"
 GATE_FACTOR="${GATE_FACTOR:-0.5}"
 
@@ -89,12 +85,9 @@ else
 fi
 OUT="${OUT:-${TMPDIR:-/tmp}/wasix-bench/load-$(date -u +%Y%m%d-%H%M%S)}"
 INTERP_WARMUP="${INTERP_WARMUP:-2}"
-DATE="$(date -u +%Y-%m-%d)"
-STAMP="$(date -u '+%Y-%m-%d %H:%M UTC')"
 if ((QUICK)); then BASE="$OUT/load-quick"; else BASE="$OUT/load-$DATE"; fi
-mkdir -p "$OUT" "$CACHE/bin"
+mkdir -p "$OUT"
 
-say() { printf '%s\n' "$*" >&2; }
 loud() {
     say ""
     say "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
@@ -102,20 +95,16 @@ loud() {
     say "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
     say ""
 }
-die() { say "run.sh: $*"; exit 1; }
 
 # ---- what we need ---------------------------------------------------------------------------------
 [[ -x "$APPLIANCE" && -d "$ROOT/bench/target/classes/io/wasix/bench/load" ]] \
     || die "no build: run 'mvn -B -q package -DskipTests' first (want $APPLIANCE and bench/target/classes)"
-for tool in wrk gcc; do
+for tool in wrk gcc python3; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install $tool)"
 done
 
-for src in blocking epoll_keepalive noread freeport; do
-    bin="$CACHE/bin/$src"
-    if [[ ! -x "$bin" || "$HERE/servers/$src.c" -nt "$bin" ]]; then
-        gcc -O2 -Wall -D_GNU_SOURCE -o "$bin" "$HERE/servers/$src.c"
-    fi
+for src in blocking epoll_keepalive noread; do
+    build_c "$src" "$HERE/servers/$src.c" -D_GNU_SOURCE >/dev/null
 done
 
 BUN=""
@@ -135,27 +124,6 @@ install_bun() {
     done
     return 1
 }
-
-free_port() {
-    if [[ -n "${BENCH_PORTS:-}" ]]; then
-        "$CACHE/bin/freeport" "${BENCH_PORTS%-*}" "${BENCH_PORTS#*-}"
-    else
-        "$CACHE/bin/freeport"
-    fi
-}
-
-# http_ok PORT: does 127.0.0.1:PORT answer a GET with 200? Bash's /dev/tcp, so CI needs no curl for this.
-# In a subshell that ignores SIGPIPE: a server that closes without reading (noread) can make the write hit a
-# reset connection, and the signal would end the whole script (exit 141).
-http_ok() (
-    trap '' PIPE
-    local line
-    { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-    printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3 2>/dev/null || { exec 3<&-; return 1; }
-    IFS= read -r -t 5 line <&3 || true
-    exec 3<&-
-    [[ "$line" == "HTTP/1.1 200"* ]]
-)
 
 # ---- servers ---------------------------------------------------------------------------------------
 # A server id: appliance-GUEST[-interp][-shardsN]@TRANSPORT, plain-netty@TRANSPORT, c-blocking, c-epoll,
@@ -186,23 +154,7 @@ start_server() {
         *) die "unknown server $id" ;;
     esac
     SERVER_PID=$!
-    local deadline=$((SECONDS + 60))
-    until http_ok "$port"; do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS > deadline)); then
-            stop_server
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-stop_server() {
-    [[ -n "${SERVER_PID:-}" ]] || return 0
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
+    wait_http "$port" "$SERVER_PID"
 }
 trap stop_server EXIT
 
@@ -217,19 +169,6 @@ CLK_TCK="$(getconf CLK_TCK)"
 # The JVM's own threads (JIT compilers, GC, VM): never "the busiest thread", which is meant to be the one
 # serving requests (the shard thread, Netty's event loop), even while C2 still compiles under load.
 JVM_THREADS='CompilerThre|^GC_Thread|^G1_|^VM_'
-
-# thread_ticks PID: one line per thread, "TID NAME TICKS" (utime+stime, in clock ticks). The name is the
-# text between the parentheses of /proc/PID/task/TID/stat; the fields after it are split on spaces.
-thread_ticks() {
-    local f line name rest
-    for f in /proc/"$1"/task/*/stat; do
-        line="$(cat "$f" 2>/dev/null)" || continue
-        name="${line#*(}"; name="${name%)*}"; rest="${line##*) }"
-        # shellcheck disable=SC2086
-        set -- $rest
-        echo "${f//[!0-9]/ } ${name// /_} $(( ${12} + ${13} ))" | awk '{print $2, $3, $4}'
-    done
-}
 
 # cpu_per_request BEFORE AFTER REQUESTS: "PROCESS_US THREAD_US THREAD_NAME", CPU microseconds per request
 # for the whole process (threads alive at both ends) and its busiest thread.
@@ -250,10 +189,9 @@ measure_series() {
     [[ "$id" == *-interp* ]] && warm="$INTERP_WARMUP"
     port="$(free_port)"
     log="$(mktemp "${TMPDIR:-/tmp}/load-server.XXXXXX")"
-    exec 9>"$LOCK"
-    flock 9
+    bench_lock
     if ! start_server "$id" "$port" "$log"; then
-        flock -u 9
+        bench_unlock
         say "run.sh: $id did not start: $(tail -3 "$log" | tr '\n' ' ')"
         rm -f "$log"
         return 1
@@ -272,12 +210,11 @@ measure_series() {
         ERRORS=$((ERRORS + $(awk '/Socket errors:/ {gsub(/,/, ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' <<<"$out")))
     done
     stop_server
-    flock -u 9
+    bench_unlock
     rm -f "$log"
     ((${#RATES[@]} == count))
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 CSV="$BASE.csv"
 echo "workload,server,transport,runs,median_req_per_sec,errors,cpu_us_per_req,busiest_thread_us_per_req,busiest_thread" >"$CSV"
@@ -503,8 +440,7 @@ syscall_step() {
         admin="$(free_port)"
         [[ "$admin" == "$port" ]] && admin=$((port + 1))
         log="$(mktemp "${TMPDIR:-/tmp}/load-metrics.XXXXXX")"
-        exec 9>"$LOCK"
-        flock 9
+        bench_lock
         PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run --admin-port "127.0.0.1:$admin" "$guest" >"$log" 2>&1 &
         SERVER_PID=$!
         for _ in $(seq 600); do http_ok "$port" && break; sleep 0.05; done
@@ -512,7 +448,7 @@ syscall_step() {
         run_wrk "$workload" "$DURATION" "$port" >/dev/null
         curl -s -m 5 "http://127.0.0.1:$admin/metrics" >"$log.metrics" || true
         stop_server
-        flock -u 9
+        bench_unlock
         awk -v w="$workload" -v g="$guest" '
             /^wasix_syscall_(seconds|calls)_total\{/ {
                 match($0, /syscall="[^"]*"/); name = substr($0, RSTART + 9, RLENGTH - 10)
@@ -576,10 +512,9 @@ strace_step() {
         [[ "$id" == *@* ]] && transport="${id#*@}"
         port="$(free_port)"
         log="$(mktemp "${TMPDIR:-/tmp}/load-strace.XXXXXX")"
-        exec 9>"$LOCK"
-        flock 9
+        bench_lock
         if ! start_server "$id" "$port" "$log"; then
-            flock -u 9
+            bench_unlock
             loud "SYSCALL COUNT SKIPPED for $id: the server did not start"
             rm -f "$log"
             continue
@@ -597,7 +532,7 @@ strace_step() {
         kill -INT "$spid" 2>/dev/null || true
         wait "$spid" 2>/dev/null || true
         stop_server
-        flock -u 9
+        bench_unlock
         reqs="$(awk '/ requests in / {print $1}' <<<"$out")"
         awk -v id="${id%@*}" -v t="$transport" -v req="$reqs" '
             $1 ~ /^[0-9.]+$/ && $NF == "total" { total = $4 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """bench/load/thread-cpu.py PID CMD... - runs CMD (a wrk run) and prints the CPU time each thread of PID
 spent during it, per request wrk reports ("N requests in ..."), busiest first, then the whole process.
+bench/load/thread-cpu.py --ticks PID - prints one line per thread of PID, "TID NAME TICKS" (utime + stime in
+clock ticks, spaces in NAME as _): the snapshot bench/lib.sh's thread_ticks takes before and after a run.
 
 CPU is utime + stime from /proc/PID/task/TID/stat, read before and after CMD; threads that start during CMD
 count from zero. Which thread does the work (the shard thread, Netty's event loop, C2) is what this is for:
@@ -26,6 +28,10 @@ def threads(pid):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--ticks":
+        for tid, (name, ticks) in threads(int(sys.argv[2])).items():
+            print(tid, name.replace(" ", "_"), ticks)
+        return
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     pid, cmd = int(sys.argv[1]), sys.argv[2:]

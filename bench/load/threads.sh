@@ -17,14 +17,10 @@
 # Needs: the build (mvn -B -q package -DskipTests), wrk and gcc.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
-APPLIANCE="$IMAGE/bin/appliance"
-BEFORE_IMAGE="${BENCH_BEFORE_IMAGE:-}"
+BENCH_NAME=threads.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 THREADED="$ROOT/bench/src/main/resources/guests/keepalive-threads.wasm"
-LOCK="${BENCH_LOCK:-/tmp/wasix-bench.lock}"
-CACHE="$ROOT/bench/.cache"
-PORTS="${BENCH_PORTS:-21000-21999}"
+BENCH_PORTS="${BENCH_PORTS:-21000-21999}"
 RUNS=3 DURATION=5 WARMUP=8 TRANSPORTS="" OUT=""
 COMMAND="bench/load/threads.sh${*:+ $*}"
 [[ -n "$BEFORE_IMAGE" ]] && COMMAND="BENCH_BEFORE_IMAGE=$BEFORE_IMAGE $COMMAND"
@@ -35,68 +31,32 @@ while (($#)); do
         --warmup) WARMUP="$2"; shift ;;
         --transports) TRANSPORTS="$2"; shift ;;
         --out) OUT="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "threads.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
-DATE="$(date -u +%Y-%m-%d)"
-STAMP="$(date -u '+%Y-%m-%d %H:%M UTC')"
 OUT="${OUT:-$ROOT/bench/results/load-$DATE-threads.md}"
-say() { printf '%s\n' "$*" >&2; }
-die() { say "threads.sh: $*"; exit 1; }
 
 [[ -x "$APPLIANCE" ]] || die "no build: run 'mvn -B -q package -DskipTests' first"
 [[ -f "$THREADED" ]] || die "missing $THREADED"
 for tool in wrk gcc; do command -v "$tool" >/dev/null || die "$tool not found"; done
-mkdir -p "$CACHE/bin"
-if [[ ! -x "$CACHE/bin/freeport" || "$ROOT/bench/load/servers/freeport.c" -nt "$CACHE/bin/freeport" ]]; then
-    gcc -O2 -Wall -o "$CACHE/bin/freeport" "$ROOT/bench/load/servers/freeport.c"
-fi
 TICK="$(getconf CLK_TCK)"
-
-SERVER_PID=""
-stop_server() {
-    [[ -n "$SERVER_PID" ]] || return 0
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
 trap stop_server EXIT
-
-http_ok() {
-    local line
-    { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-    printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3 2>/dev/null || { exec 3<&-; return 1; }
-    IFS= read -r -t 5 line <&3 || true
-    exec 3<&-
-    [[ "$line" == "HTTP/1.1 200"* ]]
-}
-
-# The server's utime + stime, all threads, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # measure APPLIANCE GUEST TRANSPORT: one fresh server, warmed up, one measured wrk run; prints
 # "REQ_PER_S CPU_US_PER_REQ"
 measure() {
     local appliance="$1" guest="$2" transport="$3" port log out c0 c1 reqs rps
-    port="$("$CACHE/bin/freeport" "${PORTS%-*}" "${PORTS#*-}")"
+    port="$(free_port)"
     log="$(mktemp "${TMPDIR:-/tmp}/threads-bench.XXXXXX")"
     PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$appliance" run --quiet --transport "$transport" "$guest" >"$log" 2>&1 &
     SERVER_PID=$!
-    local deadline=$((SECONDS + 60))
-    until http_ok "$port"; do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS > deadline)); then
-            stop_server; cat "$log" >&2; rm -f "$log"; die "$guest on $transport did not start"
-        fi
-        sleep 0.05
-    done
+    wait_http "$port" "$SERVER_PID" || { cat "$log" >&2; rm -f "$log"; die "$guest on $transport did not start"; }
     wrk -t2 -c100 -d"${WARMUP}s" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
-    c0="$(cpu_ticks "$SERVER_PID")"
+    c0="$(process_ticks "$SERVER_PID")"
     out="$(wrk -t2 -c100 -d"${DURATION}s" "http://127.0.0.1:$port/" 2>&1 || true)"
-    c1="$(cpu_ticks "$SERVER_PID")"
+    c1="$(process_ticks "$SERVER_PID")"
     stop_server
     rm -f "$log"
     reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
@@ -105,11 +65,9 @@ measure() {
     awk -v r="$rps" -v t="$((c1 - c0))" -v n="$reqs" -v hz="$TICK" 'BEGIN {printf "%.0f %.2f\n", r, t / hz * 1e6 / n}'
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-
 if [[ -z "$TRANSPORTS" ]]; then
     # the transport the appliance picks here, from its boot line
-    port="$("$CACHE/bin/freeport" "${PORTS%-*}" "${PORTS#*-}")"
+    port="$(free_port)"
     log="$(mktemp)"
     PORT="$port" APPLIANCE_ENV="HOST=127.0.0.1" "$APPLIANCE" run hello >"$log" 2>&1 &
     SERVER_PID=$!
@@ -120,9 +78,8 @@ if [[ -z "$TRANSPORTS" ]]; then
     [[ -n "$TRANSPORTS" ]] || die "the appliance did not start (probe)"
 fi
 
-LOAD0="$(cut -d" " -f1-3 /proc/loadavg)"
-exec 9>"$LOCK"
-flock 9
+LOAD0="$(load_average)"
+bench_lock
 declare -A RPS CPU
 SERVERS="keepalive threaded"
 [[ -n "$BEFORE_IMAGE" ]] && SERVERS="keepalive threaded keepalive-before"
@@ -142,7 +99,7 @@ for t in $TRANSPORTS; do
         done
     done
 done
-flock -u 9
+bench_unlock
 
 {
     echo "# Threaded guest vs single-threaded guest, keep-alive, $STAMP"
@@ -159,16 +116,16 @@ flock -u 9
     echo "CPU per request is the server process's utime + stime over the measured run (all its threads, /proc),"
     echo "divided by the requests wrk completed. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
     echo "Linux $(uname -r); wrk shares the cores, and so does other work: compare within this run. Load average"
-    echo "(1, 5, 15 min) at the start: $LOAD0; at the end: $(cut -d" " -f1-3 /proc/loadavg)."
+    echo "(1, 5, 15 min) at the start: $LOAD0; at the end: $(load_average)."
     echo
     echo "| transport | server | req/s (median) | vs keepalive | CPU us/req (median) | vs keepalive | runs: req/s | runs: CPU us/req |"
     echo "|---|---|---:|---:|---:|---:|---|---|"
     for t in $TRANSPORTS; do
-        k="$(tr ' ' '\n' <<<"${RPS[keepalive@$t]}" | grep -v '^$' | median)"
-        kc="$(tr ' ' '\n' <<<"${CPU[keepalive@$t]}" | grep -v '^$' | median)"
+        k="$(tr ' ' '\n' <<<"${RPS[keepalive@$t]}" | median)"
+        kc="$(tr ' ' '\n' <<<"${CPU[keepalive@$t]}" | median)"
         for g in $SERVERS; do
-            m="$(tr ' ' '\n' <<<"${RPS[$g@$t]}" | grep -v '^$' | median)"
-            mc="$(tr ' ' '\n' <<<"${CPU[$g@$t]}" | grep -v '^$' | median)"
+            m="$(tr ' ' '\n' <<<"${RPS[$g@$t]}" | median)"
+            mc="$(tr ' ' '\n' <<<"${CPU[$g@$t]}" | median)"
             printf '| %s | %s | %.0f | %.2f | %s | %.2f | %s | %s |\n' "$t" "$g" "$m" \
                 "$(awk -v a="$m" -v b="$k" 'BEGIN {print a / b}')" "$mc" "$(awk -v a="$mc" -v b="$kc" 'BEGIN {print a / b}')" \
                 "${RPS[$g@$t]% }" "${CPU[$g@$t]% }"

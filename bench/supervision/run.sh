@@ -24,20 +24,16 @@
 # podman. BENCH_IMAGE: the appliance image to run (default image/target/appliance). Ports from BENCH_PORT
 # (default 26100) up. Holds /tmp/wasix-bench.lock (BENCH_LOCK).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-IMAGE="${BENCH_IMAGE:-$ROOT/image/target/appliance}"
-APPLIANCE="$IMAGE/bin/appliance"
+BENCH_NAME=run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 JAVA="${JAVA:-$IMAGE/bin/java}"
 CP="$ROOT/bench/target/classes"
 GUESTS="$ROOT/appliance/src/test/guests"
 PORT="${BENCH_PORT:-26100}"
 WHAT=("$@")
 ((${#WHAT[@]})) || WHAT=(trap stop idle idle-host)
-exec 9>"${BENCH_LOCK:-/tmp/wasix-bench.lock}"
-flock 9
+bench_lock
 
-say() { printf '%s\n' "$*" >&2; }
-wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 now_ms() { date +%s%3N; }
 # TrapUnderLoad and IdleConnections are plain classes: the image's own java runs them (without its CDS
 # archive, which was made for the appliance's class path).

@@ -4,10 +4,7 @@
  * complete request head in a read is answered, the responses leave in one send), "Connection:
  * close" honoured. Built with gcc by bench/load/run.sh. Usage: epoll_keepalive PORT [HOST]
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,15 +12,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "serve.h"
+
 #define MAX_FDS 65536
 #define IN_SIZE 8192
 #define OUT_SIZE 16384
 
 static const char OK_KEEP[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!";
-static const char OK_CLOSE[] =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
-    "Hello, World!";
 
 typedef struct {
     size_t in_len, out_len, out_off;
@@ -73,13 +69,13 @@ static int flush(int fd, conn_t *c) {
 static void progress(int fd, conn_t *c) {
     for (;;) {
         size_t pos = 0;
-        while (!c->closing && OUT_SIZE - c->out_len >= sizeof OK_CLOSE) {
+        while (!c->closing && OUT_SIZE - c->out_len >= sizeof HELLO_CLOSE) {
             char *end = memmem(c->in + pos, c->in_len - pos, "\r\n\r\n", 4);
             if (!end) break;
             size_t hlen = (size_t)(end + 4 - (c->in + pos));
             int cl = wants_close(c->in + pos, hlen);
-            const char *r = cl ? OK_CLOSE : OK_KEEP;
-            size_t rn = cl ? sizeof OK_CLOSE - 1 : sizeof OK_KEEP - 1;
+            const char *r = cl ? HELLO_CLOSE : OK_KEEP;
+            size_t rn = cl ? sizeof HELLO_CLOSE - 1 : sizeof OK_KEEP - 1;
             memcpy(c->out + c->out_len, r, rn);
             c->out_len += rn;
             c->closing = cl;
@@ -120,21 +116,7 @@ static void progress(int fd, conn_t *c) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [HOST]\n", argv[0]);
-        return 2;
-    }
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)atoi(argv[1]));
-    if (inet_pton(AF_INET, argc > 2 ? argv[2] : "127.0.0.1", &a.sin_addr) != 1) return 2;
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0) {
-        perror("bind/listen");
-        return 1;
-    }
+    int lfd = listen_from_args(argc, argv, SOCK_STREAM | SOCK_NONBLOCK);
     ep = epoll_create1(0);
     struct epoll_event lev = {.events = EPOLLIN, .data.fd = lfd};
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);

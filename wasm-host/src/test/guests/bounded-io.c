@@ -14,26 +14,15 @@
  */
 #include "../../../../appliance/src/main/guests/wasix.h"
 
+#define GUEST_NAME "bounded-io"
+#include "errno_exit.h"
+
 WX_WASIX("sock_addr_local") int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret);
 
 #define VECS 31
 #define PAGES 1024u /* 64 MiB */
 
 static char drain_buf[65536];
-
-static _Noreturn void fail(const char *call, int32_t err) {
-    wx_write_str(2, "bounded-io: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    uint32_t e = (uint32_t)err;
-    proc_exit((int32_t)(10 + (e > 100 ? 100 : e)));
-}
-
-static void check(const char *call, int32_t err) {
-    if (err != 0) fail(call, err);
-}
 
 static void say(const char *label, uint32_t v) {
     wx_write_str(1, label);

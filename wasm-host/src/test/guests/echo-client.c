@@ -14,6 +14,9 @@
  */
 #include "../../../../appliance/src/main/guests/wasix.h"
 
+#define GUEST_NAME "echo-client"
+#include "errno_exit.h"
+
 #define BUF_SIZE 65536
 
 static char buf[BUF_SIZE];
@@ -28,20 +31,6 @@ _Static_assert(sizeof(resolved_t) == 18, "resolve entries are 18 bytes");
 
 WX_WASIX("resolve")
 int32_t resolve(const char *host, uint32_t host_len, int32_t port, resolved_t *addrs, uint32_t n, uint32_t *ret_n);
-
-static _Noreturn void fail(const char *call, int32_t err) {
-    wx_write_str(2, "echo-client: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    uint32_t e = (uint32_t)err;
-    proc_exit((int32_t)(10 + (e > 100 ? 100 : e)));
-}
-
-static void check(const char *call, int32_t err) {
-    if (err != 0) fail(call, err);
-}
 
 static void flush(uint32_t len) {
     if (len > 0) check("fd_write", wx_write_all(1, buf, len));

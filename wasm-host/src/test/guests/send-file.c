@@ -17,6 +17,9 @@
  */
 #include "../../../../appliance/src/main/guests/wasix.h"
 
+#define GUEST_NAME "send-file"
+#include "errno_exit.h"
+
 WX_P1("path_open")
 int32_t path_open(int32_t fd, int32_t dirflags, const char *path, int32_t path_len, int32_t oflags,
                   int64_t base, int64_t inheriting, int32_t fdflags, int32_t *ret_fd);
@@ -26,20 +29,6 @@ int32_t sock_send_file(int32_t out_fd, int32_t in_fd, uint64_t offset, uint64_t 
 
 #define LEN 104000
 static char data[LEN];
-
-static _Noreturn void fail(const char *what, int32_t err) {
-    wx_write_str(2, "send-file: ");
-    wx_write_str(2, what);
-    wx_write_str(2, " errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    uint32_t e = (uint32_t)err;
-    proc_exit((int32_t)(10 + (e > 100 ? 100 : e)));
-}
-
-static void check(const char *what, int32_t err) {
-    if (err != 0) fail(what, err);
-}
 
 static void expect(const char *what, int32_t want, int32_t got) {
     if (want != got) fail(what, got);

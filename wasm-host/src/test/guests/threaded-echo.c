@@ -22,8 +22,6 @@ int32_t sock_addr_local(int32_t fd, wx_addr_port_t *ret_addr);
 #define QUEUE 8192 /* a power of two, more than the fds the guest can have at once */
 #include "threaded_server.h"
 
-static int32_t lfd;
-
 static void worker(void *arg) {
     (void)arg;
     char buf[16384];
@@ -46,6 +44,11 @@ static void worker(void *arg) {
     }
 }
 
+/* A new connection: its one-shot interest in input. */
+static void accepted(int32_t c) {
+    arm(WX_EPOLL_CTL_ADD, c);
+}
+
 void _start(void) {
     uint32_t count = 0;
     char **env = 0;
@@ -56,20 +59,10 @@ void _start(void) {
     const char *p = wx_env_find(env, count, "PORT");
     if (p != NULL && !wx_parse_port(p, &port)) fail("PORT", WX_EINVAL);
 
-    if ((err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, 0, &lfd))) fail("sock_open", err);
-    if ((err = sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1))) fail("sock_set_opt_flag", err);
     wx_addr_port_t addr;
     wx_addr_ipv4_in(&addr, 127, 0, 0, 1, port);
-    if ((err = sock_bind(lfd, &addr))) fail("sock_bind", err);
-    if ((err = sock_listen(lfd, 1024))) fail("sock_listen", err);
-    if ((err = fd_fdstat_set_flags(lfd, WX_FDFLAG_NONBLOCK))) fail("fd_fdstat_set_flags", err);
+    int32_t lfd = listen_in_epoll(&addr);
     if ((err = sock_addr_local(lfd, &addr))) fail("sock_addr_local", err);
-    if ((err = epoll_create(&epfd))) fail("epoll_create", err);
-    wx_epoll_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN;
-    ev.fd = (uint32_t)lfd;
-    if ((err = epoll_ctl(epfd, WX_EPOLL_CTL_ADD, lfd, &ev))) fail("epoll_ctl", err);
     for (int i = 0; i < WORKERS; i++) {
         uint32_t tid;
         if ((err = wx_thread_spawn(worker, 0, &tid))) fail("thread_spawn", err);
@@ -78,24 +71,5 @@ void _start(void) {
     wx_write_u32(1, wx_addr_port_out(&addr));
     wx_write_str(1, "\n");
 
-    static wx_epoll_event_t events[256];
-    for (;;) {
-        int32_t n = 0;
-        if ((err = epoll_wait(epfd, events, 256, -1, &n))) fail("epoll_wait", err);
-        for (int32_t i = 0; i < n; i++) {
-            int32_t fd = (int32_t)events[i].fd;
-            if (fd != lfd) {
-                push(fd);
-                continue;
-            }
-            for (;;) { // accepted sockets inherit the listener's NONBLOCK, as on wasmer
-                int32_t c;
-                wx_addr_port_t peer;
-                err = sock_accept_v2(lfd, WX_FDFLAG_NONBLOCK, &c, &peer);
-                if (err == WX_EAGAIN) break;
-                if (err != 0) fail("sock_accept_v2", err);
-                arm(WX_EPOLL_CTL_ADD, c);
-            }
-        }
-    }
+    dispatch(lfd, accepted);
 }

@@ -15,23 +15,12 @@
  */
 #include "../../../../appliance/src/main/guests/wasix.h"
 
+#define GUEST_NAME "udp-echo"
+#include "errno_exit.h"
+
 #define BUF_SIZE 65536
 
 static char buf[BUF_SIZE];
-
-static _Noreturn void fail(const char *call, int32_t err) {
-    wx_write_str(2, "udp-echo: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    uint32_t e = (uint32_t)err;
-    proc_exit((int32_t)(10 + (e > 100 ? 100 : e)));
-}
-
-static void check(const char *call, int32_t err) {
-    if (err != 0) fail(call, err);
-}
 
 static _Noreturn void usage(void) {
     wx_write_str(2, "udp-echo: usage: udp-echo 4|6 COUNT [connected]\n");

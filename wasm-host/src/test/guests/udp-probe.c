@@ -12,23 +12,12 @@
  */
 #include "../../../../appliance/src/main/guests/wasix.h"
 
+#define GUEST_NAME "udp-probe"
+#include "errno_exit.h"
+
 static char buf[70000];
 static int v6;
 static const uint8_t LOOPBACK6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-
-static _Noreturn void die(const char *call, int32_t err) {
-    wx_write_str(2, "udp-probe: ");
-    wx_write_str(2, call);
-    wx_write_str(2, " errno ");
-    wx_write_u32(2, (uint32_t)err);
-    wx_write_str(2, "\n");
-    uint32_t e = (uint32_t)err;
-    proc_exit((int32_t)(10 + (e > 100 ? 100 : e)));
-}
-
-static void check(const char *call, int32_t err) {
-    if (err != 0) die(call, err);
-}
 
 static _Noreturn void failed(const char *name, const char *what, uint32_t got) {
     wx_write_str(1, "FAIL ");
@@ -125,7 +114,7 @@ static uint32_t poll_fd(int32_t fd, int write, uint64_t timeout_ns, uint64_t *nb
     check("poll_oneoff", poll_oneoff(subs, events, k, &n));
     uint32_t mask = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (events[i].error != 0) die("poll_oneoff event", events[i].error);
+        if (events[i].error != 0) fail("poll_oneoff event", events[i].error);
         mask |= (uint32_t)events[i].userdata;
         if (events[i].userdata == 1) *nbytes = events[i].nbytes;
     }
@@ -137,7 +126,7 @@ void _start(void) {
     char **argv = NULL;
     const char *call = "";
     int32_t err = wx_load_args(&argc, &argv, &call);
-    if (err != 0) die(call, err);
+    if (err != 0) fail(call, err);
     if (argc < 2 || (argv[1][0] != '4' && argv[1][0] != '6') || argv[1][1] != '\0') {
         wx_write_str(2, "udp-probe: usage: udp-probe 4|6\n");
         proc_exit(2);

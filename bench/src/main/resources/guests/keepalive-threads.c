@@ -38,7 +38,6 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns[MAX_FDS];
-static int32_t lfd;
 
 static void drop(int32_t fd) {
     conns[fd]->in_len = 0;
@@ -97,6 +96,20 @@ static void worker(void *arg) {
     }
 }
 
+/* A new connection: its record (made by this thread only: the bump allocator has no lock), then its interest. */
+static void accepted(int32_t c) {
+    if (c >= MAX_FDS) {
+        (void)fd_close(c);
+        return;
+    }
+    if (conns[c] == NULL) {
+        conns[c] = wx_alloc(sizeof(conn_t));
+        if (conns[c] == NULL) fail("wx_alloc", WX_ENOMEM);
+    }
+    conns[c]->in_len = 0;
+    arm(WX_EPOLL_CTL_ADD, c);
+}
+
 void _start(void) {
     uint32_t count = 0;
     char **env = 0;
@@ -110,51 +123,13 @@ void _start(void) {
     const char *h = wx_env_find(env, count, "HOST");
     if (h != NULL && !wx_parse_ipv4(h, ip)) fail("HOST", WX_EINVAL);
 
-    if ((err = sock_open(WX_AF_INET4, WX_SOCK_STREAM, 0, &lfd))) fail("sock_open", err);
-    if ((err = sock_set_opt_flag(lfd, WX_OPT_REUSE_ADDR, 1))) fail("sock_set_opt_flag", err);
     wx_addr_port_t addr;
     wx_addr_ipv4_in(&addr, ip[0], ip[1], ip[2], ip[3], port);
-    if ((err = sock_bind(lfd, &addr))) fail("sock_bind", err);
-    if ((err = sock_listen(lfd, 1024))) fail("sock_listen", err);
-    if ((err = fd_fdstat_set_flags(lfd, WX_FDFLAG_NONBLOCK))) fail("fd_fdstat_set_flags", err);
-    if ((err = epoll_create(&epfd))) fail("epoll_create", err);
-    wx_epoll_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = WX_EPOLLIN;
-    ev.fd = (uint32_t)lfd;
-    if ((err = epoll_ctl(epfd, WX_EPOLL_CTL_ADD, lfd, &ev))) fail("epoll_ctl", err);
+    int32_t lfd = listen_in_epoll(&addr);
     for (int i = 0; i < WORKERS; i++) {
         uint32_t tid;
         if ((err = wx_thread_spawn(worker, 0, &tid))) fail("thread_spawn", err);
     }
 
-    static wx_epoll_event_t events[256];
-    for (;;) {
-        int32_t n = 0;
-        if ((err = epoll_wait(epfd, events, 256, -1, &n))) fail("epoll_wait", err);
-        for (int32_t i = 0; i < n; i++) {
-            int32_t fd = (int32_t)events[i].fd;
-            if (fd != lfd) {
-                push(fd);
-                continue;
-            }
-            for (;;) { // accepted sockets inherit the listener's NONBLOCK, as on wasmer
-                int32_t c;
-                wx_addr_port_t peer;
-                err = sock_accept_v2(lfd, WX_FDFLAG_NONBLOCK, &c, &peer);
-                if (err == WX_EAGAIN) break;
-                if (err != 0) fail("sock_accept_v2", err);
-                if (c >= MAX_FDS) {
-                    (void)fd_close(c);
-                    continue;
-                }
-                if (conns[c] == NULL) { // only this thread allocates: the bump allocator has no lock
-                    conns[c] = wx_alloc(sizeof(conn_t));
-                    if (conns[c] == NULL) fail("wx_alloc", WX_ENOMEM);
-                }
-                conns[c]->in_len = 0;
-                arm(WX_EPOLL_CTL_ADD, c);
-            }
-        }
-    }
+    dispatch(lfd, accepted);
 }

@@ -1,15 +1,10 @@
 package io.wasix.host;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.dylibso.chicory.runtime.Instance;
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,20 +28,9 @@ class FsGuestTest {
     private String runGuest(MountSpec first) throws Exception {
         List<MountSpec> mounts = List.of(first.withQuota(64 * 1024, 64), MountSpec.memory("/other"),
                 MountSpec.layer(layer(), "/ro"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HostConfig cfg = HostConfig.of(Transport.NIO).withMounts(mounts)
-                .withStdio(InputStream.nullInputStream(), out, err);
-        Throwable ended = null;
-        try (WasixHost host = new WasixHost(cfg)) {
-            Instance instance = ShimGuest.instantiate("fs-calls.wasm", host);
-            instance.export("_start").apply();
-        } catch (Throwable e) {
-            ended = e;
-        }
-        assertInstanceOf(GuestExitException.class, ended, () -> "guest did not exit: " + err.toString(US_ASCII));
-        assertEquals(0, ((GuestExitException) ended).code(), () -> err.toString(US_ASCII));
-        String stdout = out.toString(US_ASCII);
+        GuestModulesTest.Run run = GuestModulesTest.run(HostConfig.of(Transport.NIO).withMounts(mounts), "fs-calls.wasm");
+        assertEquals(0, run.exitCode(), run::stderr);
+        String stdout = run.stdout();
         assertTrue(stdout.matches("fs-calls: \\d{3} checks passed\\n"), stdout);
         return stdout;
     }

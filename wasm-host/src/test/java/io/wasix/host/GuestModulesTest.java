@@ -41,16 +41,22 @@ class GuestModulesTest {
     /** What a guest's _start ended with, and what it printed. */
     record Run(Throwable ended, String stdout, String stderr) {
         int exitCode() {
-            assertInstanceOf(GuestExitException.class, ended, () -> "expected proc_exit, got " + ended);
+            assertInstanceOf(GuestExitException.class, ended, () -> "expected proc_exit, got " + ended + "; stderr: " + stderr);
             return ((GuestExitException) ended).code();
         }
     }
 
     /** Runs {@code file}'s _start on the current thread with {@code args}; the host is closed afterwards. */
     static Run run(Transport t, String file, List<String> args) {
+        return run(HostConfig.of(t).withAllowOutbound(true).withArgs(args), file);
+    }
+
+    /** Runs {@code file}'s _start on the current thread on a host made from {@code config}, its stdout and stderr
+     * captured; the host is closed afterwards. */
+    static Run run(HostConfig config, String file) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HostConfig cfg = HostConfig.of(t).withAllowOutbound(true).withArgs(args).withStdio(InputStream.nullInputStream(), out, err);
+        HostConfig cfg = config.withStdio(InputStream.nullInputStream(), out, err);
         Throwable ended = null;
         try (WasixHost host = new WasixHost(cfg)) {
             Instance instance = ShimGuest.instantiate(file, host);
@@ -74,26 +80,16 @@ class GuestModulesTest {
         Transports.require(t);
         int port = freePort();
 
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        CompletableFuture<WasixHost> started = new CompletableFuture<>();
-        Thread shard = new Thread(() -> {
-            try (WasixHost host = new WasixHost(HostConfig.of(t))) {
-                Instance instance = ShimGuest.instantiate("handwritten.wasm", host);
-                Memory mem = instance.memory();
-                assertEquals(HANDWRITTEN_PORT, mem.readShort(HANDWRITTEN_PORT_FIELD) & 0xffff,
-                        "handwritten.wasm's address struct no longer says port 8080 where this test expects it");
-                mem.writeShort(HANDWRITTEN_PORT_FIELD, (short) port);
-                started.complete(host);
-                instance.export("_start").apply();
-                ended.complete(null);
-            } catch (Throwable e) {
-                started.completeExceptionally(e);
-                ended.complete(e);
-            }
-        }, "shard-" + t.label());
-        shard.setDaemon(true);
-        shard.start();
-        WasixHost host = started.get(5, TimeUnit.SECONDS);
+        ShardRun shard = ShardRun.start("shard-" + t.label(), () -> new WasixHost(HostConfig.of(t)), h -> {
+            Instance instance = ShimGuest.instantiate("handwritten.wasm", h);
+            Memory mem = instance.memory();
+            assertEquals(HANDWRITTEN_PORT, mem.readShort(HANDWRITTEN_PORT_FIELD) & 0xffff,
+                    "handwritten.wasm's address struct no longer says port 8080 where this test expects it");
+            mem.writeShort(HANDWRITTEN_PORT_FIELD, (short) port);
+            return instance;
+        }, 5);
+        WasixHost host = shard.host();
+        CompletableFuture<Throwable> ended = shard.ended();
         try {
             for (int i = 1; i <= 3; i++) {
                 String response = fetch(port, ended);

@@ -51,23 +51,13 @@ class HostEventsTest {
         Transports.require(t);
         int port = freePort();
         Recorder events = new Recorder();
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        CompletableFuture<WasixHost> started = new CompletableFuture<>();
-        Thread shard = new Thread(() -> {
-            try (WasixHost host = new WasixHost(HostConfig.of(t), events)) {
-                Instance instance = ShimGuest.instantiate("handwritten.wasm", host);
-                instance.memory().writeShort(HANDWRITTEN_PORT_FIELD, (short) port);
-                started.complete(host);
-                instance.export("_start").apply();
-                ended.complete(null);
-            } catch (Throwable e) {
-                started.completeExceptionally(e);
-                ended.complete(e);
-            }
-        }, "events-" + t.label());
-        shard.setDaemon(true);
-        shard.start();
-        WasixHost host = started.get(5, TimeUnit.SECONDS);
+        ShardRun shard = ShardRun.start("events-" + t.label(), () -> new WasixHost(HostConfig.of(t), events), h -> {
+            Instance instance = ShimGuest.instantiate("handwritten.wasm", h);
+            instance.memory().writeShort(HANDWRITTEN_PORT_FIELD, (short) port);
+            return instance;
+        }, 5);
+        WasixHost host = shard.host();
+        CompletableFuture<Throwable> ended = shard.ended();
         try {
             assertEquals(RESPONSE, fetch(port, ended));
             // The client can have its response (and the close after it) before the host has taken the send's

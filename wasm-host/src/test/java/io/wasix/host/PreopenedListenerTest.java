@@ -161,23 +161,12 @@ class PreopenedListenerTest {
                 .withEnv(List.of("GREETING=Hi")).withArgs(List.of("preopened.wasm"))
                 .withStdio(InputStream.nullInputStream(), OutputStream.nullOutputStream(), System.err);
 
-        CompletableFuture<WasixHost> started = new CompletableFuture<>();
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        Thread shard = new Thread(() -> {
-            try (WasixHost host = new WasixHost(cfg)) {
-                Instance instance = Instance.builder(module).withImportValues(host.imports(module))
-                        .withMachineFactory(machine).withMemoryFactory(WasixHost::newMemory).withStart(false).build();
-                started.complete(host);
-                instance.export("_start").apply();
-                ended.complete(null);
-            } catch (Throwable e) {
-                started.completeExceptionally(e);
-                ended.complete(e);
-            }
-        }, "shard-rust-" + t.label());
-        shard.setDaemon(true);
-        shard.start();
-        WasixHost host = started.get(30, TimeUnit.SECONDS);
+        ShardRun shard = ShardRun.start("shard-rust-" + t.label(), () -> new WasixHost(cfg),
+                h -> Instance.builder(module).withImportValues(h.imports(module))
+                        .withMachineFactory(machine).withMemoryFactory(WasixHost::newMemory).withStart(false).build(),
+                30);
+        WasixHost host = shard.host();
+        CompletableFuture<Throwable> ended = shard.ended();
 
         Pattern body = Pattern.compile("HTTP/1\\.1 200 OK\r\nContent-Length: (\\d+)\r\nConnection: close\r\n\r\n"
                 + "(Hi from Rust std, request (\\d+)\n)");

@@ -1,15 +1,10 @@
 package io.wasix.host;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.dylibso.chicory.runtime.Instance;
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -21,21 +16,11 @@ class Preview0GuestTest {
     @TransportTest
     void aPreview0ModuleRunsWithItsOwnLayouts(Transport t) {
         Transports.require(t);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        HostConfig cfg = HostConfig.of(t).withMounts(List.of(MountSpec.memory("/")))
-                .withStdio(InputStream.nullInputStream(), out, err);
         assertEquals(List.of(), WasixHost.missingImports(ShimGuest.module("preview0.wasm")));
-        Throwable ended = null;
-        try (WasixHost host = new WasixHost(cfg)) {
-            Instance instance = ShimGuest.instantiate("preview0.wasm", host);
-            instance.export("_start").apply();
-        } catch (Throwable e) {
-            ended = e;
-        }
-        assertInstanceOf(GuestExitException.class, ended, () -> "guest did not exit: " + err.toString(US_ASCII));
-        assertEquals(0, ((GuestExitException) ended).code(), () -> err.toString(US_ASCII));
-        String stdout = out.toString(US_ASCII);
+        GuestModulesTest.Run run = GuestModulesTest.run(HostConfig.of(t).withMounts(List.of(MountSpec.memory("/"))),
+                "preview0.wasm");
+        assertEquals(0, run.exitCode(), run::stderr);
+        String stdout = run.stdout();
         assertTrue(stdout.matches("preview0: \\d+ checks passed\\n"), stdout);
     }
 }

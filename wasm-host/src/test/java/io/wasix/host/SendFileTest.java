@@ -3,13 +3,9 @@ package io.wasix.host;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.dylibso.chicory.runtime.Instance;
 import io.wasix.host.fs.MountSpec;
 import io.wasix.host.net.Transport;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -38,21 +34,11 @@ class SendFileTest {
                     return s.getInputStream().readAllBytes();
                 }
             });
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
             HostConfig cfg = HostConfig.of(t).withAllowOutbound(true).withMounts(List.of(MountSpec.memory("/")))
-                    .withArgs(List.of("send-file", String.valueOf(server.getLocalPort()), String.valueOf(udp.getLocalPort())))
-                    .withStdio(InputStream.nullInputStream(), out, err);
-            Throwable ended = null;
-            try (WasixHost host = new WasixHost(cfg)) {
-                Instance instance = ShimGuest.instantiate("send-file.wasm", host);
-                instance.export("_start").apply();
-            } catch (Throwable e) {
-                ended = e;
-            }
-            assertInstanceOf(GuestExitException.class, ended, () -> "guest did not exit: " + err.toString(US_ASCII));
-            assertEquals(0, ((GuestExitException) ended).code(), () -> err.toString(US_ASCII));
-            assertEquals("tcp " + (LEN - 10) + "\npos " + LEN + "\ntcp-eof 0\nudp 30\nerrors ok\n", out.toString(US_ASCII));
+                    .withArgs(List.of("send-file", String.valueOf(server.getLocalPort()), String.valueOf(udp.getLocalPort())));
+            GuestModulesTest.Run run = GuestModulesTest.run(cfg, "send-file.wasm");
+            assertEquals(0, run.exitCode(), run::stderr);
+            assertEquals("tcp " + (LEN - 10) + "\npos " + LEN + "\ntcp-eof 0\nudp 30\nerrors ok\n", run.stdout());
 
             byte[] file = new byte[LEN];
             for (int i = 0; i < LEN; i++) {

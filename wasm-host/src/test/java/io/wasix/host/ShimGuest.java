@@ -1,6 +1,8 @@
 package io.wasix.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
@@ -15,6 +17,7 @@ import io.wasix.host.net.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -28,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The abi-shim.wasm guest on a {@link WasixHost}, on the current thread: lets a test call each host function
@@ -403,6 +407,29 @@ final class ShimGuest implements AutoCloseable {
             }
         });
         return f;
+    }
+
+    /**
+     * Runs {@code blocked}, a guest call that waits for ever, on this thread while a peer stops the host 400 ms
+     * in: the call must end with the stop (GuestStoppedException), having waited for it, and this thread must have
+     * slept in the kernel meanwhile, not spun (less CPU than a quarter of the wait).
+     */
+    void assertWaitsWithoutSpinningUntilStopped(String what, Executable blocked) throws Exception {
+        CompletableFuture<Void> stopper = async(() -> {
+            Thread.sleep(400);
+            host.stop();
+            return null;
+        });
+        var threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        assertThrows(GuestStoppedException.class, blocked);
+        long cpuMs = (threads.getCurrentThreadCpuTime() - cpu0) / 1_000_000;
+        long wallMs = (System.nanoTime() - t0) / 1_000_000;
+        stopper.join();
+        assertTrue(wallMs >= 300, "the " + what + " waited for the stop, " + wallMs + " ms");
+        assertTrue(cpuMs < wallMs / 4,
+                "a blocked " + what + " must not spin: " + cpuMs + " ms of CPU in " + wallMs + " ms");
     }
 
     // ------------------------------------------------------------------ lifecycle

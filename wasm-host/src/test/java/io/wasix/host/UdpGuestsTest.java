@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.dylibso.chicory.runtime.Instance;
 import io.wasix.host.net.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -83,18 +82,8 @@ class UdpGuestsTest {
                 ? List.of("udp-echo", family, String.valueOf(datagrams.length), "connected")
                 : List.of("udp-echo", family, String.valueOf(datagrams.length));
         HostConfig cfg = HostConfig.of(t).withArgs(args).withStdio(InputStream.nullInputStream(), stdout, stderr);
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        Thread shard = new Thread(() -> {
-            try (WasixHost host = new WasixHost(cfg)) {
-                Instance instance = ShimGuest.instantiate("udp-echo.wasm", host);
-                instance.export("_start").apply();
-                ended.complete(null);
-            } catch (Throwable e) {
-                ended.complete(e);
-            }
-        }, "shard-" + t.label());
-        shard.setDaemon(true);
-        shard.start();
+        CompletableFuture<Throwable> ended = ShardRun.start("shard-" + t.label(), () -> new WasixHost(cfg),
+                h -> ShimGuest.instantiate("udp-echo.wasm", h), 5).ended();
         try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(loopback, 0));
                 DatagramSocket stranger = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
             client.setSoTimeout(ShimGuest.PEER_TIMEOUT_MS);

@@ -79,12 +79,6 @@ public final class HostFs implements Mount {
         return root;
     }
 
-    void checkWritable() {
-        if (readOnly) {
-            throw Errno.ROFS.fail();
-        }
-    }
-
     /** Fails unless {@code dir} still resolves, without any symlink, to itself under the root. */
     void checkConfined(Path dir) {
         try {

@@ -362,12 +362,7 @@ final class HostNode implements Vnode {
 
     @Override
     public OpenFile open(boolean write) {
-        if (kind != Kind.FILE) {
-            throw kind == Kind.DIRECTORY ? Errno.ISDIR.fail() : Errno.LOOP.fail();
-        }
-        if (write) {
-            fs.checkWritable();
-        }
+        checkOpenable(write);
         Set<OpenOption> opts = write
                 ? Set.of(LinkOption.NOFOLLOW_LINKS, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : Set.of(LinkOption.NOFOLLOW_LINKS, StandardOpenOption.READ);

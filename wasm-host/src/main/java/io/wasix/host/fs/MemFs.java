@@ -1,6 +1,5 @@
 package io.wasix.host.fs;
 
-import io.wasix.host.abi.Errno;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -37,12 +36,6 @@ public final class MemFs implements Mount {
 
     long newIno() {
         return nextIno++;
-    }
-
-    void checkWritable() {
-        if (readOnly) {
-            throw Errno.ROFS.fail();
-        }
     }
 
     @Override

@@ -317,12 +317,7 @@ final class MemNode implements Vnode, OpenFile {
 
     @Override
     public OpenFile open(boolean write) {
-        if (kind != Kind.FILE) {
-            throw kind == Kind.DIRECTORY ? Errno.ISDIR.fail() : Errno.LOOP.fail();
-        }
-        if (write) {
-            fs.checkWritable();
-        }
+        checkOpenable(write);
         return this;
     }
 

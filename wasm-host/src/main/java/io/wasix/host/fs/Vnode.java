@@ -1,5 +1,6 @@
 package io.wasix.host.fs;
 
+import io.wasix.host.abi.Errno;
 import java.util.List;
 
 /**
@@ -51,4 +52,14 @@ public sealed interface Vnode permits MemNode, HostNode {
 
     /** The data of a regular file, for reading and (when {@code write}) writing. */
     OpenFile open(boolean write);
+
+    /** What {@link #open} refuses on any mount: EISDIR for a directory, ELOOP for a symlink, EROFS for a write. */
+    default void checkOpenable(boolean write) {
+        if (kind() != Kind.FILE) {
+            throw kind() == Kind.DIRECTORY ? Errno.ISDIR.fail() : Errno.LOOP.fail();
+        }
+        if (write) {
+            mount().checkWritable();
+        }
+    }
 }

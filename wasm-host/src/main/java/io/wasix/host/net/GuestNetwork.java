@@ -21,8 +21,8 @@ import java.net.InetSocketAddress;
  * queues new connections in its backlog, as nginx's worker_connections does; the first close below the limit
  * resumes them. A listener never takes more connections in one go than there is room for.
  *
- * <p>The counting calls (socketOpened/Closed, listenerOpened/Closed, inboundClosed, register, acceptRoom,
- * connectionRoom) are public for the transports' listeners and connections, which live in their own packages.
+ * <p>The counting calls (socketOpened/Closed, listenerOpened/Closed, inboundClosed, register, connectionRoom)
+ * are public for the transports' listeners and connections, which live in their own packages.
  *
  * @param gate what the guest may reach: every connect's destination and every bound port pass it (--net, --listen)
  * @param forceReusePort whether every listener binds with SO_REUSEPORT (set when several shards share a port)
@@ -132,20 +132,14 @@ public final class GuestNetwork {
 
     /** Whether the guest holds as many accepted connections as it may; listeners must not read. */
     boolean atConnectionLimit() {
-        return maxConnections > 0 && inbound >= maxConnections;
+        return connectionRoom() == 0;
     }
 
     /**
-     * How many connections a listener may accept in its next read: the room left below the limit, at most
-     * {@code usual}, at least 1 (a listener at the limit does not read at all).
-     */
-    public int acceptRoom(int usual) {
-        return maxConnections == 0 ? usual : Math.max(1, Math.min(usual, maxConnections - inbound));
-    }
-
-    /**
-     * How many more connections may be accepted now without passing the limit: exact, unlike
-     * {@link #acceptRoom}, for a transport whose accepts are in flight in the kernel ({@link RingListener}).
+     * How many more connections may be accepted now without passing the limit ({@link Integer#MAX_VALUE}: no
+     * limit). A listener takes no more than this in one go: a read of a Netty server channel
+     * ({@link io.wasix.host.net.channel.ChannelListener}) or the accepts in flight in the kernel
+     * ({@link RingListener}).
      */
     public int connectionRoom() {
         return maxConnections == 0 ? Integer.MAX_VALUE : Math.max(0, maxConnections - inbound);

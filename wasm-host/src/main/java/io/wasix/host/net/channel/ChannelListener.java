@@ -123,11 +123,11 @@ public final class ChannelListener implements Listener {
     /**
      * Bounds the next read by the room left under the connection limit: Netty checks autoRead only between
      * the accepts of one read (NIO not even then), so turning it off at the limit alone could let a read take
-     * up to 15 more.
+     * up to 15 more. At least 1 (Netty refuses 0): a listener at the limit does not read at all.
      */
     private void limitNextRead() {
         if (server.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator a) {
-            a.maxMessagesPerRead(net.acceptRoom(ACCEPTS_PER_READ));
+            a.maxMessagesPerRead(Math.max(1, Math.min(ACCEPTS_PER_READ, net.connectionRoom())));
         }
     }
 
