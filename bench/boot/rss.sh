@@ -4,13 +4,15 @@
 #   at its first response: minor page faults, user and system CPU, and each live thread's CPU (10 ms ticks);
 #   after one more request: RSS and private dirty memory of /proc/PID/smaps by mapping (the AOT cache,
 #   libjvm.so, the Java heap's range, other anonymous memory: malloc, thread stacks, code cache, metaspace);
-#   then the same after `wrk -t2 -c400 -d LOAD_SECONDS` (default 5; 0: no load).
+#   then the same after `wrk -t2 -c400 -d LOAD_SECONDS` (default 5; 0: no load), with the peak (VmHWM);
+#   then again SETTLE_SECONDS after the load (default 0: not), when the JVM's periodic native-heap trim
+#   (jlink.conf: every 5 s) has handed the JIT's freed arenas back.
 # Holds /tmp/wasix-bench.lock for the whole run. Extra JVM options go through JDK_JAVA_OPTIONS, extra
 # environment as usual, e.g.  JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1 bench/boot/rss.sh image/target/appliance 31000
 #
-#   bench/boot/rss.sh IMAGE PORT [LOAD_SECONDS]
+#   bench/boot/rss.sh IMAGE PORT [LOAD_SECONDS [SETTLE_SECONDS]]
 set -euo pipefail
-IMAGE=${1:?IMAGE}; PORT=${2:?PORT}; LOAD=${3:-5}
+IMAGE=${1:?IMAGE}; PORT=${2:?PORT}; LOAD=${3:-5}; SETTLE=${4:-0}
 exec 9>>/tmp/wasix-bench.lock
 flock 9
 OUT=$(mktemp)
@@ -60,7 +62,7 @@ for name, kb in rss.most_common():
     if kb >= 100:
         print(f"  {kb / 1024:6.1f} MB rss {dirty[name] / 1024:6.1f} MB dirty  {name}")
 PY
-    grep -E "VmRSS|RssAnon|RssFile" "/proc/$P/status" | tr -s ' \t' ' ' | tr '\n' ' '
+    grep -E "VmHWM|VmRSS|RssAnon|RssFile" "/proc/$P/status" | tr -s ' \t' ' ' | tr '\n' ' '
     echo
 }
 echo "after boot:"
@@ -69,4 +71,9 @@ if ((LOAD > 0)); then
     wrk -t2 -c400 -d"${LOAD}s" "http://127.0.0.1:$PORT/" | grep -E "Requests/sec|errors" || true
     echo "after wrk -t2 -c400 -d${LOAD}s:"
     breakdown
+    if ((SETTLE > 0)); then
+        sleep "$SETTLE"
+        echo "${SETTLE} s after the load:"
+        breakdown
+    fi
 fi
