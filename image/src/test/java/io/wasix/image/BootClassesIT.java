@@ -72,6 +72,38 @@ class BootClassesIT {
         assertEquals(List.of(), notCached(log).stream().filter(l -> !l.startsWith("com.dylibso.chicory.$gen.")).toList());
     }
 
+    /**
+     * A pattern switch is linked at its first run by spinning a hidden class (SwitchBootstraps.typeSwitch),
+     * which the AOT cache does not keep: the host's recv and send had one each, ~10 ms of the first response.
+     * Only the shard's outcome, once a guest has ended (here: at exit), may still spin one.
+     */
+    @Test
+    void noPatternSwitchIsLinkedOnTheWayToTheFirstResponse() throws Exception {
+        List<String> spun = bootLog().stream()
+                .filter(l -> l.contains("$$TypeSwitch/0x") && !l.startsWith("io.wasix.appliance.Outcome$$TypeSwitch/"))
+                .toList();
+        assertEquals(List.of(), spun);
+    }
+
+    /**
+     * Every class a boot spins (defines at run time: the AOT cache keeps none of them) costs the boot its
+     * generation, ~1.5 ms each. What is left: the method-handle forms Netty's PlatformDependent0 links at its
+     * first use (8; jlink can pre-generate them, but the AOT cache's dump regenerates java.base's holder
+     * classes without them), and the shard outcome's pattern switches at exit. A record used as a hash key on
+     * the boot path (its equals and hashCode are invokedynamic) spun 12 more; the JDK's Comparator.comparing
+     * one lambda.
+     */
+    @Test
+    void aBootSpinsNoClassButNettysMethodHandleForms() throws Exception {
+        List<String> spun = bootLog().stream()
+                .filter(l -> !l.endsWith(" source: shared objects file") && l.contains("/0x"))
+                .filter(l -> !l.startsWith("io.wasix.appliance.Outcome$$TypeSwitch/"))
+                .toList();
+        List<String> forms = spun.stream().filter(l -> l.startsWith("java.lang.invoke.LambdaForm$")).toList();
+        assertEquals(List.of(), spun.stream().filter(l -> !forms.contains(l)).toList());
+        assertTrue(forms.size() <= 8, "method-handle forms spun: " + forms);
+    }
+
     /** Classes not from the AOT cache, but for the hidden ones (a pattern switch at exit), which are spun. */
     private static List<String> notCached(List<String> log) {
         return log.stream()

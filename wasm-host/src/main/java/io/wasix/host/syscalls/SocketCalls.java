@@ -54,15 +54,18 @@ final class SocketCalls {
         r.add(HostFunctions.PREVIEW1, "sock_accept", i32s(3), (m, a) -> accept(m, (int) a[0], (int) a[1], (int) a[2], 0));
         r.wasix("sock_connect", i32s(2), (m, a) -> {
             FdTable.Entry e = state.fds.entry((int) a[0]);
-            switch (asSocket(e.descriptor())) {
-                case GuestSocket s -> s.connect(addressFor(s, m, (int) a[1], false), e.nonBlocking());
-                case GuestUdpSocket u -> {
-                    m.check((int) a[1], SockAddr.SIZE);
-                    if (m.readU8((int) a[1]) == SockAddr.UNSPEC) {
-                        u.disconnect(); // connect(2) with AF_UNSPEC dissolves a datagram socket's association
-                    } else {
-                        u.connect(addressFor(u, m, (int) a[1], true));
-                    }
+            // No pattern switch over the socket's kind here and in recv/send: see udp().
+            NetSocket socket = asSocket(e.descriptor());
+            GuestUdpSocket u = udp(socket);
+            if (u == null) {
+                GuestSocket s = (GuestSocket) socket;
+                s.connect(addressFor(s, m, (int) a[1], false), e.nonBlocking());
+            } else {
+                m.check((int) a[1], SockAddr.SIZE);
+                if (m.readU8((int) a[1]) == SockAddr.UNSPEC) {
+                    u.disconnect(); // connect(2) with AF_UNSPEC dissolves a datagram socket's association
+                } else {
+                    u.connect(addressFor(u, m, (int) a[1], true));
                 }
             }
             return 0;
@@ -205,13 +208,15 @@ final class SocketCalls {
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         boolean nonBlocking = e.nonBlocking() || (riflags & RI_DONT_WAIT) != 0;
-        switch (asSocket(e.descriptor())) {
-            case GuestSocket s -> {
-                int n = Streams.recvInto(state, m, s, vecs, nonBlocking, (riflags & RI_PEEK) != 0, (riflags & RI_WAITALL) != 0);
-                m.writeI32(retN, n);
-                m.writeU16(retFlags, 0);
-            }
-            case GuestUdpSocket u -> DatagramCalls.writeReceived(m, retN, retFlags, riflags,
+        NetSocket socket = asSocket(e.descriptor());
+        GuestUdpSocket u = udp(socket);
+        if (u == null) {
+            int n = Streams.recvInto(state, m, (GuestSocket) socket, vecs, nonBlocking, (riflags & RI_PEEK) != 0,
+                    (riflags & RI_WAITALL) != 0);
+            m.writeI32(retN, n);
+            m.writeU16(retFlags, 0);
+        } else {
+            DatagramCalls.writeReceived(m, retN, retFlags, riflags,
                     Streams.receiveDatagram(state, m, u, vecs, nonBlocking, (riflags & RI_PEEK) != 0));
         }
         return 0;
@@ -222,10 +227,10 @@ final class SocketCalls {
         var vecs = m.iovecs(iovs, iovsLen);
         FdTable.Entry e = state.fds.entry(fd);
         boolean nonBlocking = e.nonBlocking() || (siflags & SI_DONT_WAIT) != 0;
-        int n = switch (asSocket(e.descriptor())) {
-            case GuestSocket s -> Streams.sendFrom(state, m, s, vecs, nonBlocking);
-            case GuestUdpSocket u -> Streams.sendDatagram(state, m, u, vecs, null, nonBlocking);
-        };
+        NetSocket socket = asSocket(e.descriptor());
+        GuestUdpSocket u = udp(socket);
+        int n = u == null ? Streams.sendFrom(state, m, (GuestSocket) socket, vecs, nonBlocking)
+                : Streams.sendDatagram(state, m, u, vecs, null, nonBlocking);
         m.writeI32(retN, n);
         return 0;
     }
@@ -255,6 +260,16 @@ final class SocketCalls {
 
     private NetSocket socket(int fd) {
         return asSocket(state.fds.get(fd));
+    }
+
+    /**
+     * The socket as a UDP one, or null for a TCP one ({@link NetSocket} permits no other). connect, recv and send
+     * ask this rather than switch over the sealed type: each pattern switch's call site is linked at its first
+     * run by spinning a class (SwitchBootstraps.typeSwitch, which the AOT cache does not keep), and recv and
+     * send's were ~10 ms of the boot's first response (-Xlog:class+load, boot report).
+     */
+    private static GuestUdpSocket udp(NetSocket s) {
+        return s instanceof GuestUdpSocket u ? u : null;
     }
 
     static NetSocket asSocket(Descriptor d) {

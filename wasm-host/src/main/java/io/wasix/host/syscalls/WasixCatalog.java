@@ -4,8 +4,10 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -137,6 +139,29 @@ public final class WasixCatalog {
 
     private static final List<Entry> ENTRIES = build(); // last: it reads the constants above
 
+    /**
+     * {@link #find}'s index. Every registration of every boot asks it (some 400 times), and a scan of the list
+     * each time was ~150,000 string comparisons, run by the interpreter, before the shard's first instance.
+     */
+    private static final Map<Signature, Entry> BY_SIGNATURE = index(ENTRIES);
+
+    /**
+     * What a function is known by: its import module, name and exact type. Its equals and hashCode are written
+     * out: a record's own are linked through invokedynamic (ObjectMethods), which spun 12 method-handle classes
+     * at every boot that the AOT cache does not keep (-Xlog:class+load).
+     */
+    public record Signature(String module, String name, FunctionType type) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Signature s && module.equals(s.module) && name.equals(s.name) && type.equals(s.type);
+        }
+
+        @Override
+        public int hashCode() {
+            return (module.hashCode() * 31 + name.hashCode()) * 31 + type.hashCode();
+        }
+    }
+
     private WasixCatalog() {}
 
     /** Every entry: wasix_32v1, then wasi_snapshot_preview1, then wasi_unstable, each sorted by name. */
@@ -146,12 +171,7 @@ public final class WasixCatalog {
 
     /** The entry for module.name with this exact type, or null. */
     public static Entry find(String module, String name, FunctionType type) {
-        for (Entry e : ENTRIES) {
-            if (e.module.equals(module) && e.name.equals(name) && e.type.equals(type)) {
-                return e;
-            }
-        }
-        return null;
+        return BY_SIGNATURE.get(new Signature(module, name, type));
     }
 
     /** The signatures the catalog lists for module.name (empty if none). */
@@ -188,10 +208,20 @@ public final class WasixCatalog {
             if (module.equals(PREVIEW1)) { // preview 0 has no sock_accept at all
                 ns.add(parse(PREVIEW1, PREVIEW1_SOCK_ACCEPT));
             }
-            ns.sort(java.util.Comparator.comparing(Entry::name));
+            // Not Comparator.comparing: its lambda is the JDK's, which the AOT cache does not keep, so it was
+            // spun at every boot (-Xlog:class+load); ours is in the cache.
+            ns.sort((a, b) -> a.name().compareTo(b.name()));
             out.addAll(ns);
         }
         return Collections.unmodifiableList(out);
+    }
+
+    private static Map<Signature, Entry> index(List<Entry> entries) {
+        Map<Signature, Entry> out = new HashMap<>(entries.size() * 2);
+        for (Entry e : entries) {
+            out.put(new Signature(e.module, e.name, e.type), e);
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     private static Entry parse(String module, String spec) {
