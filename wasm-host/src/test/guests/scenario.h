@@ -6,6 +6,8 @@
 #ifndef WASIX_TEST_SCENARIO_H
 #define WASIX_TEST_SCENARIO_H
 
+#include "scenario_args.h"
+
 /* Reports that a call failed, and ends the run with 1. */
 static _Noreturn void fail(const char *what, int32_t err) {
     wx_write_str(1, "FAILED ");
@@ -25,18 +27,6 @@ static void say(const char *label, uint32_t value) {
     n += wx_fmt_u32(line + n, value);
     line[n++] = '\n';
     (void)wx_write_all(1, line, n);
-}
-
-/* The decimal number s starts with (0 when none, or s is NULL). */
-static uint32_t parse_u32(const char *s) {
-    uint32_t v = 0;
-    while (s && *s >= '0' && *s <= '9') v = v * 10 + (uint32_t)(*s++ - '0');
-    return v;
-}
-
-static int streq(const char *a, const char *b) {
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
 }
 
 #endif

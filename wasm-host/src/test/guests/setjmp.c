@@ -20,6 +20,7 @@
 #define SETJMP_MAIN _start
 #include "wasix.h"
 #endif
+#include "scenario_args.h"
 
 typedef struct {
     uint64_t user;
@@ -147,17 +148,6 @@ static int signal_scenario(void) {
     say("left the handler by longjmp", r);
     say("signal", handled);
     return r == 9 && handled == 14 ? 0 : 1;
-}
-
-static uint32_t parse_u32(const char *s) {
-    uint32_t v = 0;
-    while (s && *s >= '0' && *s <= '9') v = v * 10 + (uint32_t)(*s++ - '0');
-    return v;
-}
-
-static int streq(const char *a, const char *b) {
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
 }
 
 static int run_setjmp(const char *what, const char *arg) {
